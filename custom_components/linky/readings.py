@@ -1,0 +1,225 @@
+"""Readings fetched from the meter, merged and stored: the integration's source of truth.
+
+Everything else (sensor values, long-term statistics, costs) is derived from these. Pure: no
+Home Assistant import, so it is easy to test and serialise (``to_dict``/``from_dict`` for a Store).
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal, get_args
+
+from .api import MeteringData
+from .const import PARIS
+
+type Direction = Literal["consumption", "production"]
+type DataKind = Literal[
+    "consumption_daily", "consumption_curve", "production_daily", "production_curve", "max_power"
+]
+DIRECTIONS: tuple[Direction, ...] = get_args(Direction.__value__)
+DATA_KINDS: tuple[DataKind, ...] = get_args(DataKind.__value__)
+
+
+@dataclass(frozen=True, slots=True)
+class CurvePoint:
+    """Average power over one load-curve interval, stamped at the interval's end (UTC)."""
+
+    end: datetime
+    watts: int
+    minutes: int
+
+    @property
+    def start(self) -> datetime:
+        """Start of the interval (UTC)."""
+        return self.end - timedelta(minutes=self.minutes)
+
+    @property
+    def energy_wh(self) -> float:
+        """Energy over the interval in Wh."""
+        return self.watts * self.minutes / 60
+
+    @property
+    def local_day(self) -> date:
+        """The Paris day the interval belongs to (the day of its start)."""
+        return self.start.astimezone(PARIS).date()
+
+
+@dataclass(frozen=True, slots=True)
+class MaxPower:
+    """A day's highest apparent power and when it happened (UTC)."""
+
+    va: int
+    at: datetime
+
+
+def day_minutes(day: date) -> int:
+    """Length of a Paris day in minutes: 1380, 1440 or 1500 on daylight-saving days."""
+    start = datetime.combine(day, datetime.min.time(), PARIS).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), PARIS).astimezone(UTC)
+    return int((end - start).total_seconds() // 60)
+
+
+def daily_values(data: MeteringData) -> dict[date, int]:
+    """Daily energy readings (Wh) keyed by their day."""
+    values: dict[date, int] = {}
+    for reading in data.interval_reading:
+        day = reading.date.date() if isinstance(reading.date, datetime) else reading.date
+        values[day] = reading.value
+    return values
+
+
+def curve_points(data: MeteringData) -> list[CurvePoint]:
+    """Load-curve readings as UTC points; readings without an interval length are skipped."""
+    points = []
+    for reading in data.interval_reading:
+        interval = reading.interval
+        if not isinstance(reading.date, datetime) or interval is None:
+            continue
+        minutes = int(interval.total_seconds() // 60)
+        points.append(CurvePoint(reading.date.astimezone(UTC), reading.value, minutes))
+    return points
+
+
+def max_power_values(data: MeteringData) -> dict[date, MaxPower]:
+    """Daily maximum power readings keyed by the Paris day they happened on."""
+    values: dict[date, MaxPower] = {}
+    for reading in data.interval_reading:
+        if isinstance(reading.date, datetime):
+            at = reading.date.astimezone(UTC)
+            values[reading.date.astimezone(PARIS).date()] = MaxPower(reading.value, at)
+    return values
+
+
+def _earliest(current: date | None, candidate: date) -> date:
+    return candidate if current is None or candidate < current else current
+
+
+@dataclass
+class MeterReadings:
+    """All readings held for one meter.
+
+    ``missing`` records, per kind, the days the API answered "no data" (404), with the date that
+    answer was first seen, so they can be asked again for a bounded time and never read as zero.
+    """
+
+    daily: dict[Direction, dict[date, int]] = field(
+        default_factory=lambda: {direction: {} for direction in DIRECTIONS}
+    )
+    curve: dict[Direction, dict[date, tuple[CurvePoint, ...]]] = field(
+        default_factory=lambda: {direction: {} for direction in DIRECTIONS}
+    )
+    max_power: dict[date, MaxPower] = field(default_factory=dict)
+    missing: dict[DataKind, dict[date, date]] = field(
+        default_factory=lambda: {kind: {} for kind in DATA_KINDS}
+    )
+
+    def merge_daily(self, direction: Direction, values: Mapping[date, int]) -> date | None:
+        """Store daily values; return the earliest day whose value changed."""
+        stored = self.daily[direction]
+        changed: date | None = None
+        for day, value in values.items():
+            self.missing[f"{direction}_daily"].pop(day, None)
+            if stored.get(day) != value:
+                stored[day] = value
+                changed = _earliest(changed, day)
+        return changed
+
+    def merge_curve(self, direction: Direction, points: Iterable[CurvePoint]) -> date | None:
+        """Store load-curve points (a newer value replaces an older one at the same instant).
+
+        Return the earliest day whose points changed.
+        """
+        by_day: dict[date, dict[datetime, CurvePoint]] = {}
+        for point in points:
+            by_day.setdefault(point.local_day, {})[point.end] = point
+        stored = self.curve[direction]
+        changed: date | None = None
+        for day, new_points in by_day.items():
+            self.missing[f"{direction}_curve"].pop(day, None)
+            merged = {point.end: point for point in stored.get(day, ())}
+            merged.update(new_points)
+            day_points = tuple(merged[end] for end in sorted(merged))
+            if stored.get(day) != day_points:
+                stored[day] = day_points
+                changed = _earliest(changed, day)
+        return changed
+
+    def merge_max_power(self, values: Mapping[date, MaxPower]) -> date | None:
+        """Store daily maximum power; return the earliest day whose value changed."""
+        changed: date | None = None
+        for day, value in values.items():
+            self.missing["max_power"].pop(day, None)
+            if self.max_power.get(day) != value:
+                self.max_power[day] = value
+                changed = _earliest(changed, day)
+        return changed
+
+    def mark_missing(self, kind: DataKind, days: Iterable[date], seen: date) -> None:
+        """Record days answered "no data", keeping the date first seen; held days are skipped."""
+        for day in days:
+            if not self.has(kind, day):
+                self.missing[kind].setdefault(day, seen)
+
+    def has(self, kind: DataKind, day: date) -> bool:
+        """Whether data of this kind is held for the day."""
+        if kind == "max_power":
+            return day in self.max_power
+        direction, _, shape = kind.partition("_")
+        held = self.daily if shape == "daily" else self.curve
+        return day in held[direction]  # type: ignore[index]
+
+    def curve_is_complete(self, direction: Direction, day: date) -> bool:
+        """Whether the day's load curve covers the whole (local) day."""
+        points = self.curve[direction].get(day, ())
+        return sum(point.minutes for point in points) >= day_minutes(day)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (for a Store)."""
+        return {
+            "daily": {
+                direction: {day.isoformat(): wh for day, wh in sorted(days.items())}
+                for direction, days in self.daily.items()
+            },
+            "curve": {
+                direction: {
+                    day.isoformat(): [[int(p.end.timestamp()), p.watts, p.minutes] for p in pts]
+                    for day, pts in sorted(days.items())
+                }
+                for direction, days in self.curve.items()
+            },
+            "max_power": {
+                day.isoformat(): [value.va, int(value.at.timestamp())]
+                for day, value in sorted(self.max_power.items())
+            },
+            "missing": {
+                kind: {day.isoformat(): seen.isoformat() for day, seen in sorted(days.items())}
+                for kind, days in self.missing.items()
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MeterReadings:
+        """Rebuild from ``to_dict`` output."""
+        readings = cls()
+        for direction in DIRECTIONS:
+            readings.daily[direction] = {
+                date.fromisoformat(day): int(wh)
+                for day, wh in data.get("daily", {}).get(direction, {}).items()
+            }
+            readings.curve[direction] = {
+                date.fromisoformat(day): tuple(
+                    CurvePoint(datetime.fromtimestamp(end, UTC), watts, minutes)
+                    for end, watts, minutes in points
+                )
+                for day, points in data.get("curve", {}).get(direction, {}).items()
+            }
+        readings.max_power = {
+            date.fromisoformat(day): MaxPower(va, datetime.fromtimestamp(at, UTC))
+            for day, (va, at) in data.get("max_power", {}).items()
+        }
+        for kind in DATA_KINDS:
+            readings.missing[kind] = {
+                date.fromisoformat(day): date.fromisoformat(seen)
+                for day, seen in data.get("missing", {}).get(kind, {}).items()
+            }
+        return readings
