@@ -90,6 +90,16 @@ def max_power_values(data: MeteringData) -> dict[date, MaxPower]:
     return values
 
 
+def daily_kind(direction: Direction) -> DataKind:
+    """The data kind of a direction's daily values."""
+    return "consumption_daily" if direction == "consumption" else "production_daily"
+
+
+def curve_kind(direction: Direction) -> DataKind:
+    """The data kind of a direction's load curve."""
+    return "consumption_curve" if direction == "consumption" else "production_curve"
+
+
 def _earliest(current: date | None, candidate: date) -> date:
     return candidate if current is None or candidate < current else current
 
@@ -118,7 +128,7 @@ class MeterReadings:
         stored = self.daily[direction]
         changed: date | None = None
         for day, value in values.items():
-            self.missing[f"{direction}_daily"].pop(day, None)
+            self.missing[daily_kind(direction)].pop(day, None)
             if stored.get(day) != value:
                 stored[day] = value
                 changed = _earliest(changed, day)
@@ -135,7 +145,7 @@ class MeterReadings:
         stored = self.curve[direction]
         changed: date | None = None
         for day, new_points in by_day.items():
-            self.missing[f"{direction}_curve"].pop(day, None)
+            self.missing[curve_kind(direction)].pop(day, None)
             merged = {point.end: point for point in stored.get(day, ())}
             merged.update(new_points)
             day_points = tuple(merged[end] for end in sorted(merged))

@@ -1,0 +1,54 @@
+"""Async client library for Linky meter data: Conso API and Enedis Data Connect.
+
+Imports nothing from Home Assistant.
+"""
+
+from ._transport import RequestGate
+from .conso import AsyncLinkyClient, LinkyClient, token_expiry, token_prms
+from .const import CONSO_API_URL, ENEDIS_PRODUCTION_URL, ENEDIS_SANDBOX_URL
+from .enedis import EnedisDataConnectClient, TokenData
+from .exceptions import (
+    AccessBlockedError,
+    AccessDeniedError,
+    AuthenticationError,
+    BadRequestError,
+    InvalidAccess,
+    InvalidTokenError,
+    LinkyConnectionError,
+    LinkyError,
+    NoDataError,
+    PRMAccessError,
+    RateLimitError,
+    ServerError,
+)
+from .helper import EnedisApiHelper
+from .models import IntervalReading, MeteringData, ReadingType
+
+__all__ = [
+    "CONSO_API_URL",
+    "ENEDIS_PRODUCTION_URL",
+    "ENEDIS_SANDBOX_URL",
+    "AccessBlockedError",
+    "AccessDeniedError",
+    "AsyncLinkyClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "EnedisApiHelper",
+    "EnedisDataConnectClient",
+    "IntervalReading",
+    "InvalidAccess",
+    "InvalidTokenError",
+    "LinkyClient",
+    "LinkyConnectionError",
+    "LinkyError",
+    "MeteringData",
+    "NoDataError",
+    "PRMAccessError",
+    "RateLimitError",
+    "ReadingType",
+    "RequestGate",
+    "ServerError",
+    "TokenData",
+    "token_expiry",
+    "token_prms",
+]

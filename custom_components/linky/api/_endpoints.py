@@ -1,0 +1,33 @@
+"""The kinds of data both APIs serve, with their names and per-request limits."""
+
+from dataclasses import dataclass
+
+from .const import MAX_DAYS_DAILY, MAX_DAYS_LOAD_CURVE
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One kind of data: 2026 name, old Conso API name, longest range a request may ask."""
+
+    name: str
+    legacy: str | None
+    max_days: int
+    extra_params: tuple[tuple[str, str], ...] = ()
+
+
+DAILY_CONSUMPTION = Endpoint("consommation_quotidienne", "daily_consumption", MAX_DAYS_DAILY)
+CONSUMPTION_LOAD_CURVE = Endpoint(
+    "courbe_de_charge_consommation", "consumption_load_curve", MAX_DAYS_LOAD_CURVE
+)
+MAX_POWER = Endpoint(
+    "puissance_conso_max_quotidienne",
+    "consumption_max_power",
+    MAX_DAYS_DAILY,
+    (("mesuresPas", "P1D"), ("grandeurPhysique", "PMA")),
+)
+DAILY_PRODUCTION = Endpoint("production_quotidienne", "daily_production", MAX_DAYS_DAILY)
+PRODUCTION_LOAD_CURVE = Endpoint(
+    "courbe_de_charge_production", "production_load_curve", MAX_DAYS_LOAD_CURVE
+)
+CONSUMPTION_INDEX = Endpoint("index_consommation", None, MAX_DAYS_DAILY)
+PRODUCTION_INDEX = Endpoint("index_production", None, MAX_DAYS_DAILY)

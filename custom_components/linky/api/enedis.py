@@ -1,0 +1,344 @@
+"""Client of Enedis Data Connect (`mesure_synchrone_auto/v2`) with OAuth2 client credentials."""
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from types import TracebackType
+from typing import Any, Self
+
+import aiohttp
+
+from . import _endpoints as ep
+from ._ranges import fetch_range, resolve_range
+from ._transport import RequestGate, Response, Transport
+from .const import DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, ENEDIS_PRODUCTION_URL
+from .exceptions import InvalidAccess, LinkyConnectionError, LinkyError, ServerError
+from .models import MeteringData
+from .parsing import error_from_response, parse_response
+
+_LOGGER = logging.getLogger(__name__)
+
+TOKEN_PATH = "/oauth2/v3/token"
+REVOKE_PATH = "/oauth2/v3/revoke"
+DATA_PATH = "/mesure_synchrone_auto/v2"
+RENEW_MARGIN = timedelta(seconds=60)
+"""A token is renewed this long before it expires (or at 90 % of a shorter lifetime)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenData:
+    """An OAuth2 access token and what the server said about it (the token is not in repr)."""
+
+    access_token: str = field(repr=False)
+    token_type: str
+    expires_in: int | None
+    scope: str | None
+    obtained_at: datetime
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the token expires (aware UTC), None when the server did not say."""
+        if self.expires_in is None:
+            return None
+        return self.obtained_at + timedelta(seconds=self.expires_in)
+
+    @property
+    def renew_at(self) -> datetime | None:
+        """When the client asks for a new token."""
+        if self.expires_in is None:
+            return None
+        margin = min(RENEW_MARGIN, timedelta(seconds=self.expires_in) / 10)
+        return self.obtained_at + timedelta(seconds=self.expires_in) - margin
+
+
+def _seconds(value: Any) -> int | None:
+    """`expires_in` as int seconds; it may come as a string."""
+    if isinstance(value, bool):
+        return None
+    try:
+        seconds = int(float(value))
+    except TypeError, ValueError, OverflowError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+def _token_from_body(text: str) -> TokenData:
+    try:
+        body = json.loads(text)
+    except ValueError:
+        raise LinkyConnectionError("The token answer is not JSON") from None
+    token = body.get("access_token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not token:
+        raise ServerError("The token answer has no access_token", status=200)
+    return TokenData(
+        access_token=token,
+        token_type=str(body.get("token_type") or "Bearer"),
+        expires_in=_seconds(body.get("expires_in")),
+        scope=body.get("scope") if isinstance(body.get("scope"), str) else None,
+        obtained_at=datetime.now(UTC),
+    )
+
+
+class EnedisDataConnectClient:
+    """Async client of Enedis Data Connect for an application's client id and secret.
+
+    The token is fetched when first needed (or by `connect()`), renewed before it expires and
+    once on a 401. Long ranges are split like the Conso API client does.
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        consumption_prm: str | None = None,
+        production_prm: str | None = None,
+        session: aiohttp.ClientSession | None = None,
+        base_url: str = ENEDIS_PRODUCTION_URL,
+        user_agent: str = DEFAULT_USER_AGENT,
+        timeout: float = DEFAULT_TIMEOUT,
+        request_gate: RequestGate | None = None,
+    ) -> None:
+        """Store the credentials; nothing is sent before the first call."""
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._consumption_prm = consumption_prm
+        self._production_prm = production_prm
+        self._base_url = base_url.rstrip("/")
+        self._token: TokenData | None = None
+        self._token_lock = asyncio.Lock()
+        self._transport = Transport(
+            session=session,
+            user_agent=user_agent,
+            timeout=timeout,
+            request_gate=request_gate,
+            secrets=self._secrets,
+        )
+
+    def _secrets(self) -> tuple[str | None, ...]:
+        return (self._client_secret, self._token.access_token if self._token else None)
+
+    def __repr__(self) -> str:
+        """Show the ids and state, never the secret or the token."""
+        return (
+            f"{type(self).__name__}(client_id={self._client_id!r}, "
+            f"consumption_prm={self._consumption_prm!r}, production_prm={self._production_prm!r}, "
+            f"connected={self.is_connected})"
+        )
+
+    @property
+    def client_id(self) -> str:
+        """The application's client id."""
+        return self._client_id
+
+    @property
+    def consumption_prm(self) -> str | None:
+        """The PRM read for consumption."""
+        return self._consumption_prm
+
+    @property
+    def production_prm(self) -> str | None:
+        """The PRM read for production."""
+        return self._production_prm
+
+    @property
+    def base_url(self) -> str:
+        """The gateway's root URL."""
+        return self._base_url
+
+    @property
+    def token_data(self) -> TokenData | None:
+        """The current token, None when not connected."""
+        return self._token
+
+    @property
+    def is_connected(self) -> bool:
+        """True while the client holds a token that has not expired."""
+        if self._token is None:
+            return False
+        expires_at = self._token.expires_at
+        return expires_at is None or datetime.now(UTC) < expires_at
+
+    @property
+    def requests_count(self) -> int:
+        """HTTP requests sent so far (token requests included)."""
+        return self._transport.requests_count
+
+    @property
+    def errors_count(self) -> int:
+        """Requests that failed (network error or non-2xx status)."""
+        return self._transport.errors_count
+
+    async def connect(self) -> None:
+        """Get a new access token.
+
+        Raises `InvalidAccess` when Enedis refuses the client id and secret.
+        """
+        async with self._token_lock:
+            await self._request_token()
+
+    async def _request_token(self) -> TokenData:
+        response = await self._transport.request(
+            "POST",
+            f"{self._base_url}{TOKEN_PATH}",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self._client_id,
+                "client_secret": self._client_secret,
+            },
+        )
+        if response.status in (400, 401):
+            err = error_from_response(response.status, response.text)
+            raise self._transport.error(
+                InvalidAccess(
+                    f"Client credentials refused: {err.message}", status=err.status, code=err.code
+                )
+            )
+        if not response.ok:
+            raise self._transport.error(
+                error_from_response(
+                    response.status, response.text, retry_after=response.headers.get("Retry-After")
+                )
+            )
+        try:
+            token = self._token = _token_from_body(response.text)
+        except LinkyError as err:
+            raise self._transport.error(err, response) from None
+        _LOGGER.debug("Got an access token valid %s s", token.expires_in)
+        return token
+
+    async def _access_token(self, refused: TokenData | None = None) -> str:
+        """Return a usable token, renewed when absent, about to expire, or just refused."""
+        async with self._token_lock:
+            token = self._token
+            renew_at = token.renew_at if token is not None else None
+            if (
+                token is None
+                or token is refused
+                or (renew_at is not None and datetime.now(UTC) >= renew_at)
+            ):
+                token = await self._request_token()
+            return token.access_token
+
+    async def close(self) -> None:
+        """Revoke and forget the token, then close the client's own session.
+
+        A failed revocation is logged, not raised.
+        """
+        token, self._token = self._token, None
+        try:
+            if token is not None:
+                try:
+                    response = await self._transport.request(
+                        "POST",
+                        f"{self._base_url}{REVOKE_PATH}",
+                        data={
+                            "token": token.access_token,
+                            "token_type_hint": "access_token",
+                            "client_id": self._client_id,
+                            "client_secret": self._client_secret,
+                        },
+                    )
+                except LinkyError as err:
+                    _LOGGER.warning("Could not revoke the token: %s", err.message)
+                else:
+                    if not response.ok:
+                        _LOGGER.warning("Token revocation answered HTTP %s", response.status)
+        finally:
+            await self._transport.close()
+
+    async def __aenter__(self) -> Self:
+        """Enter: the token is fetched when first needed."""
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Leave: revoke the token and close the client's own session."""
+        await self.close()
+
+    def _parse(self, response: Response) -> MeteringData:
+        try:
+            return parse_response(
+                response.status, response.text, retry_after=response.headers.get("Retry-After")
+            )
+        except LinkyError as err:
+            raise self._transport.error(err, response) from None
+
+    async def _fetch_piece(
+        self, endpoint: ep.Endpoint, prm: str, start: date, end: date
+    ) -> MeteringData:
+        url = f"{self._base_url}{DATA_PATH}/{endpoint.name}"
+        params = {
+            "pointId": prm,
+            "dateDebut": start.isoformat(),
+            "dateFin": end.isoformat(),
+            **dict(endpoint.extra_params),
+        }
+        token = await self._access_token()
+        response = await self._transport.request("GET", url, params=params, bearer=token)
+        if response.status == 401:
+            _LOGGER.debug("Token refused by %s: renewing it once", endpoint.name)
+            refused = self._token if self._token and self._token.access_token == token else None
+            token = await self._access_token(refused=refused)
+            response = await self._transport.request("GET", url, params=params, bearer=token)
+        return self._parse(response)
+
+    async def _get(
+        self, endpoint: ep.Endpoint, prm: str | None, start: date | None, end: date | None
+    ) -> MeteringData:
+        if prm is None:
+            direction = "production" if "production" in endpoint.name else "consumption"
+            raise ValueError(f"No {direction} PRM was given to the client")
+        first, last = resolve_range(start, end)
+        return await fetch_range(
+            partial(self._fetch_piece, endpoint, prm), first, last, endpoint.max_days
+        )
+
+    async def get_daily_consumption(
+        self, start: date | None = None, end: date | None = None
+    ) -> MeteringData:
+        """Energy consumed per day (Wh), `start` included, `end` excluded."""
+        return await self._get(ep.DAILY_CONSUMPTION, self._consumption_prm, start, end)
+
+    async def get_consumption_load_curve(
+        self, start: date | None = None, end: date | None = None
+    ) -> MeteringData:
+        """Average power consumed per interval (W), stamped at the interval's end."""
+        return await self._get(ep.CONSUMPTION_LOAD_CURVE, self._consumption_prm, start, end)
+
+    async def get_max_power(
+        self, start: date | None = None, end: date | None = None
+    ) -> MeteringData:
+        """Highest apparent power of each day (VA), stamped when it happened."""
+        return await self._get(ep.MAX_POWER, self._consumption_prm, start, end)
+
+    async def get_daily_production(
+        self, start: date | None = None, end: date | None = None
+    ) -> MeteringData:
+        """Energy produced per day (Wh)."""
+        return await self._get(ep.DAILY_PRODUCTION, self._production_prm, start, end)
+
+    async def get_production_load_curve(
+        self, start: date | None = None, end: date | None = None
+    ) -> MeteringData:
+        """Average power produced per interval (W), stamped at the interval's end."""
+        return await self._get(ep.PRODUCTION_LOAD_CURVE, self._production_prm, start, end)
+
+    async def get_consumption_index(
+        self, start: date | None = None, end: date | None = None
+    ) -> MeteringData:
+        """Cumulative consumption index (Wh)."""
+        return await self._get(ep.CONSUMPTION_INDEX, self._consumption_prm, start, end)
+
+    async def get_production_index(
+        self, start: date | None = None, end: date | None = None
+    ) -> MeteringData:
+        """Cumulative production index (Wh)."""
+        return await self._get(ep.PRODUCTION_INDEX, self._production_prm, start, end)

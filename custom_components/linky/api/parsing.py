@@ -1,0 +1,556 @@
+"""Pure parsing of API answers: metering bodies -> `MeteringData`, error bodies -> exceptions.
+
+Both shapes are read: the v5 `meter_reading` object (old Conso API types, Enedis v5) and the
+2026 `mesure_synchrone_auto/v2` body (`grandeur`/`points`). Any error body, JSON or not,
+becomes exactly one `LinkyError` subclass.
+"""
+
+import html
+import json
+import logging
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from .const import PARIS
+from .exceptions import (
+    AccessBlockedError,
+    AccessDeniedError,
+    AuthenticationError,
+    BadRequestError,
+    LinkyConnectionError,
+    LinkyError,
+    NoDataError,
+    RateLimitError,
+    ServerError,
+)
+from .models import IntervalReading, MeteringData, ReadingType
+
+_LOGGER = logging.getLogger(__name__)
+
+_SNIPPET_LENGTH = 200
+_MESSAGE_LENGTH = 300
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
+_NEXT_ACCESS = re.compile(
+    r"(\d{4})-([A-Za-z]{3})-(\d{1,2})[ T](\d{1,2}):(\d{2}):(\d{2})\s*(Z|[+-]\d{2}:?\d{2})?"
+)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"\s+")
+
+# grandeurPhysique of the 2026 API -> (measurement_kind, aggregate) of the v5 model.
+_PHYSICAL = {
+    "EA": ("energy", "sum"),
+    "PA": ("power", "average"),
+    "PMA": ("power", "maximum"),
+}
+_UNIT_KIND = {"Wh": ("energy", "sum"), "W": ("power", "average"), "VA": ("power", "maximum")}
+
+
+class _ShapeError(ValueError):
+    """A 200 body that is JSON but not a metering body."""
+
+
+# --- JSON and text helpers ---------------------------------------------------------------
+
+
+def _load_json(text: str) -> Any:
+    """Decode JSON whatever the content type said; None when the text is not JSON."""
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "{[":
+        return None
+    try:
+        return json.loads(stripped)
+    except ValueError, RecursionError:
+        return None
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:512].lower()
+    return head.startswith("<") and ("<html" in head or "<!doctype" in head or "<head" in head)
+
+
+def _snippet(text: str) -> str:
+    """Return a short, one-line, tag-free excerpt of a non-JSON body."""
+    title = _TITLE.search(text)
+    if title is not None:
+        text = title.group(1)
+    text = _SPACES.sub(" ", html.unescape(_TAG.sub(" ", text))).strip()
+    if len(text) > _SNIPPET_LENGTH:
+        return text[: _SNIPPET_LENGTH - 1] + "…"
+    return text
+
+
+# --- Error bodies ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _ErrorInfo:
+    """What an error body says."""
+
+    code: str | None = None
+    message: str | None = None
+    next_access: str | None = None
+    body_status: int | None = None
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _join(*parts: str | None) -> str | None:
+    kept: list[str] = []
+    for part in parts:
+        if part and part not in kept:
+            kept.append(part)
+    return ": ".join(kept) or None
+
+
+def _describe(body: Any, depth: int = 0) -> _ErrorInfo:
+    """Read code, message and nextAccessTime from any known error body, unwrapping."""
+    info = _ErrorInfo()
+    if depth > 4:
+        return info
+    if isinstance(body, list):
+        first = next((item for item in body if isinstance(item, dict)), None)
+        return _describe(first, depth + 1) if first is not None else info
+    if isinstance(body, str):
+        info.message = _snippet(body) or None
+        return info
+    if not isinstance(body, dict):
+        return info
+
+    status = body.get("status")
+    if isinstance(status, int) and not isinstance(status, bool):
+        info.body_status = status
+    info.next_access = _text(body.get("nextAccessTime"))
+
+    issues = body.get("issues")
+    if isinstance(issues, list):  # a ZodError: the Conso API refused its parameters
+        info.message = "; ".join(
+            f"{'.'.join(str(p) for p in issue.get('path') or [])}: {_text(issue.get('message'))}"
+            for issue in issues
+            if isinstance(issue, dict)
+        )
+        return info
+
+    fault = body.get("fault")
+    if isinstance(fault, dict):  # WSO2 gateway: {"fault": {"code", "message", "description"}}
+        inner = _describe(fault, depth + 1)
+        inner.body_status = inner.body_status or info.body_status
+        inner.next_access = inner.next_access or info.next_access
+        return inner
+
+    error = body.get("error")
+    description = _text(body.get("error_description")) or _text(body.get("description"))
+    message = _text(body.get("message"))
+    if isinstance(error, dict | list):
+        # Conso API wrapper: {"status", "message", "error": <Enedis body or ZodError>}.
+        inner = _describe(error, depth + 1)
+        inner.body_status = info.body_status
+        inner.next_access = inner.next_access or info.next_access
+        if not inner.code:
+            inner.message = _join(message, description, inner.message)
+        return inner
+    error_text = _text(error)
+    if error_text is not None and (description is not None or message is None):
+        # RFC 6749 / Enedis business error: {"error": "ADAM-ERR0123", "error_description": …}.
+        info.code = error_text
+        info.message = description or error_text
+        return info
+    if error_text is not None:
+        # Conso API wrapper around a non-JSON Enedis answer.
+        info.message = _join(message, _snippet(error_text))
+        return info
+
+    code = _text(body.get("code"))
+    info.code = code
+    info.message = _join(message, description)
+    return info
+
+
+def parse_next_access_time(value: str | None) -> datetime | None:
+    """Parse a gateway `nextAccessTime` ("2026-Jul-17 05:00:00+0000 UTC") to aware UTC."""
+    if not value:
+        return None
+    text = value.strip()
+    match = _NEXT_ACCESS.search(text)
+    if match is not None:
+        year, month_name, day, hour, minute, second, offset = match.groups()
+        month = _MONTHS.get(month_name.lower())
+        if month is None:
+            return None
+        try:
+            moment = datetime(
+                int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=UTC
+            )
+            if offset is None or offset == "Z":
+                return moment
+            local = f"{moment.replace(tzinfo=None).isoformat()}{offset}"
+            return datetime.fromisoformat(local).astimezone(UTC)
+        except ValueError:
+            return None
+    try:
+        parsed = datetime.fromisoformat(text.removesuffix(" UTC"))
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> datetime | None:
+    """Parse an HTTP `Retry-After` header (seconds or HTTP date) to aware UTC."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return (now or datetime.now(UTC)) + timedelta(seconds=int(text))
+    try:
+        parsed = parsedate_to_datetime(text)
+    except TypeError, ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def error_from_response(
+    status: int,
+    text: str,
+    *,
+    retry_after: str | None = None,
+) -> LinkyError:
+    """Return the one `LinkyError` that an HTTP status and body stand for.
+
+    `text` may be anything: JSON in any known error shape (Conso API, Enedis business,
+    gateway `{code,…}` or `{fault:{…}}`, RFC 6749), HTML, plain text or nothing.
+    `retry_after` is the `Retry-After` header, used when the body gives no `nextAccessTime`.
+    """
+    body = _load_json(text)
+    is_json = body is not None
+    info = _describe(body) if is_json else _ErrorInfo()
+    if status < 400 and info.body_status is not None and info.body_status >= 400:
+        status = info.body_status  # an error body sent with a 2xx status
+    if is_json:
+        message = info.message or f"HTTP {status}"
+    elif _looks_like_html(text):
+        message = f"HTML page: {_snippet(text)}" if _snippet(text) else "HTML page"
+    else:
+        message = _snippet(text) or "empty body"
+    message = f"HTTP {status}: {message}" if not message.startswith("HTTP ") else message
+    if len(message) > _MESSAGE_LENGTH:
+        message = message[: _MESSAGE_LENGTH - 1] + "…"
+    code = info.code
+
+    if status == 400:
+        return BadRequestError(message, status=status, code=code)
+    if status == 401:
+        return AuthenticationError(message, status=status, code=code)
+    if status == 403:
+        if is_json:
+            return AccessDeniedError(message, status=status, code=code)
+        return AccessBlockedError(message, status=status, code=code)
+    if status == 404:
+        return NoDataError(message, status=status, code=code)
+    if status == 429:
+        when = parse_next_access_time(info.next_access) or parse_retry_after(retry_after)
+        return RateLimitError(message, status=status, code=code, retry_after=when)
+    if status == 408:
+        return LinkyConnectionError(message, status=status, code=code)
+    if 400 <= status < 500:
+        return BadRequestError(message, status=status, code=code)
+    return ServerError(message, status=status, code=code)
+
+
+def is_unknown_type_error(status: int, text: str) -> bool:
+    """Tell whether a Conso API 400 means "unknown data type" (a server without new types).
+
+    Such a server validates its query with zod and answers
+    `{"status":400,"message":"Paramètres invalides","error":{"issues":[…],"name":"ZodError"}}`;
+    the type is invalid when an issue's path starts with "type".
+    """
+    if status != 400:
+        return False
+    body = _load_json(text)
+    if not isinstance(body, dict):
+        return False
+    error = body.get("error")
+    issues = error.get("issues") if isinstance(error, dict) else None
+    if isinstance(issues, list):
+        return any(
+            isinstance(issue, dict)
+            and isinstance(issue.get("path"), list)
+            and issue["path"][:1] == ["type"]
+            for issue in issues
+        )
+    return body.get("message") == "Paramètres invalides" and not isinstance(error, str)
+
+
+# --- Metering bodies ---------------------------------------------------------------------
+
+
+class _Clock:
+    """Turns the API's naive Europe/Paris times into aware ones, in reading order.
+
+    A naive time in the repeated autumn hour is the second occurrence (fold=1) when its first
+    occurrence would not come after the previous reading.
+    """
+
+    def __init__(self) -> None:
+        self._previous: datetime | None = None
+
+    def localize(self, naive: datetime) -> datetime:
+        first = naive.replace(tzinfo=PARIS, fold=0).astimezone(UTC)
+        second = naive.replace(tzinfo=PARIS, fold=1).astimezone(UTC)
+        instant = first
+        if first < second and self._previous is not None and first <= self._previous:
+            instant = second  # repeated hour, already seen once
+        return self.seen(instant)
+
+    def seen(self, instant: datetime) -> datetime:
+        self._previous = instant
+        return instant.astimezone(PARIS)
+
+
+def _parse_moment(raw: Any, clock: _Clock) -> date | datetime:
+    text = _text(raw)
+    if text is None:
+        raise _ShapeError("reading without a date")
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
+    except ValueError as err:
+        raise _ShapeError(f"bad date {text[:40]!r}") from err
+    if moment.tzinfo is None:
+        return clock.localize(moment)
+    return clock.seen(moment.astimezone(UTC))
+
+
+def _parse_day(raw: Any, what: str) -> date:
+    text = _text(raw)
+    if text is None:
+        raise _ShapeError(f"missing {what}")
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError as err:
+        raise _ShapeError(f"bad {what} {text[:40]!r}") from err
+
+
+def _parse_value(raw: Any) -> int | None:
+    """Return an API value (usually a string) as int; None when missing or not a number."""
+    if isinstance(raw, bool) or raw is None:
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        return round(raw) if math.isfinite(raw) else None
+    text = _text(raw)
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text.replace(",", "."))
+    except ValueError:
+        return None
+    return round(number) if math.isfinite(number) else None
+
+
+def _mapping(value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise _ShapeError(f"{what} is not an object")
+    return value
+
+
+def _sequence(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _ShapeError(f"{what} is not a list")
+    return value
+
+
+def _reading(
+    raw_value: Any,
+    raw_date: Any,
+    clock: _Clock,
+    interval_length: Any = None,
+    measure_type: Any = None,
+) -> IntervalReading | None:
+    when = _parse_moment(raw_date, clock)
+    value = _parse_value(raw_value)
+    if value is None:
+        _LOGGER.debug("Reading of %s has no usable value (%r): left out", when, raw_value)
+        return None
+    return IntervalReading(
+        value=value,
+        date=when,
+        interval_length=_text(interval_length),
+        measure_type=_text(measure_type),
+    )
+
+
+def _parse_v5(body: Mapping[str, Any]) -> MeteringData:
+    """Parse the v5 `meter_reading` object."""
+    kind = body.get("reading_type")
+    reading_type = _mapping(kind, "reading_type") if kind is not None else {}
+    clock = _Clock()
+    readings = [
+        _reading(
+            item.get("value"),
+            item.get("date"),
+            clock,
+            item.get("interval_length"),
+            item.get("measure_type"),
+        )
+        for item in (
+            _mapping(raw, "interval_reading item")
+            for raw in _sequence(body.get("interval_reading"), "interval_reading")
+        )
+    ]
+    return MeteringData(
+        usage_point_id=_text(body.get("usage_point_id")) or "",
+        start=_parse_day(body.get("start"), "start"),
+        end=_parse_day(body.get("end"), "end"),
+        quality=_text(body.get("quality")) or "",
+        reading_type=ReadingType(
+            unit=_text(reading_type.get("unit")) or "",
+            measurement_kind=_text(reading_type.get("measurement_kind")) or "",
+            aggregate=_text(reading_type.get("aggregate")) or "",
+            measuring_period=_text(reading_type.get("measuring_period")),
+        ),
+        interval_reading=tuple(reading for reading in readings if reading is not None),
+    )
+
+
+def _index_readings(
+    contexts: list[Any], clock: _Clock
+) -> tuple[str | None, list[IntervalReading | None]]:
+    """Totaliser values of an index body (`contexte[].grandeur[].cadranTotalisateur`).
+
+    Without a totaliser, the classes of the first calendar are summed per date.
+    """
+    unit: str | None = None
+    totals: list[IntervalReading | None] = []
+    by_calendar: dict[date | datetime, int] = {}
+    for context in contexts:
+        context_map = _mapping(context, "contexte item")
+        for quantity in _sequence(context_map.get("grandeur"), "contexte grandeur"):
+            quantity_map = _mapping(quantity, "contexte grandeur item")
+            unit = unit or _text(quantity_map.get("unite"))
+            totaliser = quantity_map.get("cadranTotalisateur")
+            if isinstance(totaliser, dict):
+                for value in _sequence(totaliser.get("valeur"), "valeur"):
+                    value_map = _mapping(value, "valeur item")
+                    totals.append(
+                        _reading(
+                            value_map.get("v"),
+                            value_map.get("d"),
+                            clock,
+                            measure_type=context_map.get("etapeMetier"),
+                        )
+                    )
+                continue
+            calendars = _sequence(quantity_map.get("calendrier"), "calendrier")
+            if calendars and not by_calendar:
+                calendar = _mapping(calendars[0], "calendrier item")
+                for klass in _sequence(calendar.get("classeTemporelle"), "classeTemporelle"):
+                    for value in _sequence(_mapping(klass, "classe").get("valeur"), "valeur"):
+                        value_map = _mapping(value, "valeur item")
+                        reading = _reading(value_map.get("v"), value_map.get("d"), _Clock())
+                        if reading is not None:
+                            by_calendar[reading.date] = (
+                                by_calendar.get(reading.date, 0) + reading.value
+                            )
+    if not totals and by_calendar:
+        totals = [IntervalReading(value=v, date=d) for d, v in sorted(by_calendar.items())]
+    return unit, totals
+
+
+def _parse_v2(body: Mapping[str, Any]) -> MeteringData:
+    """Parse the 2026 `mesure_synchrone_auto/v2` body."""
+    period = body.get("periode")
+    period_map = _mapping(period, "periode") if period is not None else {}
+    quantities = _sequence(body.get("grandeur"), "grandeur")
+    clock = _Clock()
+    quantity: Mapping[str, Any] = {}
+    for candidate in quantities:
+        candidate_map = _mapping(candidate, "grandeur item")
+        if not quantity or (candidate_map.get("points") and not quantity.get("points")):
+            quantity = candidate_map
+    readings: list[IntervalReading | None] = []
+    for raw in _sequence(quantity.get("points"), "points"):
+        point = _mapping(raw, "point")
+        readings.append(
+            _reading(point.get("v"), point.get("d"), clock, point.get("p"), point.get("n"))
+        )
+
+    unit = _text(quantity.get("unite"))
+    physical = _text(quantity.get("grandeurPhysique"))
+    contexts = _sequence(body.get("contexte"), "contexte")
+    if not readings and any(isinstance(c, dict) and c.get("grandeur") for c in contexts):
+        index_unit, readings = _index_readings(contexts, clock)
+        unit = unit or index_unit
+        kind, aggregate = "energy", "index"
+    else:
+        kind, aggregate = _PHYSICAL.get(physical or "") or _UNIT_KIND.get(unit or "", ("", ""))
+    return MeteringData(
+        usage_point_id=_text(body.get("idPrm")) or "",
+        start=_parse_day(period_map.get("dateDebut"), "dateDebut"),
+        end=_parse_day(period_map.get("dateFin"), "dateFin"),
+        quality=_text(body.get("etapeMetier")) or "",
+        reading_type=ReadingType(
+            unit=unit or "",
+            measurement_kind=kind,
+            aggregate=aggregate,
+            measuring_period=_text(body.get("pas")),
+        ),
+        interval_reading=tuple(reading for reading in readings if reading is not None),
+    )
+
+
+def parse_metering_data(body: Any) -> MeteringData:
+    """Turn a decoded 200 body of either shape into `MeteringData`.
+
+    Raises `ServerError` when the body is an error or not metering data.
+    """
+    if isinstance(body, dict) and isinstance(body.get("meter_reading"), dict):
+        body = body["meter_reading"]
+    try:
+        if isinstance(body, dict) and ("interval_reading" in body or "usage_point_id" in body):
+            return _parse_v5(body)
+        if isinstance(body, dict) and ("grandeur" in body or "idPrm" in body):
+            return _parse_v2(body)
+    except _ShapeError as err:
+        raise ServerError(f"Unexpected metering body: {err}", status=200) from None
+    info = _describe(body)
+    if info.body_status is not None and info.body_status >= 400:
+        raise error_from_response(info.body_status, json.dumps(body))
+    raise ServerError(f"Unexpected metering body: {info.message or 'unknown shape'}", status=200)
+
+
+def parse_response(status: int, text: str, *, retry_after: str | None = None) -> MeteringData:
+    """Parse a whole answer: metering data on 2xx, else raise the matching `LinkyError`."""
+    if not 200 <= status < 300:
+        raise error_from_response(status, text, retry_after=retry_after)
+    body = _load_json(text)
+    if body is None:
+        raise LinkyConnectionError(
+            f"HTTP {status}: body is not JSON (truncated or not from the API): "
+            f"{_snippet(text) or 'empty body'}",
+            status=status,
+        )
+    return parse_metering_data(body)
