@@ -1,0 +1,317 @@
+"""A fake Conso API (conso.boris.sh) serving simulated meters, with its quirks and faults."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections import deque
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from ._http import BaseSimulator, RequestInfo, json_response
+from .meter import SimulatedMeter
+from .serving import (
+    NEW_KINDS,
+    NEW_NAMES_ORDER,
+    OLD_KINDS,
+    EnedisError,
+    Json,
+    no_consent,
+    parse_day,
+    resource_not_found,
+    serve,
+)
+from .tokens import decode_hs256, encode_hs256
+
+TOKEN_LIFETIME = timedelta(days=364 + 365 + 365)
+BAN_WINDOW = timedelta(hours=12)
+_DATE_PATTERN = "20[0-9]{2}-[0-9]{2}-[0-9]{2}"
+_OLD_NAMES = tuple(OLD_KINDS)
+
+CLOUDFLARE_BAN_PAGE = """<!DOCTYPE html>
+<!--[if lt IE 7]> <html class="no-js ie6 oldie" lang="en-US"> <![endif]-->
+<html class="no-js" lang="en-US">
+<head>
+<title>Attention Required! | Cloudflare</title>
+<meta charset="UTF-8" />
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
+</head>
+<body>
+  <div id="cf-wrapper">
+    <div id="cf-error-details" class="cf-error-details-wrapper">
+      <div class="cf-wrapper cf-header cf-error-overview">
+        <h1 data-translate="block_headline">Sorry, you have been blocked</h1>
+        <h2 class="cf-subheadline"><span data-translate="unable_to_access">You are unable to
+        access</span> conso.boris.sh</h2>
+      </div>
+      <div class="cf-section cf-wrapper">
+        <h2 data-translate="blocked_why_headline">Why have I been blocked?</h2>
+        <p data-translate="blocked_why_detail">This website is using a security service to
+        protect itself from online attacks.</p>
+      </div>
+      <div class="cf-error-footer cf-wrapper">
+        <p>Cloudflare Ray ID: <strong class="font-semibold">RAY_ID</strong></p>
+      </div>
+    </div>
+  </div>
+</body>
+</html>
+"""
+
+
+class ConsoApiSimulator(BaseSimulator):
+    """Conso API at ``http://127.0.0.1:PORT/api/<type>``, as bokub/conso-api behaves.
+
+    - ``serve_new_types``: the 2026 server (new and old type names, ``pointId``/``dateDebut``/
+      ``dateFin`` or ``prm``/``start``/``end``). False: an old server (old names and
+      ``prm``/``start``/``end`` only), which answers anything else 400 "Paramètres invalides".
+    - ``serve_old_types``: False once Enedis switched v5 off: old names then get the gateway's
+      404, wrapped like every Enedis error.
+    - Cloudflare: the request that makes ``ban_threshold`` requests within 12 h (and every one
+      after it) gets the HTML 403 "Sorry, you have been blocked" page. None disables it.
+    - Enedis quotas: ``max_per_second`` (5) and ``max_per_hour`` (off) answer a wrapped 429.
+    """
+
+    def __init__(
+        self,
+        meters: Iterable[SimulatedMeter],
+        *,
+        now: Callable[[], datetime] | None = None,
+        serve_new_types: bool = True,
+        serve_old_types: bool = True,
+        ban_threshold: int | None = 100,
+        max_per_second: int | None = 5,
+        max_per_hour: int | None = None,
+        secret: bytes | None = None,
+    ) -> None:
+        """Serve `meters` (keyed by PRM); tokens are signed with `secret` (default: random)."""
+        super().__init__(now=now, max_per_second=max_per_second, max_per_hour=max_per_hour)
+        self.meters: dict[str, SimulatedMeter] = {meter.prm: meter for meter in meters}
+        self.serve_new_types = serve_new_types
+        self.serve_old_types = serve_old_types
+        self.ban_threshold = ban_threshold
+        self.banned = False
+        self._ban_window: deque[datetime] = deque()
+        self._secret = secret or secrets.token_bytes(32)
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT/api`` (append ``/<type>``)."""
+        return f"{self.root_url}/api"
+
+    def make_app(self) -> web.Application:
+        """Build the application: one route, ``/api/{type}``, every method."""
+        app = web.Application()
+        app.router.add_route("*", "/api/{type}", self._entry)
+        return app
+
+    def add_meter(self, meter: SimulatedMeter) -> None:
+        """Serve one more meter."""
+        self.meters[meter.prm] = meter
+
+    # ---- tokens -------------------------------------------------------------------------
+
+    def make_token(self, prms: Iterable[str], expired: bool = False) -> str:
+        """Issue a token for `prms` (HS256 JWT, ``sub`` = the PRMs, ~3 years), or an expired one."""
+        now = int(self.now().timestamp())
+        issued = now - int(TOKEN_LIFETIME.total_seconds()) - 86400 if expired else now
+        payload = {
+            "sub": list(prms),
+            "iat": issued,
+            "exp": issued + int(TOKEN_LIFETIME.total_seconds()),
+        }
+        return encode_hs256(payload, self._secret)
+
+    def expire_tokens(self) -> None:
+        """Invalidate every token issued so far (the signing secret changes)."""
+        self._secret = secrets.token_bytes(32)
+
+    # ---- Cloudflare ---------------------------------------------------------------------
+
+    def ban(self) -> None:
+        """Ban the client: every request now gets Cloudflare's HTML 403."""
+        self.banned = True
+
+    def unban(self) -> None:
+        """Lift the ban and forget the requests counted for it."""
+        self.banned = False
+        self._ban_window.clear()
+
+    def _cloudflare(self, request: web.Request, info: RequestInfo) -> web.StreamResponse | None:
+        now = self.now()
+        window = self._ban_window
+        window.append(now)
+        while window and now - window[0] >= BAN_WINDOW:
+            window.popleft()
+        if self.ban_threshold is not None and len(window) >= self.ban_threshold:
+            self.banned = True
+        if not self.banned:
+            return None
+        page = CLOUDFLARE_BAN_PAGE.replace("RAY_ID", secrets.token_hex(8))
+        return web.Response(status=403, text=page, content_type="text/html", charset="UTF-8")
+
+    # ---- requests -----------------------------------------------------------------------
+
+    def _names(self) -> tuple[str, str, str]:
+        return (
+            ("pointId", "dateDebut", "dateFin") if self.serve_new_types else ("prm", "start", "end")
+        )
+
+    def _param(self, request: web.Request, new: str, old: str) -> str | None:
+        query = request.query
+        if self.serve_new_types:
+            value = query.get(new)
+            return value if value is not None else query.get(old)
+        return query.get(old)
+
+    async def _entry(self, request: web.Request) -> web.StreamResponse:
+        info = RequestInfo(
+            type=request.match_info["type"],
+            prm=self._param(request, "pointId", "prm"),
+            start=self._param(request, "dateDebut", "start"),
+            end=self._param(request, "dateFin", "end"),
+        )
+        return await self.run(request, info, self._handle, gate=self._cloudflare)
+
+    async def _handle(self, request: web.Request, info: RequestInfo) -> web.StreamResponse:
+        if request.method == "OPTIONS":
+            return web.Response(status=200)
+        if request.method != "GET":
+            return json_response(
+                405, {"status": 405, "message": "Seule la méthode GET est autorisée"}
+            )
+        issues = self._validate(request, info)
+        if issues:
+            error = {"issues": issues, "name": "ZodError"}
+            return json_response(
+                400, {"status": 400, "message": "Paramètres invalides", "error": error}
+            )
+        parts = request.headers.get("Authorization", "").split(" ")
+        token = parts[1] if len(parts) > 1 else ""
+        if not token:
+            return json_response(
+                400,
+                {"status": 400, "message": "Le header 'Authorization' est manquant ou invalide"},
+            )
+        prm = info.prm or ""
+        payload = decode_hs256(token, self._secret, self.now().timestamp())
+        sub = payload.get("sub") if payload else None
+        if not isinstance(sub, list) or prm not in sub:
+            return json_response(
+                401,
+                {
+                    "status": 401,
+                    "message": "Votre token est invalide ou ne permet pas d'accéder à ce PRM",
+                },
+            )
+        try:
+            body = self._upstream(request, info)
+        except EnedisError as err:
+            return json_response(
+                err.status,
+                {
+                    "status": err.status,
+                    "message": "The Enedis API returned an error",
+                    "error": err.body,
+                },
+            )
+        return json_response(200, body)
+
+    def _upstream(self, request: web.Request, info: RequestInfo) -> Json:
+        """Return what Enedis answers Conso API (raise `EnedisError` for an error)."""
+        prm, first, last = info.prm or "", info.start or "", info.end or ""
+        legacy = info.type in OLD_KINDS
+        if legacy and not self.serve_old_types:
+            raise resource_not_found()
+        quota = self.quota_error()
+        if quota is not None:
+            raise quota
+        meter = self.meters.get(prm)
+        if meter is None:
+            raise no_consent()
+        kind = OLD_KINDS[info.type] if legacy else NEW_KINDS[info.type]
+        start = parse_day(first, legacy=legacy)
+        end = parse_day(last, legacy=legacy)
+        monthly = not legacy and request.query.get("mesuresPas") == "P1M"
+        return serve(meter, kind, start, end, self.now(), legacy=legacy, monthly_max=monthly)
+
+    def _validate(self, request: web.Request, info: RequestInfo) -> list[dict[str, Any]]:
+        """Issues the real server's zod schema reports (empty when the parameters pass)."""
+        prm_name, start_name, end_name = self._names()
+        allowed = _OLD_NAMES + NEW_NAMES_ORDER if self.serve_new_types else _OLD_NAMES
+        issues: list[dict[str, Any]] = []
+        if info.type not in allowed:
+            options = " | ".join(f"'{name}'" for name in allowed)
+            issues.append(
+                {
+                    "received": info.type,
+                    "code": "invalid_enum_value",
+                    "options": list(allowed),
+                    "path": ["type"],
+                    "message": f"Invalid enum value. Expected {options}, received '{info.type}'",
+                }
+            )
+        if info.prm is None:
+            issues.append(_missing(prm_name))
+        elif len(info.prm) != 14:
+            code = "too_small" if len(info.prm) < 14 else "too_big"
+            bound = "minimum" if code == "too_small" else "maximum"
+            issues.append(
+                {
+                    "code": code,
+                    bound: 14,
+                    "type": "string",
+                    "inclusive": True,
+                    "exact": True,
+                    "message": "String must contain exactly 14 character(s)",
+                    "path": [prm_name],
+                }
+            )
+        for name, value in ((start_name, info.start), (end_name, info.end)):
+            if value is None:
+                issues.append(_missing(name))
+            elif not _search(_DATE_PATTERN, value):
+                issues.append(
+                    {
+                        "validation": "regex",
+                        "code": "invalid_string",
+                        "message": "Invalid",
+                        "path": [name],
+                    }
+                )
+        if self.serve_new_types:
+            for param, choices in (
+                ("mesuresPas", ("P1D", "P1M")),
+                ("grandeurPhysique", ("PMA", "TOUT")),
+            ):
+                value = request.query.get(param)
+                if value is not None and value not in choices:
+                    listed = " | ".join(f"'{choice}'" for choice in choices)
+                    issues.append(
+                        {
+                            "received": value,
+                            "code": "invalid_enum_value",
+                            "options": list(choices),
+                            "path": [param],
+                            "message": f"Invalid enum value. Expected {listed}, received '{value}'",
+                        }
+                    )
+        return issues
+
+
+def _missing(name: str) -> dict[str, Any]:
+    return {
+        "code": "invalid_type",
+        "expected": "string",
+        "received": "null",
+        "path": [name],
+        "message": "Expected string, received null",
+    }
+
+
+def _search(pattern: str, value: str) -> bool:
+    """Test like JavaScript's unanchored ``RegExp.test``."""
+    return re.search(pattern, value) is not None

@@ -1,0 +1,105 @@
+"""Shared fixtures: simulated meters and the fake Conso API / Enedis servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+# Home Assistant's test plugin ships its own `custom_components` package: import ours first,
+# or the `hass` fixture reports "Integration 'linky' not found".
+if importlib.util.find_spec("custom_components.linky") is not None:
+    import custom_components.linky  # noqa: F401
+
+from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
+
+CONSUMPTION_PRM = "11111111111111"  # consumption and production
+CONSUMPTION_ONLY_PRM = "22222222222222"  # consumption only (production: ADAM-ERR0069)
+UNKNOWN_PRM = "99999999999999"  # in no meter list
+
+
+@pytest.fixture
+def meter() -> SimulatedMeter:
+    """A meter measuring consumption and production (PRM 11111111111111), seed 1."""
+    return SimulatedMeter(CONSUMPTION_PRM, seed=1, production=True, first_day=date(2021, 1, 1))
+
+
+@pytest.fixture
+def consumption_meter() -> SimulatedMeter:
+    """A consumption-only meter (PRM 22222222222222), seed 2."""
+    return SimulatedMeter(CONSUMPTION_ONLY_PRM, seed=2, first_day=date(2021, 1, 1))
+
+
+@pytest.fixture
+async def conso_api_factory(
+    socket_enabled: None,
+) -> AsyncIterator[Callable[..., Awaitable[ConsoApiSimulator]]]:
+    """Start `ConsoApiSimulator(meters, **kwargs)` on 127.0.0.1; all stopped at teardown.
+
+    Sockets are enabled for the test (pytest-socket still only lets it reach 127.0.0.1).
+    """
+    started: list[ConsoApiSimulator] = []
+
+    async def start(meters: list[SimulatedMeter], **kwargs: Any) -> ConsoApiSimulator:
+        simulator = ConsoApiSimulator(meters, **kwargs)
+        await simulator.start()
+        started.append(simulator)
+        return simulator
+
+    yield start
+    for simulator in started:
+        await simulator.stop()
+
+
+@pytest.fixture
+async def enedis_api_factory(
+    socket_enabled: None,
+) -> AsyncIterator[Callable[..., Awaitable[EnedisSimulator]]]:
+    """Start `EnedisSimulator(meters, **kwargs)` on 127.0.0.1; all stopped at teardown."""
+    started: list[EnedisSimulator] = []
+
+    async def start(meters: list[SimulatedMeter], **kwargs: Any) -> EnedisSimulator:
+        simulator = EnedisSimulator(meters, **kwargs)
+        await simulator.start()
+        started.append(simulator)
+        return simulator
+
+    yield start
+    for simulator in started:
+        await simulator.stop()
+
+
+@pytest.fixture
+async def conso_api(
+    conso_api_factory: Callable[..., Awaitable[ConsoApiSimulator]],
+    meter: SimulatedMeter,
+    consumption_meter: SimulatedMeter,
+) -> ConsoApiSimulator:
+    """A started Conso API serving `meter` and `consumption_meter` (real clock; set `.now`).
+
+    Base URL: `conso_api.base_url` (``http://127.0.0.1:PORT/api``); a token:
+    `conso_api.make_token([prm])`.
+    """
+    return await conso_api_factory([meter, consumption_meter])
+
+
+@pytest.fixture
+def conso_token(conso_api: ConsoApiSimulator) -> str:
+    """A valid Conso API token for both fixture meters."""
+    return conso_api.make_token([CONSUMPTION_PRM, CONSUMPTION_ONLY_PRM])
+
+
+@pytest.fixture
+async def enedis_api(
+    enedis_api_factory: Callable[..., Awaitable[EnedisSimulator]],
+    meter: SimulatedMeter,
+    consumption_meter: SimulatedMeter,
+) -> EnedisSimulator:
+    """A started Enedis Data Connect serving both fixture meters.
+
+    Base URL: `enedis_api.base_url`; credentials: `enedis_api.client_id` / `.client_secret`.
+    """
+    return await enedis_api_factory([meter, consumption_meter])
