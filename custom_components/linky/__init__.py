@@ -1,1 +1,72 @@
-"""The Linky integration."""
+"""The Linky integration: French smart-meter data from the Conso API or Enedis Data Connect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.typing import ConfigType
+
+from .api import InvalidTokenError, PRMAccessError
+from .backfill import HistoryBackfill
+from .budget import async_get_budget
+from .const import CONF_PRM, DOMAIN
+from .coordinator import (
+    STORAGE_VERSION,
+    LinkyConfigEntry,
+    LinkyCoordinator,
+    LinkyRuntimeData,
+    api_host,
+    async_create_client,
+)
+from .services import async_setup_services
+from .statistics_import import LinkyStatistics
+
+PLATFORMS: list[Platform] = [Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's service actions."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> bool:
+    """Set up a meter: readings from the store (no request), then the daily schedule."""
+    try:
+        client = await async_create_client(hass, dict(entry.data))
+    except (InvalidTokenError, PRMAccessError) as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="auth_failed",
+            translation_placeholders={"prm": entry.data[CONF_PRM]},
+        ) from err
+    budget = await async_get_budget(hass, api_host(entry.data))
+    entry.async_on_unload(budget.register(entry.entry_id))  # its share of the steady reserve
+    coordinator = LinkyCoordinator(hass, entry, client)
+    statistics = LinkyStatistics(hass, entry)
+    coordinator.statistics = statistics
+    backfill = HistoryBackfill(coordinator)
+    entry.runtime_data = LinkyRuntimeData(coordinator, statistics, backfill)
+
+    await coordinator.async_config_entry_first_refresh()
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    coordinator.async_start(backfill.start)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> bool:
+    """Unload a meter (the coordinator stops its schedule and saves its readings)."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> None:
+    """Forget what was stored for a removed meter."""
+    await Store[dict[str, Any]](hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}").async_remove()
+    ir.async_delete_issue(hass, DOMAIN, f"access_blocked_{entry.entry_id}")

@@ -5,3 +5,20 @@ from zoneinfo import ZoneInfo
 
 DOMAIN: Final = "linky"
 PARIS: Final = ZoneInfo("Europe/Paris")
+
+# entry.data
+CONF_SOURCE: Final = "source"
+CONF_PRM: Final = "prm"
+CONF_TOKEN: Final = "token"
+CONF_CLIENT_ID: Final = "client_id"
+CONF_CLIENT_SECRET: Final = "client_secret"
+CONF_BASE_URL: Final = "base_url"
+CONF_POLL_OFFSET: Final = "poll_offset"
+"""Minutes after 06:00 (Europe/Paris) of the daily update, 0-239, chosen once per entry."""
+
+SOURCE_CONSO: Final = "conso"
+SOURCE_ENEDIS: Final = "enedis"
+
+# entry.options
+CONF_PRODUCTION: Final = "production"
+CONF_TARIFFS: Final = "tariffs"

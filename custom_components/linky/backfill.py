@@ -1,0 +1,513 @@
+"""History backfill: the planner (pure) and the runner (a background task per entry).
+
+On first setup the whole available history is fetched: daily values for 36 months (a few
+365-day requests, so the dashboard shows every day within minutes), then the load curve for up
+to 24 months in 7-day requests, most recent first. The plan is recomputed from the stored
+readings each time, so a restart resumes where the backfill stopped and a day already held is
+never asked again.
+
+- Requests go through `coordinator.async_fetch_range` (the one path data enters by) inside
+  ``backfill_priority()``: the request budget lets them through only while it keeps its reserve
+  for the daily updates. When the budget is short the runner sleeps until it frees up.
+- Days that answered 404 are recorded as missing by the coordinator. A recent one (a late
+  meter) is asked again once a day for `RETRY_DAYS` days, only while the kind has data around
+  it; an old one is a hole in the history and is not asked again (the "fetch again" action can).
+- The history limit: an ``ADAM-ERR0123``/``ADAM-ERR0125`` answer (the range starts before the
+  meter's activation or the history Enedis keeps) narrows the start by halves until found;
+  `NO_DATA_RANGES_TO_STOP` load-curve ranges in a row answering 404 with nothing held before
+  them mean hourly collection is not (or was not then) enabled. Either way the older days are
+  recorded as missing (old, so never retried) and the kind is done, across restarts too.
+- Maximum power history is not fetched: it feeds no statistic, only yesterday's sensor.
+"""
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    AccessBlockedError,
+    AccessDeniedError,
+    AuthenticationError,
+    BadRequestError,
+    LinkyConnectionError,
+    RateLimitError,
+    ServerError,
+)
+from .budget import BudgetExhausted, async_get_budget, backfill_priority
+from .const import CONF_BASE_URL, CONF_SOURCE, PARIS
+from .readings import DataKind, Direction, MeterReadings
+from .statistics_import import deferred_import
+
+if TYPE_CHECKING:
+    from .coordinator import LinkyCoordinator
+
+_LOGGER = logging.getLogger(__name__)
+
+HISTORY_MONTHS: Final = {"daily": 36, "curve": 24}
+MAX_DAYS: Final = {"daily": 365, "curve": 7}
+"""Longest range one request may ask for."""
+LATE_WINDOW: Final = 7
+"""A day that answered 404 within this many days of itself is late, not a hole."""
+RETRY_DAYS: Final = 14
+"""A late day is asked again once a day for this many days after its first 404."""
+NEIGHBOURHOOD: Final = 30
+"""A late day is only retried if the kind has data within this many days before it."""
+NO_DATA_RANGES_TO_STOP: Final = 2
+HISTORY_LIMIT_CODES: Final = frozenset({"ADAM-ERR0123", "ADAM-ERR0125"})
+FLUSH_EVERY: Final = 50
+"""Statistics are imported once the daily history is in, at the end of each pass (when the
+budget pauses the backfill) and at least after this many requests. Each import rewrites every
+later row (their running totals change), so fewer, larger imports cost much less."""
+ERROR_BACKOFF: Final = timedelta(minutes=30)
+RATE_LIMIT_BACKOFF: Final = timedelta(hours=1)
+DAILY_PASS: Final = time(12, 0)
+"""Local time (plus the entry's poll offset) of the daily pass once the history is complete."""
+BACKFILL_KINDS: Final[tuple[DataKind, ...]] = (
+    "consumption_daily",
+    "production_daily",
+    "consumption_curve",
+    "production_curve",
+)
+
+
+def entry_host(data: Mapping[str, Any]) -> str:
+    """Return the API host (its budget's key) a config entry talks to."""
+    from .coordinator import default_base_url  # noqa: PLC0415 - avoids an import cycle
+
+    base_url = data.get(CONF_BASE_URL) or default_base_url(data[CONF_SOURCE])
+    return urlsplit(base_url).netloc or base_url
+
+
+def months_before(day: date, months: int) -> date:
+    """Return the same day ``months`` earlier (clamped to the month's end)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    next_month = date(year + (month == 12), month % 12 + 1, 1)
+    return date(year, month, min(day.day, (next_month - timedelta(days=1)).day))
+
+
+def shape_of(kind: DataKind) -> str:
+    """Return the shape of a kind: ``"daily"`` or ``"curve"``."""
+    return "curve" if kind.endswith("_curve") else "daily"
+
+
+def history_start(kind: DataKind, today: date) -> date:
+    """Earliest day the backfill asks for (inside what Enedis keeps)."""
+    return months_before(today, HISTORY_MONTHS[shape_of(kind)])
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PlannedRequest:
+    """One request: ``kind`` over ``[start, end)``."""
+
+    end: date
+    start: date
+    kind: DataKind
+
+    @property
+    def days(self) -> list[date]:
+        """The days asked for."""
+        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days)]
+
+
+def should_retry(readings: MeterReadings, kind: DataKind, day: date, today: date) -> bool:
+    """Whether a day recorded as missing is asked again now (see the module docstring)."""
+    seen = readings.missing[kind].get(day)
+    if seen is None:
+        return True
+    if seen >= today or day < seen - timedelta(days=LATE_WINDOW):
+        return False  # already asked today, or an old hole
+    if today > seen + timedelta(days=RETRY_DAYS):
+        return False
+    return any(readings.has(kind, day - timedelta(days=n)) for n in range(1, NEIGHBOURHOOD + 1))
+
+
+def wanted_days(
+    readings: MeterReadings,
+    kind: DataKind,
+    today: date,
+    *,
+    floor: date | None = None,
+    skip: AbstractSet[date] = frozenset(),
+) -> list[date]:
+    """Days of the backfill window to ask for, most recent first.
+
+    The window ends before yesterday: yesterday is the daily update's job. ``skip``: days
+    already asked again today (a missing day is asked once a day).
+    """
+    start = history_start(kind, today)
+    if floor is not None:
+        start = max(start, floor)
+    day = today - timedelta(days=2)
+    wanted = []
+    while day >= start:
+        if (
+            not readings.has(kind, day)
+            and day not in skip
+            and should_retry(readings, kind, day, today)
+        ):
+            wanted.append(day)
+        day -= timedelta(days=1)
+    return wanted
+
+
+def cover(
+    kind: DataKind, days: Iterable[date], max_days: int | None = None
+) -> list[PlannedRequest]:
+    """Return the fewest ranges of at most ``max_days`` covering the days, newest first."""
+    limit = max_days or MAX_DAYS[shape_of(kind)]
+    ranges: list[PlannedRequest] = []
+    current: list[date] = []
+    for day in sorted(set(days), reverse=True):
+        if current and (current[0] - day).days >= limit:
+            ranges.append(PlannedRequest(current[0] + timedelta(days=1), current[-1], kind))
+            current = []
+        current.append(day)
+    if current:
+        ranges.append(PlannedRequest(current[0] + timedelta(days=1), current[-1], kind))
+    return ranges
+
+
+def plan(
+    readings: MeterReadings,
+    today: date,
+    kinds: Sequence[DataKind],
+    floors: Mapping[DataKind, date] | None = None,
+    skip: Mapping[DataKind, AbstractSet[date]] | None = None,
+) -> list[PlannedRequest]:
+    """Every request still needed: daily kinds first, then load curves, most recent first."""
+    floors = floors or {}
+    skip = skip or {}
+    daily: list[PlannedRequest] = []
+    curves: list[PlannedRequest] = []
+    for kind in kinds:
+        days = wanted_days(
+            readings, kind, today, floor=floors.get(kind), skip=skip.get(kind, frozenset())
+        )
+        requests = cover(kind, days)
+        (curves if shape_of(kind) == "curve" else daily).extend(requests)
+    # Most recent first across kinds (stable: consumption before production on ties).
+    curves.sort(key=lambda request: request.end, reverse=True)
+    return daily + curves
+
+
+def split_range(kind: DataKind, start: date, end: date) -> list[PlannedRequest]:
+    """``[start, end)`` as requests that each fit one call, most recent first."""
+    days = [start + timedelta(days=n) for n in range((end - start).days)]
+    return cover(kind, days)
+
+
+# --------------------------------------------------------------------------------------------
+# History limit search
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class LimitSearch:
+    """Binary search of the first day a kind's history may be asked from.
+
+    ``bad``: a start day refused (the limit is after it); ``good``: a start day accepted.
+    """
+
+    bad: date
+    good: date
+
+    @property
+    def done(self) -> bool:
+        """Whether the first accepted day is known (``good``)."""
+        return (self.good - self.bad).days <= 1
+
+    @property
+    def probe(self) -> date:
+        """The next start day to try."""
+        return self.bad + timedelta(days=max(1, (self.good - self.bad).days // 2))
+
+
+# --------------------------------------------------------------------------------------------
+# Runner
+# --------------------------------------------------------------------------------------------
+
+
+class PassResult(StrEnum):
+    """How a pass ended."""
+
+    COMPLETE = "complete"
+    BUDGET = "budget"
+    ERROR = "error"
+    STOPPED = "stopped"
+
+
+@dataclass(slots=True)
+class BackfillStatus:
+    """What the backfill is doing (diagnostics, tests)."""
+
+    requests: int = 0
+    passes: int = 0
+    last_result: PassResult | None = None
+    next_run: datetime | None = None
+    done_kinds: set[DataKind] = field(default_factory=set)
+
+
+class HistoryBackfill:
+    """Fetches an entry's history in the background; see the module docstring."""
+
+    def __init__(self, coordinator: LinkyCoordinator) -> None:
+        """Bind to the coordinator; nothing runs before `start`."""
+        self.coordinator = coordinator
+        self.hass: HomeAssistant = coordinator.hass
+        self.entry = coordinator.config_entry
+        self.status = BackfillStatus()
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._unsub_timer: CALLBACK_TYPE | None = None
+        self._searches: dict[DataKind, LimitSearch] = {}
+        self._floors: dict[DataKind, date] = {}
+        self._no_data_streak: dict[DataKind, int] = {}
+        self._retry_after: datetime | None = None
+        self._asked: dict[DataKind, set[date]] = {}
+        """Days asked today that are still missing (not asked again before tomorrow)."""
+        self._asked_on: date | None = None
+
+    @callback
+    def start(self) -> None:
+        """Launch the background task (once)."""
+        if self._task is not None:
+            return
+        self._task = self.entry.async_create_background_task(
+            self.hass, self._async_run(), f"Linky {self.coordinator.prm} history backfill"
+        )
+        self.entry.async_on_unload(self._cancel_timer)
+
+    @callback
+    def wake(self) -> None:
+        """Run a pass now (e.g. after the options changed or a service asked)."""
+        self._wake.set()
+
+    @callback
+    def _cancel_timer(self) -> None:
+        if self._unsub_timer is not None:
+            self._unsub_timer()
+            self._unsub_timer = None
+
+    @property
+    def kinds(self) -> list[DataKind]:
+        """Kinds to backfill for this entry."""
+        coordinator = self.coordinator
+        return [
+            kind
+            for kind in BACKFILL_KINDS
+            if kind in coordinator.kinds and kind not in coordinator.unsupported
+        ]
+
+    async def _async_run(self) -> None:
+        budget = await async_get_budget(self.hass, entry_host(self.entry.data))
+        self.entry.async_on_unload(budget.register(self.entry.entry_id))
+        statistics = getattr(self.entry.runtime_data, "statistics", None)
+        if statistics is not None:
+            try:
+                await statistics.async_resume(self.coordinator.readings)
+            except Exception:
+                _LOGGER.exception(
+                    "Linky %s: bringing statistics in step failed", self.coordinator.prm
+                )
+        while True:
+            result = await self.async_run_pass()
+            when = self._next_run(result)
+            if when is None:
+                return
+            await self._sleep_until(when)
+
+    def _next_run(self, result: PassResult) -> datetime | None:
+        now = dt_util.utcnow()
+        match result:
+            case PassResult.STOPPED:
+                return None
+            case PassResult.BUDGET:
+                return max(self._retry_after or now + RATE_LIMIT_BACKOFF, now)
+            case PassResult.ERROR:
+                return max(self._retry_after or now + ERROR_BACKOFF, now)
+        tomorrow = self.coordinator.today() + timedelta(days=1)
+        local = datetime.combine(tomorrow, DAILY_PASS, PARIS) + timedelta(
+            minutes=self.coordinator.poll_offset
+        )
+        return local.astimezone(UTC)
+
+    async def _sleep_until(self, when: datetime) -> None:
+        self.status.next_run = when
+        self._wake.clear()
+
+        @callback
+        def _wake_up(_now: datetime) -> None:
+            self._unsub_timer = None
+            self._wake.set()
+
+        self._cancel_timer()
+        self._unsub_timer = async_track_point_in_utc_time(self.hass, _wake_up, when)
+        try:
+            await self._wake.wait()
+        finally:
+            self._cancel_timer()
+            self.status.next_run = None
+
+    async def async_run_pass(self) -> PassResult:
+        """Ask for everything still needed, as far as the budget allows; import statistics."""
+        self.status.passes += 1
+        self._retry_after = None
+        statistics = getattr(self.entry.runtime_data, "statistics", None)
+        try:
+            with backfill_priority(), deferred_import():
+                result = await self._async_requests()
+        finally:
+            if statistics is not None:
+                await statistics.async_flush(self.coordinator.readings)
+        self.status.last_result = result
+        if result is PassResult.COMPLETE:
+            _LOGGER.debug("Linky %s: history backfill pass complete", self.coordinator.prm)
+        return result
+
+    def _floors_now(self) -> dict[DataKind, date]:
+        floors = dict(self._floors)
+        for kind, search in self._searches.items():
+            floors[kind] = search.probe if not search.done else search.good
+        return floors
+
+    async def _async_requests(self) -> PassResult:
+        coordinator = self.coordinator
+        statistics = getattr(self.entry.runtime_data, "statistics", None)
+        since_flush = 0
+        last: PlannedRequest | None = None
+        while True:
+            today = coordinator.today()
+            if self._asked_on != today:
+                self._asked_on, self._asked = today, {}
+            requests = plan(
+                coordinator.readings, today, self.kinds, self._floors_now(), self._asked
+            )
+            if not requests:
+                return PassResult.COMPLETE
+            request = requests[0]
+            if coordinator.blocked:
+                return PassResult.STOPPED
+            if request == last:
+                # Defensive: an answer that changed nothing the plan depends on.
+                _LOGGER.warning("Linky %s: backfill stuck on %s", coordinator.prm, request)
+                return PassResult.ERROR
+            last = request
+            outcome = await self._async_fetch(request, today)
+            if outcome is not None:
+                return outcome
+            since_flush += 1
+            daily_done = shape_of(request.kind) == "daily" and (
+                len(requests) == 1 or shape_of(requests[1].kind) != "daily"
+            )
+            if statistics is not None and (since_flush >= FLUSH_EVERY or daily_done):
+                # The dashboard fills in as the backfill goes: one import per batch.
+                since_flush = 0
+                await statistics.async_flush(coordinator.readings)
+
+    async def _async_fetch(self, request: PlannedRequest, today: date) -> PassResult | None:
+        coordinator = self.coordinator
+        kind = request.kind
+        try:
+            self.status.requests += 1
+            await coordinator.async_fetch_range(kind, request.start, request.end)
+        except BudgetExhausted as err:
+            self.status.requests -= 1
+            self._retry_after = err.retry_after
+            _LOGGER.debug(
+                "Linky %s: backfill paused, the request budget frees up at %s",
+                coordinator.prm,
+                err.retry_after,
+            )
+            return PassResult.BUDGET
+        except RateLimitError as err:
+            self._retry_after = err.retry_after
+            return PassResult.ERROR
+        except BadRequestError as err:
+            if err.code in HISTORY_LIMIT_CODES:
+                self._history_limit(kind, request, today)
+                return None
+            self._give_up(kind, err.code)
+            return None
+        except AccessDeniedError as err:
+            self._give_up(kind, err.code)
+            return None
+        except AuthenticationError, AccessBlockedError:
+            return PassResult.STOPPED
+        except (LinkyConnectionError, ServerError) as err:
+            _LOGGER.debug("Linky %s: backfill paused: %s", coordinator.prm, err)
+            return PassResult.ERROR
+        self._after_answer(kind, request, today)
+        return None
+
+    def _give_up(self, kind: DataKind, code: str | None) -> None:
+        self.coordinator.unsupported.setdefault(kind, code or "refused")
+        _LOGGER.info(
+            "Linky %s: %s history is refused (%s); not asked again until reload",
+            self.coordinator.prm,
+            kind,
+            code,
+        )
+
+    def _after_answer(self, kind: DataKind, request: PlannedRequest, today: date) -> None:
+        readings = self.coordinator.readings
+        self._asked.setdefault(kind, set()).update(
+            day for day in request.days if not readings.has(kind, day)
+        )
+        search = self._searches.get(kind)
+        if search is not None and not search.done and request.start == search.probe:
+            search.good = request.start
+            self._finish_search(kind, search, today)
+        got_data = any(readings.has(kind, day) for day in request.days)
+        if got_data:
+            self._no_data_streak[kind] = 0
+            return
+        streak = self._no_data_streak.get(kind, 0) + 1
+        self._no_data_streak[kind] = streak
+        direction: Direction = "consumption" if kind.startswith("consumption") else "production"
+        held = readings.curve[direction] if shape_of(kind) == "curve" else readings.daily[direction]
+        older_held = any(day < request.start for day in held)
+        needed = NO_DATA_RANGES_TO_STOP if shape_of(kind) == "curve" else 1
+        if streak >= needed and not older_held:
+            _LOGGER.info(
+                "Linky %s: no %s before %s (for a load curve: hourly collection was not "
+                "enabled); older days are not asked",
+                self.coordinator.prm,
+                kind,
+                request.end,
+            )
+            self._stop_before(kind, request.start, today)
+
+    def _history_limit(self, kind: DataKind, request: PlannedRequest, today: date) -> None:
+        search = self._searches.get(kind)
+        if search is None:
+            search = self._searches[kind] = LimitSearch(request.start, request.end)
+        else:
+            search.bad = max(search.bad, request.start)
+        if search.done:
+            self._finish_search(kind, search, today)
+
+    def _finish_search(self, kind: DataKind, search: LimitSearch, today: date) -> None:
+        if not search.done:
+            return
+        del self._searches[kind]
+        self._stop_before(kind, search.good, today)
+
+    def _stop_before(self, kind: DataKind, first: date, today: date) -> None:
+        """Nothing before ``first``: record the older days of the window as missing (old)."""
+        start = history_start(kind, today)
+        days = [start + timedelta(days=n) for n in range((first - start).days)]
+        self.coordinator.readings.mark_missing(kind, days, today)
+        self._floors[kind] = first
+        self.status.done_kinds.add(kind)

@@ -1,0 +1,407 @@
+"""Config flow: Conso API token or Enedis Data Connect credentials, checked before saving."""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, override
+
+import probatio as vol
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    CONSO_API_URL,
+    ENEDIS_PRODUCTION_URL,
+    AccessBlockedError,
+    AccessDeniedError,
+    AuthenticationError,
+    BadRequestError,
+    InvalidAccess,
+    InvalidTokenError,
+    LinkyConnectionError,
+    NoDataError,
+    PRMAccessError,
+    RateLimitError,
+    ServerError,
+    token_prms,
+)
+from .const import (
+    CONF_BASE_URL,
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_POLL_OFFSET,
+    CONF_PRM,
+    CONF_PRODUCTION,
+    CONF_SOURCE,
+    CONF_TARIFFS,
+    CONF_TOKEN,
+    DOMAIN,
+    SOURCE_CONSO,
+    SOURCE_ENEDIS,
+)
+from .coordinator import LinkyClient, async_create_client, default_base_url, paris_day
+from .options_flow import LinkyOptionsFlow
+
+_LOGGER = logging.getLogger(__name__)
+
+PRM_PATTERN = re.compile(r"\d{14}")
+CONSO_SITE = "https://conso.boris.sh"
+URL_PATTERN = re.compile(r"https?://[^\s/]+(/\S*)?")
+SECTION_ADVANCED = "advanced"
+POLL_WINDOW_MINUTES = 240
+"""The daily update happens at a random minute of 06:00-10:00 Paris time, drawn once."""
+PROBE_DAYS = 7
+"""Days asked by the checks (one short request each): any published day proves access."""
+
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_TEXT = TextSelector()
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+
+
+class ValidationError(Exception):
+    """A check failed; ``.error`` is the translation key shown on the form."""
+
+    def __init__(self, error: str) -> None:
+        """Keep the error key."""
+        super().__init__(error)
+        self.error = error
+
+
+def _error_key(err: Exception) -> str:
+    """Return the form error for a client exception (one place for the whole flow)."""
+    match err:
+        case InvalidTokenError():
+            return "invalid_token"
+        case PRMAccessError():
+            return "prm_not_in_token"
+        case InvalidAccess():
+            return "invalid_client"
+        case AuthenticationError():
+            return "invalid_auth"
+        case AccessDeniedError():
+            return "no_consent"
+        case RateLimitError():
+            return "rate_limited"
+        case AccessBlockedError():
+            return "blocked"
+        case LinkyConnectionError() | ServerError() | TimeoutError():
+            return "cannot_connect"
+    _LOGGER.error("Unexpected error while checking Linky access", exc_info=err)
+    return "unknown"
+
+
+async def _async_probe(client: LinkyClient, *, production: bool) -> bool:
+    """Check access with a short daily-consumption request; optionally detect production.
+
+    Returns whether the meter produces: production data or a 404 ("no data yet" for a meter
+    that may produce) mean yes; a refusal (ADAM-ERR0069 wrong direction, 403 no consent) no.
+    """
+    end = paris_day(dt_util.utcnow())
+    start = end - timedelta(days=PROBE_DAYS)
+    try:
+        await client.get_daily_consumption(start, end)
+    except NoDataError:
+        pass  # a new meter, or one whose consumption is not yet published: access is fine
+    except BadRequestError as err:
+        if err.code != "ADAM-ERR0069":  # production-only meter: no consumption, access fine
+            raise
+    if not production:
+        return False
+    try:
+        await client.get_daily_production(start, end)
+    except NoDataError:
+        return True
+    except BadRequestError, AccessDeniedError:
+        return False
+    return True
+
+
+async def async_validate(
+    hass: HomeAssistant, data: Mapping[str, Any], *, detect_production: bool = False
+) -> bool:
+    """Build a client from entry data and check it against the API (test-before-configure).
+
+    Raises `ValidationError` with the form error; returns whether the meter produces.
+    """
+    try:
+        client = await async_create_client(hass, dict(data))
+        return await _async_probe(client, production=detect_production)
+    except Exception as err:
+        raise ValidationError(_error_key(err)) from err
+
+
+def _clean_url(value: str | None) -> str | None:
+    """Return a user-given API address without trailing slash; ``None`` when empty."""
+    if not value or not value.strip():
+        return None
+    return value.strip().rstrip("/")
+
+
+def _check_url(user_input: Mapping[str, Any], errors: dict[str, str]) -> str | None:
+    """Return the cleaned API address of a form (top level or its advanced section).
+
+    A bad address adds an error; the default address is returned as None (not stored).
+    """
+    advanced = user_input.get(SECTION_ADVANCED) or {}
+    url = _clean_url(user_input.get(CONF_BASE_URL) or advanced.get(CONF_BASE_URL))
+    if url is not None and not URL_PATTERN.fullmatch(url):
+        errors["base" if CONF_BASE_URL not in user_input else CONF_BASE_URL] = "invalid_url"
+    if url in (CONSO_API_URL, ENEDIS_PRODUCTION_URL):
+        return None
+    return url
+
+
+class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up one meter (PRM) per entry."""
+
+    VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with nothing chosen."""
+        self._data: dict[str, Any] = {}
+        self._prms: list[str] = []
+        self._produces = False
+
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: ConfigEntry) -> LinkyOptionsFlow:
+        """Production and tariff periods."""
+        return LinkyOptionsFlow()
+
+    # -- source ---------------------------------------------------------------------------
+
+    @override
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose the data source."""
+        return self.async_show_menu(step_id="user", menu_options=[SOURCE_CONSO, SOURCE_ENEDIS])
+
+    @staticmethod
+    def _advanced_section(schema: dict[Any, Any], user_input: Mapping[str, Any] | None) -> None:
+        """Add the collapsed "Advanced" section: the API address (self-hosted servers)."""
+        current = _clean_url((user_input or {}).get(SECTION_ADVANCED, {}).get(CONF_BASE_URL))
+        schema[vol.Optional(SECTION_ADVANCED)] = section(
+            vol.Schema(
+                {vol.Optional(CONF_BASE_URL, description={"suggested_value": current}): _URL}
+            ),
+            {"collapsed": not current},
+        )
+
+    # -- Conso API ------------------------------------------------------------------------
+
+    async def async_step_conso(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Paste a Conso API token."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            token = user_input[CONF_TOKEN].strip()
+            base_url = _check_url(user_input, errors)
+            try:
+                self._prms = token_prms(token)
+            except InvalidTokenError:
+                errors[CONF_TOKEN] = "invalid_token"
+            if not errors:
+                self._data = {CONF_SOURCE: SOURCE_CONSO, CONF_TOKEN: token}
+                if base_url:
+                    self._data[CONF_BASE_URL] = base_url
+                if len(self._prms) > 1:
+                    return await self.async_step_prm()
+                await self.async_set_unique_id(self._prms[0])
+                self._abort_if_unique_id_configured()
+                if (error := await self._async_check(self._prms[0])) is None:
+                    return await self.async_step_production()
+                errors["base"] = error
+        schema: dict[Any, Any] = {vol.Required(CONF_TOKEN): _PASSWORD}
+        self._advanced_section(schema, user_input)
+        return self.async_show_form(
+            step_id="conso",
+            data_schema=vol.Schema(schema),
+            errors=errors,
+            description_placeholders={"url": CONSO_SITE},
+        )
+
+    async def async_step_prm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose which of the token's meters to add."""
+        configured = self._async_current_ids(include_ignore=False)
+        available = [prm for prm in self._prms if prm not in configured]
+        if not available:
+            return self.async_abort(reason="already_configured")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            prm = user_input[CONF_PRM]
+            await self.async_set_unique_id(prm)
+            self._abort_if_unique_id_configured()
+            if (error := await self._async_check(prm)) is None:
+                return await self.async_step_production()
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="prm",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_PRM): SelectSelector(
+                        SelectSelectorConfig(options=available, mode=SelectSelectorMode.LIST)
+                    )
+                }
+            ),
+            errors=errors,
+        )
+
+    async def _async_check(self, prm: str) -> str | None:
+        """Check access to ``prm`` with the data gathered so far; return the form error."""
+        data = {**self._data, CONF_PRM: prm}
+        try:
+            self._produces = await async_validate(self.hass, data, detect_production=True)
+        except ValidationError as err:
+            return err.error
+        self._data = data
+        return None
+
+    # -- Enedis Data Connect ----------------------------------------------------------------
+
+    async def async_step_enedis(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Enter the client id, secret and PRM of an Enedis Data Connect application."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            prm = user_input[CONF_PRM].strip()
+            base_url = _check_url(user_input, errors)
+            if not PRM_PATTERN.fullmatch(prm):
+                errors[CONF_PRM] = "invalid_prm"
+            if not errors:
+                await self.async_set_unique_id(prm)
+                self._abort_if_unique_id_configured()
+                self._data = {
+                    CONF_SOURCE: SOURCE_ENEDIS,
+                    CONF_CLIENT_ID: user_input[CONF_CLIENT_ID].strip(),
+                    CONF_CLIENT_SECRET: user_input[CONF_CLIENT_SECRET].strip(),
+                }
+                if base_url:
+                    self._data[CONF_BASE_URL] = base_url
+                if (error := await self._async_check(prm)) is None:
+                    return await self.async_step_production()
+                errors["base"] = error
+        schema: dict[Any, Any] = {
+            vol.Required(CONF_CLIENT_ID): _TEXT,
+            vol.Required(CONF_CLIENT_SECRET): _PASSWORD,
+            vol.Required(CONF_PRM): _TEXT,
+        }
+        self._advanced_section(schema, user_input)
+        return self.async_show_form(
+            step_id="enedis",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(schema),
+                {
+                    k: v
+                    for k, v in (user_input or {}).items()
+                    if k not in (CONF_CLIENT_SECRET, SECTION_ADVANCED)
+                },
+            ),
+            errors=errors,
+        )
+
+    # -- production and creation -------------------------------------------------------------
+
+    async def async_step_production(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer production, checked when the API returned production data for the meter."""
+        if user_input is not None:
+            prm = self._data[CONF_PRM]
+            return self.async_create_entry(
+                title=f"Linky {prm}",
+                data={**self._data, CONF_POLL_OFFSET: random.randint(0, POLL_WINDOW_MINUTES - 1)},
+                options={CONF_PRODUCTION: user_input[CONF_PRODUCTION], CONF_TARIFFS: []},
+            )
+        return self.async_show_form(
+            step_id="production",
+            data_schema=vol.Schema(
+                {vol.Required(CONF_PRODUCTION, default=self._produces): BooleanSelector()}
+            ),
+            description_placeholders={"prm": self._data[CONF_PRM]},
+        )
+
+    # -- reauthentication and reconfiguration -------------------------------------------------
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Start when the token or the credentials were refused."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new token (or credentials) and check it."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **{k: v.strip() for k, v in user_input.items()}}
+            try:
+                await async_validate(self.hass, data)
+            except ValidationError as err:
+                errors["base"] = err.error
+            else:
+                return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema(self._credentials_fields(entry)),
+            errors=errors,
+            description_placeholders={"prm": entry.data[CONF_PRM], "url": CONSO_SITE},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the token, the credentials or the API address of a meter."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            base_url = _check_url(user_input, errors)
+            data = {
+                **entry.data,
+                **{k: v.strip() for k, v in user_input.items() if k != CONF_BASE_URL},
+            }
+            data.pop(CONF_BASE_URL, None)
+            if base_url:
+                data[CONF_BASE_URL] = base_url
+            if not errors:
+                try:
+                    await async_validate(self.hass, data)
+                except ValidationError as err:
+                    errors["base"] = err.error
+                else:
+                    return self.async_update_reload_and_abort(entry, data=data)
+        fields = self._credentials_fields(entry)
+        current = entry.data.get(CONF_BASE_URL) or default_base_url(entry.data[CONF_SOURCE])
+        fields[vol.Optional(CONF_BASE_URL, description={"suggested_value": current})] = _URL
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=vol.Schema(fields),
+            errors=errors,
+            description_placeholders={"prm": entry.data[CONF_PRM], "url": CONSO_SITE},
+        )
+
+    @staticmethod
+    def _credentials_fields(entry: ConfigEntry) -> dict[Any, Any]:
+        if entry.data[CONF_SOURCE] == SOURCE_ENEDIS:
+            client_id = entry.data[CONF_CLIENT_ID]
+            return {
+                vol.Required(CONF_CLIENT_ID, description={"suggested_value": client_id}): _TEXT,
+                vol.Required(CONF_CLIENT_SECRET): _PASSWORD,
+            }
+        return {vol.Required(CONF_TOKEN): _PASSWORD}

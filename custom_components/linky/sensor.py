@@ -1,0 +1,139 @@
+"""Sensors: yesterday's values, the month so far, the previous month, and diagnostics.
+
+State classes: the values describe past days (yesterday, a month), published hours after the
+fact. Given a state class, the recorder would compile them into its own long-term statistics as
+if they had been measured at the moment they were published, one day late, and the Energy
+dashboard could pick them up with every value on the wrong day. So none of these sensors has a
+state class: they are for display and automations; the Energy dashboard uses the hourly
+external statistics ``linky:<prm>_consumption`` that this integration imports at the right
+hours. (A ``TOTAL`` with ``last_reset`` would still date each day's value to its publication.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+)
+from homeassistant.const import EntityCategory, UnitOfApparentPower, UnitOfEnergy
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .api import AsyncLinkyClient
+from .coordinator import LinkyConfigEntry, LinkyCoordinator
+from .entity import LinkyEntity
+
+PARALLEL_UPDATES = 0  # the coordinator does all the fetching
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkySensorEntityDescription(SensorEntityDescription):
+    """A Linky sensor: how to read its value from the coordinator."""
+
+    value_fn: Callable[[LinkyCoordinator], StateType | date | datetime]
+    production: bool = False
+    """Only created when production is enabled."""
+
+
+def _energy(
+    key: str,
+    value_fn: Callable[[LinkyCoordinator], StateType | date | datetime],
+    *,
+    production: bool = False,
+) -> LinkySensorEntityDescription:
+    return LinkySensorEntityDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        # No state_class: see the module docstring.
+        value_fn=value_fn,
+        production=production,
+    )
+
+
+SENSORS: tuple[LinkySensorEntityDescription, ...] = (
+    _energy("consumption_yesterday", lambda c: c.data.consumption_yesterday),
+    LinkySensorEntityDescription(
+        key="max_power_yesterday",
+        translation_key="max_power_yesterday",
+        device_class=SensorDeviceClass.APPARENT_POWER,
+        native_unit_of_measurement=UnitOfApparentPower.VOLT_AMPERE,
+        suggested_display_precision=0,
+        # No state_class (MEASUREMENT would average yesterday's maximum over today's hours).
+        value_fn=lambda c: c.data.max_power,
+    ),
+    LinkySensorEntityDescription(
+        key="max_power_time_yesterday",
+        translation_key="max_power_time_yesterday",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda c: c.data.max_power_at,
+    ),
+    _energy("consumption_month", lambda c: c.data.consumption_month),
+    _energy("consumption_previous_month", lambda c: c.data.consumption_previous_month),
+    _energy("production_yesterday", lambda c: c.data.production_yesterday, production=True),
+    _energy("production_month", lambda c: c.data.production_month, production=True),
+    _energy(
+        "production_previous_month",
+        lambda c: c.data.production_previous_month,
+        production=True,
+    ),
+    LinkySensorEntityDescription(
+        key="latest_data",
+        translation_key="latest_data",
+        device_class=SensorDeviceClass.DATE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: c.data.latest_day,
+    ),
+    LinkySensorEntityDescription(
+        key="next_update",
+        translation_key="next_update",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda c: c.next_poll,
+    ),
+)
+
+TOKEN_EXPIRY = LinkySensorEntityDescription(
+    key="token_expiry",
+    translation_key="token_expiry",
+    device_class=SensorDeviceClass.TIMESTAMP,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    value_fn=lambda c: (
+        c.client.token_expires_at if isinstance(c.client, AsyncLinkyClient) else None
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: LinkyConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the meter's sensors."""
+    coordinator = entry.runtime_data.coordinator
+    descriptions = [d for d in SENSORS if coordinator.production or not d.production]
+    if isinstance(coordinator.client, AsyncLinkyClient):
+        descriptions.append(TOKEN_EXPIRY)
+    async_add_entities(LinkySensor(coordinator, description) for description in descriptions)
+
+
+class LinkySensor(LinkyEntity, SensorEntity):
+    """A value computed from the meter's stored readings."""
+
+    entity_description: LinkySensorEntityDescription
+
+    @property
+    @override
+    def native_value(self) -> StateType | date | datetime:
+        """The value, None (unknown) when the data is missing: never a zero in its place."""
+        return self.entity_description.value_fn(self.coordinator)

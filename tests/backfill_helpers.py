@@ -1,0 +1,132 @@
+"""Run the integration against the fake Conso API with a frozen clock (backfill, statistics)."""
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import get_instance
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+
+from custom_components.linky.const import DOMAIN
+from linky_simulator import ConsoApiSimulator
+
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # 10:30 in Paris: yesterday is published
+TODAY = date(2026, 11, 23)
+
+
+def conso_entry(
+    hass: HomeAssistant,
+    api: ConsoApiSimulator,
+    prm: str,
+    *,
+    production: bool = False,
+    tariffs: list[dict[str, Any]] | None = None,
+    poll_offset: int = 0,
+) -> MockConfigEntry:
+    """A Conso API entry for ``prm`` pointing at the simulator."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=prm,
+        title=prm,
+        data={
+            "source": "conso",
+            "prm": prm,
+            "token": api.make_token([prm]),
+            "base_url": api.base_url,
+            "poll_offset": poll_offset,
+        },
+        options={"production": production, "tariffs": tariffs or []},
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def let_run(hass: HomeAssistant, rounds: int = 20, pause: float = 0.001) -> None:
+    """Let background tasks and socket I/O progress (real time, clock unchanged)."""
+    for _ in range(rounds):
+        await hass.async_add_executor_job(time.sleep, pause)
+        await hass.async_block_till_done()
+
+
+async def drive(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    until: Callable[[], bool],
+    *,
+    step: timedelta = timedelta(milliseconds=250),
+    limit: timedelta = timedelta(days=10),
+    jump_when_idle: Callable[[], datetime | None] | None = None,
+) -> None:
+    """Advance the frozen clock by small steps until ``until()``.
+
+    ``jump_when_idle`` returns a time to jump to when nothing else is going on (the backfill
+    sleeping until its budget frees up), so days pass in a few steps.
+    """
+    end = dt_util.utcnow() + limit
+    while not until():
+        if dt_util.utcnow() > end:
+            raise AssertionError("condition not reached")
+        await let_run(hass, 2, 0.005)
+        if until():
+            return
+        target = jump_when_idle() if jump_when_idle else None
+        if target is not None and target > dt_util.utcnow():
+            freezer.move_to(target + timedelta(seconds=1))
+        else:
+            freezer.tick(step)
+        async_fire_time_changed(hass)
+    await let_run(hass, 5)
+
+
+async def read_statistics(
+    hass: HomeAssistant, statistic_id: str
+) -> list[tuple[datetime, float, float]]:
+    """Every hourly row of a statistic: (start UTC, state, sum)."""
+    await async_wait_recording_done(hass)
+    stats = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        datetime(2000, 1, 1, tzinfo=UTC),
+        None,
+        {statistic_id},
+        "hour",
+        None,
+        {"state", "sum"},
+    )
+    return [
+        (datetime.fromtimestamp(row["start"], UTC), row["state"] or 0.0, row["sum"] or 0.0)
+        for row in stats.get(statistic_id, [])
+    ]
+
+
+def max_in_window(times: list[datetime], window: timedelta = timedelta(hours=12)) -> int:
+    """Most requests in any rolling window."""
+    ordered = sorted(times)
+    best = 0
+    first = 0
+    for last, moment in enumerate(ordered):
+        while moment - ordered[first] >= window:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
+
+
+async def settle(hass: HomeAssistant) -> None:
+    """Let pending work finish."""
+    await asyncio.sleep(0)
+    await let_run(hass)
+
+
+def quiet_sql() -> None:
+    """The test plugin logs every SQL statement at INFO: far too slow for bulk imports."""
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

@@ -1,0 +1,657 @@
+"""A real Home Assistant process, the simulated Conso API and the Energy dashboard, end to end.
+
+One scenario, in phases (timed, see the summary): start a fresh `hass`, onboard, add Linky
+through the config-flow HTTP API, wait for the first import, compare the imported statistics
+with the simulated meter hour by hour, add tariffs through the options flow and check the
+costs, configure the Energy dashboard, screenshot it with headless Chromium, restart Home
+Assistant and check nothing was fetched twice and nothing changed, restart once more with the
+request budget freed (as half a day later) and check the backfill resumes without fetching
+anything twice, and that the token is in no log. Artifacts (config dir, logs, screenshots):
+`artifacts/e2e/`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from linky_simulator import (
+    DEMO_PRM,
+    KINDS,
+    PARIS,
+    ConsoApiSimulator,
+    SimulatedMeter,
+    day_bounds_utc,
+    demo_meter,
+)
+
+from .conftest import ARTIFACTS, Timings
+from .harness import (
+    REPO,
+    Hass,
+    HassError,
+    Tokens,
+    free_port,
+    grep_file,
+    linky_energy_sources,
+    onboard,
+    prepare_config,
+    websocket,
+)
+
+pytestmark = pytest.mark.timeout(900)
+
+PRM = DEMO_PRM
+DIRECTIONS = ("consumption", "production")
+FIRST_IMPORT_TIMEOUT = 420.0  # three years: HA's recorder writes ~500 rows/s on 2 cores
+QUIET_SECONDS = 6.0
+KINDS_BY_NAME = {name: kind for kind in KINDS for name in (kind.name, kind.old_name) if name}
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """A fresh `artifacts/e2e/` folder."""
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
+    ARTIFACTS.mkdir(parents=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def meter() -> SimulatedMeter:
+    """The demo meter `scripts/develop` serves: three years, production, missing days."""
+    return demo_meter(datetime.now(PARIS).date())
+
+
+@pytest.fixture
+async def simulator(meter: SimulatedMeter) -> AsyncIterator[ConsoApiSimulator]:
+    sim = ConsoApiSimulator([meter])
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
+def hass(artifacts: Path) -> Iterator[Hass]:
+    """A Home Assistant (not started) with a fresh config dir; stopped at teardown."""
+    # --skip-pip: everything Home Assistant needs must come from scripts/setup (offline CI).
+    process = Hass(artifacts / "config", port=free_port(), log_dir=artifacts, skip_pip=True)
+    prepare_config(process.config_dir, port=process.port, fresh=True)
+    yield process
+    process.stop()
+
+
+async def test_real_home_assistant(
+    hass: Hass, simulator: ConsoApiSimulator, meter: SimulatedMeter, timings: Timings
+) -> None:
+    token = simulator.make_token([PRM])
+    async with aiohttp.ClientSession() as session:
+        hass.start()
+        await hass.wait_http(session)
+        tokens = await onboard(
+            session, hass.url, name="E2E", username="e2e", password="e2e-password"
+        )
+        await hass.wait_running(tokens)
+        timings.mark("start Home Assistant, onboard")
+
+        entry = await add_linky(session, hass, tokens, token, simulator.base_url)
+        flow_requests = len(simulator.requests)
+        timings.mark("config flow")
+        assert entry["state"] == "loaded", entry
+
+    passes = await wait_quiet(hass, tokens, simulator)
+    timings.mark(f"first import ({len(simulator.requests)} requests, {passes} recorder barriers)")
+    before = await read_statistics(hass, tokens, meter)
+    for note in compare_with_meter(before, meter, simulator):
+        timings.note(note)
+    timings.mark("compare statistics with the meter")
+
+    sensors = await read_sensors(hass, tokens)
+    timings.note(check_sensors(sensors, meter))
+
+    async with aiohttp.ClientSession() as session:
+        await set_tariffs(session, hass, tokens, entry["entry_id"], meter.first_day)
+    await wait_quiet(hass, tokens, simulator)
+    timings.mark("options flow: tariffs, reload")
+    before = await read_statistics(hass, tokens, meter)
+    compare_with_meter(before, meter, simulator)  # the reload re-imported: still right
+    timings.note(check_costs(before))
+
+    prefs = await save_energy_prefs(hass, tokens)
+    timings.mark("energy/save_prefs")
+    async with websocket(hass.url, tokens.access_token) as ws:
+        devices = await ws.call("config/device_registry/list")
+    device = next(d for d in devices if entry["entry_id"] in d["config_entries"])
+    device_page = {"device.png": f"/config/devices/device/{device['id']}"}
+    timings.note(
+        await screenshot_energy(hass, tokens, before, ARTIFACTS / "energy.png", device_page)
+    )
+    timings.mark("screenshot /energy")
+
+    requests_before = len(simulator.requests)
+    assert await hass.async_stop() == 0
+    timings.mark("stop Home Assistant")
+    async with aiohttp.ClientSession() as session:
+        hass.start()
+        await hass.wait_http(session)
+        await hass.wait_running(tokens)
+    await wait_quiet(hass, tokens, simulator)
+    timings.mark("restart Home Assistant, settle")
+
+    timings.note(check_no_refetch(simulator, flow_requests, requests_before))
+    after = await read_statistics(hass, tokens, meter)
+    for statistic_id, rows in before.items():
+        changed = _changed_hours(rows, after[statistic_id])
+        assert not changed, f"{statistic_id} changed after the restart: {changed[:5]}"
+    async with websocket(hass.url, tokens.access_token) as ws:
+        assert await ws.call("energy/get_prefs") == prefs
+        entries = await ws.call("config_entries/get", domain="linky")
+    assert [item["state"] for item in entries] == ["loaded"]
+    sensors_after = await read_sensors(hass, tokens)
+    assert {k: v for k, v in sensors_after.items() if k != "next_update"} == {
+        k: v for k, v in sensors.items() if k != "next_update"
+    }
+    timings.mark("compare after restart")
+
+    # Half a day later: the request budget (rolling 12 h, persisted) frees up, so after another
+    # restart the backfill resumes from what is stored, asking only for what it lacks.
+    assert await hass.async_stop() == 0
+    age_request_budget(hass.config_dir, hours=13)
+    assert not simulator.banned
+    simulator.unban()  # the simulated Cloudflare forgets the requests of 12 h ago too
+    resumed_at = len(simulator.requests)
+    async with aiohttp.ClientSession() as session:
+        hass.start()
+        await hass.wait_http(session)
+        await hass.wait_running(tokens)
+    await wait_quiet(hass, tokens, simulator)
+    assert len(simulator.requests) > resumed_at, "the backfill did not resume"
+    timings.note(check_no_refetch(simulator, flow_requests, resumed_at))
+    later = await read_statistics(hass, tokens, meter)
+    for note in compare_with_meter(later, meter, simulator):
+        timings.note(f"resumed: {note}")
+    timings.note(check_costs(later))
+    timings.mark("budget aged 13 h, restart, resumed backfill, compare")
+
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            f"{hass.url}/api/diagnostics/config_entry/{entry['entry_id']}",
+            headers={"Authorization": f"Bearer {tokens.access_token}"},
+        ) as resp,
+    ):
+        assert resp.status == 200, await resp.text()
+        diagnostics = await resp.text()
+    assert token not in diagnostics
+    assert token[-24:] not in diagnostics
+    (ARTIFACTS / "diagnostics.json").write_text(diagnostics)
+    assert not simulator.banned
+    timings.note(check_logs(hass, token) + "; nor in the diagnostics")
+
+
+# ---- config flow -------------------------------------------------------------------------
+
+
+async def add_linky(
+    session: aiohttp.ClientSession, hass: Hass, tokens: Tokens, token: str, base_url: str
+) -> dict[str, Any]:
+    """Run the config flow over HTTP as the frontend does; the API address is in "Advanced"."""
+    headers = {"Authorization": f"Bearer {tokens.access_token}"}
+    answers: dict[str, Any] = {
+        "source": "conso",
+        "token": token,
+        "base_url": base_url,
+        "prm": PRM,
+        "production": True,
+    }
+    async with session.post(
+        f"{hass.url}/api/config/config_entries/flow",
+        json={"handler": "linky", "show_advanced_options": False},
+        headers=headers,
+    ) as resp:
+        result = await resp.json()
+        assert resp.status == 200, result
+    for _ in range(10):
+        kind = result["type"]
+        if kind == "create_entry":
+            entry: dict[str, Any] = result["result"]
+            return entry
+        if kind == "menu":
+            options = result["menu_options"]
+            options = list(options) if isinstance(options, dict) else options
+            choice = next((o for o in options if "conso" in o), options[0])
+            payload: dict[str, Any] = {"next_step_id": choice}
+        elif kind == "form":
+            assert not result.get("errors"), result
+            payload = _fill(result["data_schema"], answers)
+        else:
+            raise HassError(f"config flow ended with {result}")
+        async with session.post(
+            f"{hass.url}/api/config/config_entries/flow/{result['flow_id']}",
+            json=payload,
+            headers=headers,
+        ) as resp:
+            result = await resp.json()
+            assert resp.status == 200, result
+    raise HassError(f"config flow did not finish: {result}")
+
+
+def _fill(schema: list[dict[str, Any]], answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers a form asks for; sections (`expandable`) nest their own fields."""
+    payload: dict[str, Any] = {}
+    for field in schema:
+        if field.get("type") == "expandable":
+            if nested := _fill(field["schema"], answers):
+                payload[field["name"]] = nested
+        elif field["name"] in answers:
+            payload[field["name"]] = answers[field["name"]]
+    return payload
+
+
+# ---- tariffs (options flow) -----------------------------------------------------------------
+
+ENERGY_KEYS = ("stat_energy_from", "stat_energy_to", "stat_cost", "stat_compensation")
+PRICES = {"consumption": 0.2, "production": 0.1}  # EUR/kWh, base tariffs from the first day
+COSTS = {"consumption": "consumption_cost", "production": "production_earnings"}
+
+
+async def set_tariffs(
+    session: aiohttp.ClientSession, hass: Hass, tokens: Tokens, entry_id: str, first_day: date
+) -> None:
+    """Through the options flow's menu: a base price for each direction, then save."""
+    headers = {"Authorization": f"Bearer {tokens.access_token}"}
+    url = f"{hass.url}/api/config/config_entries/options/flow"
+    steps: list[tuple[str, dict[str, Any]]] = []
+    for direction, price in PRICES.items():
+        steps += [
+            ("init", {"next_step_id": "add_tariff"}),
+            (
+                "add_tariff",
+                {"direction": direction, "start": first_day.isoformat(), "tariff_type": "base"},
+            ),
+            ("tariff_base", {"base": price}),
+        ]
+    steps.append(("init", {"next_step_id": "save"}))
+    async with session.post(url, json={"handler": entry_id}, headers=headers) as resp:
+        result = await resp.json()
+    for step_id, payload in steps:
+        assert result.get("step_id") == step_id, (step_id, result)
+        assert not result.get("errors"), result
+        async with session.post(
+            f"{url}/{result['flow_id']}", json=payload, headers=headers
+        ) as resp:
+            result = await resp.json()
+    assert result["type"] == "create_entry", result
+
+
+def check_costs(stats: dict[str, list[dict[str, Any]]]) -> str:
+    """Each hour's cost (earnings) is its energy times the price."""
+    counts = []
+    for direction, price in PRICES.items():
+        energy = {row["start"]: row["change"] for row in stats[f"linky:{PRM}_{direction}"]}
+        costs = stats.get(f"linky:{PRM}_{COSTS[direction]}", [])
+        assert costs, f"no {COSTS[direction]} statistics"
+        wrong = [
+            (row["start"], row["change"], energy.get(row["start"], 0.0) / 1000 * price)
+            for row in costs
+            if abs(row["change"] - energy.get(row["start"], 0.0) / 1000 * price) > 1e-6
+        ]
+        assert not wrong, f"{COSTS[direction]}: {len(wrong)} wrong hours: {wrong[:5]}"
+        counts.append(f"{COSTS[direction]} {len(costs)} hours")
+    return "costs match energy x price: " + ", ".join(counts)
+
+
+# ---- waiting -------------------------------------------------------------------------------
+
+
+async def wait_quiet(hass: Hass, tokens: Tokens, simulator: ConsoApiSimulator) -> int:
+    """Until the integration stopped asking and the recorder wrote everything it was given.
+
+    Quiet: no request to the simulator for `QUIET_SECONDS`. Then a barrier: a statistic imported
+    through the recorder's queue, behind every import the integration queued; once it reads
+    back (and still no new request), everything before it is committed. Returns the number of
+    barriers it took (each is a pass of the integration: fetch, import, fetch again...).
+    """
+    deadline = time.monotonic() + FIRST_IMPORT_TIMEOUT
+    count, since, barriers = len(simulator.requests), time.monotonic(), 0
+    while time.monotonic() < deadline:
+        await asyncio.sleep(1)
+        if len(simulator.requests) != count:
+            count, since = len(simulator.requests), time.monotonic()
+            continue
+        if time.monotonic() - since < QUIET_SECONDS:
+            continue
+        barriers += 1
+        await recorder_barrier(hass, tokens, deadline)
+        await asyncio.sleep(2)  # what the integration does once its imports are written
+        if len(simulator.requests) == count:
+            return barriers
+    raise HassError(
+        f"the import did not settle in {FIRST_IMPORT_TIMEOUT:.0f} s "
+        f"({len(simulator.requests)} requests); see {hass.log_file}"
+    )
+
+
+async def recorder_barrier(hass: Hass, tokens: Tokens, deadline: float) -> None:
+    """Import `e2e:barrier` through the recorder's queue and wait until it reads back.
+
+    Its value is new each time (the clock), or an older barrier would read back at once.
+    """
+    start = "2020-01-01T00:00:00+00:00"
+    value = round(time.time(), 3)
+    async with websocket(hass.url, tokens.access_token) as ws:
+        await ws.call(
+            "recorder/import_statistics",
+            metadata={
+                "has_sum": True,
+                "mean_type": 0,
+                "name": None,
+                "source": "e2e",
+                "statistic_id": "e2e:barrier",
+                "unit_class": None,
+                "unit_of_measurement": None,
+            },
+            stats=[{"start": start, "state": value, "sum": value}],
+        )
+        while time.monotonic() < deadline:
+            rows = await ws.call(
+                "recorder/statistics_during_period",
+                start_time=start,
+                end_time="2020-01-01T01:00:00+00:00",
+                statistic_ids=["e2e:barrier"],
+                period="hour",
+                types=["sum"],
+            )
+            if rows.get("e2e:barrier", [{}])[0].get("sum") == value:
+                return
+            await asyncio.sleep(0.5)
+    raise HassError(f"the recorder did not write the barrier in time; see {hass.log_file}")
+
+
+# ---- statistics ----------------------------------------------------------------------------
+
+
+async def read_statistics(
+    hass: Hass, tokens: Tokens, meter: SimulatedMeter, period: str = "hour"
+) -> dict[str, list[dict[str, Any]]]:
+    """Every row of the Linky energy statistics since the meter's first day, in Wh."""
+    ids = [f"linky:{PRM}_{suffix}" for suffix in (*DIRECTIONS, *COSTS.values())]
+    async with websocket(hass.url, tokens.access_token) as ws:
+        result: dict[str, list[dict[str, Any]]] = await ws.call(
+            "recorder/statistics_during_period",
+            start_time=datetime.combine(meter.first_day, datetime.min.time(), PARIS).isoformat(),
+            end_time=datetime.now(UTC).isoformat(),
+            statistic_ids=ids,
+            period=period,
+            units={"energy": "Wh"},
+            types=["change", "state", "sum"],
+        )
+    return result
+
+
+def served_days(simulator: ConsoApiSimulator, since: int = 0) -> dict[tuple[str, str], set[date]]:
+    """{(direction, measure): days} the simulator answered 200 for (from request `since` on)."""
+    served: dict[tuple[str, str], set[date]] = {}
+    for request in simulator.requests[since:]:
+        kind = KINDS_BY_NAME.get(request.type)
+        if kind is None or request.status != 200 or not request.start or not request.end:
+            continue
+        days = served.setdefault((kind.direction, kind.measure), set())
+        day, end = date.fromisoformat(request.start), date.fromisoformat(request.end)
+        while day < end:
+            days.add(day)
+            day += timedelta(days=1)
+    return served
+
+
+def compare_with_meter(
+    stats: dict[str, list[dict[str, Any]]], meter: SimulatedMeter, simulator: ConsoApiSimulator
+) -> list[str]:
+    """Each imported local day is what the meter measured.
+
+    Days whose load curve was fetched: every hour's change equals the meter's Wh for that hour.
+    Days known only by their daily value: all of it on the day's first hour (local midnight).
+    Days never served (missing, not yet published): nothing.
+    """
+    served = served_days(simulator)
+    notes = []
+    for direction in DIRECTIONS:
+        rows = stats.get(f"linky:{PRM}_{direction}", [])
+        assert rows, f"no {direction} statistics"
+        by_hour = {datetime.fromtimestamp(row["start"] / 1000, UTC): row["change"] for row in rows}
+        curve_days = served.get((direction, "curve"), set()) - meter.missing_curve_days
+        daily_days = served.get((direction, "daily"), set())
+        first, last = min(by_hour), max(by_hour)
+        day = first.astimezone(PARIS).date()
+        wrong: list[tuple[str, str, float, float]] = []
+        counted = Counter[str]()
+        while day <= last.astimezone(PARIS).date():
+            start, end = day_bounds_utc(day)
+            hours = [h for h in by_hour if start <= h < end]
+            got = {h: by_hour[h] for h in hours}
+            if day in meter.missing_days:
+                mode, want = "missing", dict.fromkeys(hours, 0.0)
+            elif day in curve_days:
+                mode, want = "curve", meter.hourly_wh(direction, start, end)  # type: ignore[arg-type]
+            elif day in daily_days:
+                want = dict.fromkeys(hours, 0.0)
+                want[start] = float(meter.daily_wh(direction, day))  # type: ignore[arg-type]
+                mode = "daily"
+            else:
+                mode, want = "not fetched", dict.fromkeys(hours, 0.0)
+            counted[mode] += 1
+            for hour in sorted(set(got) | set(want)):
+                if abs(got.get(hour, 0.0) - want.get(hour, 0.0)) > 0.01:
+                    wrong.append(
+                        (mode, hour.isoformat(), got.get(hour, -1.0), want.get(hour, -1.0))
+                    )
+            day += timedelta(days=1)
+        assert not wrong, (
+            f"{direction}: {len(wrong)} wrong hours (mode, hour, got, want): {wrong[:8]}"
+        )
+        notes.append(
+            f"{direction}: {len(rows)} hours {first:%Y-%m-%d %H:%M} .. {last:%Y-%m-%d %H:%M} UTC "
+            f"match the meter; days by source: {dict(counted)}"
+        )
+    return notes
+
+
+def _changed_hours(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[Any]:
+    """Hours whose change differs (sums may shift when older history arrives; changes not)."""
+    now = {row["start"]: row["change"] for row in after}
+    return [
+        (row["start"], row["change"], now.get(row["start"]))
+        for row in before
+        if now.get(row["start"]) is None or abs(now[row["start"]] - row["change"]) > 1e-6
+    ]
+
+
+# ---- sensors -------------------------------------------------------------------------------
+
+
+async def read_sensors(hass: Hass, tokens: Tokens) -> dict[str, str]:
+    """{translation key or entity id: state} of the Linky entities."""
+    async with websocket(hass.url, tokens.access_token) as ws:
+        registry = await ws.call("config/entity_registry/list")
+        states = {state["entity_id"]: state["state"] for state in await ws.call("get_states")}
+    return {
+        entity.get("translation_key") or entity["entity_id"]: states.get(entity["entity_id"], "-")
+        for entity in registry
+        if entity["platform"] == "linky" and not entity.get("disabled_by")
+    }
+
+
+def check_sensors(sensors: dict[str, str], meter: SimulatedMeter) -> str:
+    """Every enabled Linky entity has a state; yesterday's consumption is the meter's."""
+    assert sensors, "no Linky entity"
+    unavailable = sorted(key for key, state in sensors.items() if state in {"unavailable", "-"})
+    assert not unavailable, f"unavailable: {unavailable} in {sensors}"
+    # The latest published day: yesterday, or the day before until 08:00 (Paris).
+    today = datetime.now(PARIS).date()
+    if sensors.get("consumption_yesterday", "unknown") != "unknown":
+        value = float(sensors["consumption_yesterday"])
+        want = [meter.daily_wh("consumption", today - timedelta(days=n)) / 1000 for n in (1, 2)]
+        assert any(abs(value - kwh) < 0.001 for kwh in want), (sensors, want)
+    return f"{len(sensors)} sensors: " + ", ".join(f"{k}={v}" for k, v in sorted(sensors.items()))
+
+
+# ---- Energy dashboard ----------------------------------------------------------------------
+
+
+async def save_energy_prefs(hass: Hass, tokens: Tokens) -> dict[str, Any]:
+    """A grid connection from the Linky statistics (as scripts/develop does); no issue."""
+    async with websocket(hass.url, tokens.access_token) as ws:
+        listed = await ws.call("recorder/list_statistic_ids", statistic_type="sum")
+        sources = linky_energy_sources((row["statistic_id"] for row in listed), PRM)
+        assert all(sources[0][key] for key in ENERGY_KEYS), sources
+        prefs: dict[str, Any] = await ws.call(
+            "energy/save_prefs", energy_sources=sources, device_consumption=[]
+        )
+        validation = await ws.call("energy/validate")
+    issues = [issue for source in validation["energy_sources"] for issue in source]
+    assert not issues, f"the Energy dashboard reports: {issues}"
+    return prefs
+
+
+async def screenshot_energy(
+    hass: Hass,
+    tokens: Tokens,
+    stats: dict[str, list[dict[str, Any]]],
+    path: Path,
+    more_pages: dict[str, str],
+) -> str:
+    """Open /energy on the last imported day in headless Chromium, screenshot, check data.
+
+    Logged in by putting the tokens where the frontend keeps them (localStorage `hassTokens`).
+    The dashboard opens on today, which has no data yet: go back to the last imported day.
+    """
+    from playwright.async_api import async_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Debian's chromium is needed (scripts/setup installs it)"
+    rows = stats[f"linky:{PRM}_consumption"]
+    day = datetime.fromtimestamp(rows[-1]["start"] / 1000, UTC).astimezone(PARIS).date()
+    day_start, day_end = day_bounds_utc(day)
+    day_kwh = (
+        sum(
+            row["change"]
+            for row in rows
+            if day_start <= datetime.fromtimestamp(row["start"] / 1000, UTC) < day_end
+        )
+        / 1000
+    )
+    clicks = (datetime.now(PARIS).date() - day).days
+    seen: list[dict[str, Any]] = []
+
+    def on_frame(payload: str | bytes) -> None:
+        message = json.loads(payload)
+        for item in message if isinstance(message, list) else [message]:
+            result = item.get("result") if isinstance(item, dict) else None
+            if isinstance(result, dict) and any(key.startswith("linky:") for key in result):
+                seen.append(result)
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium)
+        try:
+            context = await browser.new_context(
+                viewport={"width": 1600, "height": 1000}, timezone_id="Europe/Paris", locale="en-GB"
+            )
+            hass_tokens = json.dumps(tokens.hass_tokens())
+            await context.add_init_script(
+                f"window.localStorage.setItem('hassTokens', {json.dumps(hass_tokens)});"
+            )
+            page = await context.new_page()
+            page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+            await page.goto(f"{hass.url}/energy", wait_until="networkidle", timeout=60_000)
+            previous = page.locator(
+                "hui-energy-period-selector .date-actions .overflow > ha-icon-button"
+            ).first
+            for _ in range(clicks):
+                await previous.click(timeout=30_000)
+            await page.wait_for_load_state("networkidle", timeout=30_000)
+            await page.wait_for_timeout(2_000)
+            await page.screenshot(path=path, full_page=True)
+            # The Totals card shows the day's consumption (2 decimals, en-GB).
+            shown = [
+                text
+                for text in _kwh_texts(day_kwh)
+                if await page.get_by_text(text, exact=True).count()
+            ]
+            empty = await page.get_by_text("There is no data to show").count()
+            # The meter's device page (its sensors), for a human look.
+            for name, url in more_pages.items():
+                await page.goto(f"{hass.url}{url}", wait_until="networkidle", timeout=60_000)
+                await page.wait_for_timeout(1_000)
+                await page.screenshot(path=path.with_name(name), full_page=True)
+        finally:
+            await browser.close()
+    assert seen, "the dashboard never received Linky statistics"
+    assert shown, f"/energy on {day} does not show {day_kwh:.3f} kWh; see {path}"
+    assert not empty, f"/energy on {day} says there is no data; see {path}"
+    return f"/energy on {day} shows {shown[0]} of consumption: {path.relative_to(REPO)}"
+
+
+def _kwh_texts(kwh: float) -> list[str]:
+    """How the frontend may print `kwh` with 2 decimals (either rounding of a half)."""
+    return sorted({f"{kwh:.2f} kWh", f"{kwh - 0.0001:.2f} kWh", f"{kwh + 0.0001:.2f} kWh"})
+
+
+# ---- restart checks ------------------------------------------------------------------------
+
+
+def check_no_refetch(simulator: ConsoApiSimulator, since: int, restart_at: int) -> str:
+    """No (type, day) was served twice since the entry was created, before or after the restart.
+
+    Requests before `since` are the config flow's checks.
+    """
+    served: Counter[tuple[str, date]] = Counter()
+    for request in simulator.requests[since:]:
+        if request.status != 200 or not request.start or not request.end:
+            continue
+        day, end = date.fromisoformat(request.start), date.fromisoformat(request.end)
+        while day < end:
+            served[request.type, day] += 1
+            day += timedelta(days=1)
+    twice = sorted(key for key, count in served.items() if count > 1)
+    assert not twice, f"fetched more than once: {twice[:10]}"
+    return (
+        f"simulator: {since} requests during the config flow, {restart_at - since} before "
+        f"the restart, {len(simulator.requests) - restart_at} after; no day served twice"
+    )
+
+
+def age_request_budget(config_dir: Path, hours: float) -> None:
+    """Move the persisted request times back (Home Assistant stopped), as if time had passed."""
+    path = config_dir / ".storage" / "linky.budget"
+    stored = json.loads(path.read_text())
+    shift = hours * 3600
+    stored["data"]["hosts"] = {
+        host: [sent - shift for sent in times] for host, times in stored["data"]["hosts"].items()
+    }
+    path.write_text(json.dumps(stored))
+
+
+def check_logs(hass: Hass, token: str) -> str:
+    """The token is in no log; the integration logged no error."""
+    logs = [*hass.config_dir.glob("home-assistant.log*"), *hass.log_dir.glob("hass-console-*")]
+    assert logs
+    for log in logs:
+        assert not grep_file(log, [token, token[-24:]]), f"the token is in {log}"
+    errors = [
+        line
+        for log in hass.config_dir.glob("home-assistant.log*")
+        for line in grep_file(log, ["linky"])
+        if " ERROR " in line or "Traceback" in line
+    ]
+    assert not errors, errors
+    return f"token in none of {len(logs)} logs; no error logged by linky"

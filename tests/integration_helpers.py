@@ -1,0 +1,124 @@
+"""Helpers for the integration tests (config entries against the fake servers, frozen clock)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
+from typing import Any
+from unittest.mock import AsyncMock, MagicMock, patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.linky.const import DOMAIN, PARIS
+from linky_simulator import ConsoApiSimulator, EnedisSimulator
+from tests.conftest import CONSUMPTION_PRM
+
+
+def paris(day: date, hour: int = 0, minute: int = 0) -> datetime:
+    """A Paris wall-clock time, as an aware UTC datetime."""
+    return datetime.combine(day, time(hour, minute), PARIS).astimezone(UTC)
+
+
+def conso_entry(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    *,
+    prm: str = CONSUMPTION_PRM,
+    production: bool = False,
+    poll_offset: int = 60,
+    **data: Any,
+) -> MockConfigEntry:
+    """A Conso API entry for `prm` on the fake server (poll at 07:00 Paris by default)."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=prm,
+        title=f"Linky {prm}",
+        data={
+            "source": "conso",
+            "token": conso_api.make_token([prm]),
+            "prm": prm,
+            "base_url": conso_api.base_url,
+            "poll_offset": poll_offset,
+            **data,
+        },
+        options={"production": production, "tariffs": []},
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+def enedis_entry(
+    hass: HomeAssistant,
+    enedis_api: EnedisSimulator,
+    *,
+    prm: str = CONSUMPTION_PRM,
+    production: bool = False,
+    poll_offset: int = 60,
+) -> MockConfigEntry:
+    """An Enedis Data Connect entry on the fake server."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=prm,
+        title=f"Linky {prm}",
+        data={
+            "source": "enedis",
+            "client_id": enedis_api.client_id,
+            "client_secret": enedis_api.client_secret,
+            "prm": prm,
+            "base_url": enedis_api.base_url,
+            "poll_offset": poll_offset,
+        },
+        options={"production": production, "tariffs": []},
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Set the entry up and let its start-up work (statistics, a due poll) finish."""
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, when: datetime) -> None:
+    """Move the clock to `when`, fire what was due, and wait for it."""
+    freezer.move_to(when)
+    async_fire_time_changed(hass, when)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def data_requests(
+    api: ConsoApiSimulator | EnedisSimulator,
+) -> list[tuple[str, str | None, str | None]]:
+    """(type, start, end) of the data requests a fake server received (token calls left out)."""
+    return [(r.type, r.start, r.end) for r in api.requests if r.type not in ("token", "revoke")]
+
+
+@contextmanager
+def no_backfill() -> Iterator[None]:
+    """Keep the history backfill (issue 4) out of tests that count the steady requests."""
+    try:
+        from custom_components.linky import backfill
+    except ImportError:
+        yield
+        return
+    with patch.object(backfill.HistoryBackfill, "start"):
+        yield
+
+
+@contextmanager
+def fake_statistics() -> Iterator[MagicMock]:
+    """Replace the statistics importer (issue 4, tested on its own) by a recording mock.
+
+    The recorder imports rows one by one; tests of the schedule do not need to wait for it.
+    """
+    stats = MagicMock()
+    stats.async_update = AsyncMock()
+    stats.async_resume = AsyncMock()
+    stats.async_rebuild = AsyncMock()
+    stats.async_flush = AsyncMock()
+    with patch("custom_components.linky.LinkyStatistics", return_value=stats):
+        yield stats

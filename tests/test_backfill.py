@@ -1,0 +1,198 @@
+"""History backfill: the pure planner, and the runner against the fake Conso API."""
+
+from datetime import date, timedelta
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder import Recorder
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+
+from custom_components.linky.backfill import (
+    HistoryBackfill,
+    LimitSearch,
+    PassResult,
+    PlannedRequest,
+    cover,
+    history_start,
+    months_before,
+    plan,
+    should_retry,
+    split_range,
+    wanted_days,
+)
+from custom_components.linky.readings import MeterReadings
+from linky_simulator import ConsoApiSimulator, SimulatedMeter
+from tests.backfill_helpers import (
+    NOW,
+    TODAY,
+    conso_entry,
+    drive,
+    max_in_window,
+    quiet_sql,
+)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_sql() -> None:
+    quiet_sql()
+
+
+CURVE_KINDS = ("consumption_daily", "consumption_curve")
+
+
+def test_months_before() -> None:
+    assert months_before(date(2026, 11, 23), 36) == date(2023, 11, 23)
+    assert months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)
+    assert months_before(date(2026, 1, 15), 1) == date(2025, 12, 15)
+    assert history_start("consumption_curve", TODAY) == date(2024, 11, 23)
+    assert history_start("production_daily", TODAY) == date(2023, 11, 23)
+
+
+def test_full_plan_on_first_setup() -> None:
+    requests = plan(MeterReadings(), TODAY, CURVE_KINDS)
+    daily = [r for r in requests if r.kind == "consumption_daily"]
+    curve = [r for r in requests if r.kind == "consumption_curve"]
+    # Daily first: 2023-11-23 .. 2026-11-21 (yesterday is the daily update's): 3 x 365 days.
+    assert requests[: len(daily)] == daily
+    assert daily[0] == PlannedRequest(date(2026, 11, 22), date(2025, 11, 22), "consumption_daily")
+    assert [(r.end - r.start).days for r in daily] == [365, 365, 365]
+    assert daily[-1].start == date(2023, 11, 23)
+    # Load curve: 729 days, most recent first, 7 days a request.
+    assert len(curve) == 105
+    assert curve[0] == PlannedRequest(date(2026, 11, 22), date(2026, 11, 15), "consumption_curve")
+    assert all((r.end - r.start).days <= 7 for r in curve)
+    assert curve[-1].start == date(2024, 11, 23)
+    assert [r.end for r in curve] == sorted((r.end for r in curve), reverse=True)
+
+
+def test_plan_interleaves_directions_and_skips_held() -> None:
+    readings = MeterReadings()
+    readings.merge_daily("consumption", {TODAY - timedelta(days=n): 1 for n in range(2, 400)})
+    kinds = ("consumption_daily", "production_daily", "consumption_curve", "production_curve")
+    requests = plan(readings, TODAY, kinds)
+    daily = [r for r in requests if r.kind == "consumption_daily"]
+    assert daily[0].end == TODAY - timedelta(days=399)
+    curves = [r for r in requests if r.kind.endswith("curve")]
+    assert [r.kind for r in curves[:4]] == [
+        "consumption_curve",
+        "production_curve",
+        "consumption_curve",
+        "production_curve",
+    ]
+    assert plan(readings, TODAY, ()) == []
+
+
+def test_cover_merges_gaps_within_a_request() -> None:
+    days = [date(2026, 1, 10), date(2026, 1, 8), date(2026, 1, 2), date(2025, 12, 1)]
+    assert cover("consumption_curve", days) == [
+        PlannedRequest(date(2026, 1, 11), date(2026, 1, 8), "consumption_curve"),
+        PlannedRequest(date(2026, 1, 3), date(2026, 1, 2), "consumption_curve"),
+        PlannedRequest(date(2025, 12, 2), date(2025, 12, 1), "consumption_curve"),
+    ]
+    assert cover("consumption_daily", days) == [
+        PlannedRequest(date(2026, 1, 11), date(2025, 12, 1), "consumption_daily")
+    ]
+    assert split_range("consumption_curve", date(2026, 1, 1), date(2026, 1, 16)) == [
+        PlannedRequest(date(2026, 1, 16), date(2026, 1, 9), "consumption_curve"),
+        PlannedRequest(date(2026, 1, 9), date(2026, 1, 2), "consumption_curve"),
+        PlannedRequest(date(2026, 1, 2), date(2026, 1, 1), "consumption_curve"),
+    ]
+    assert PlannedRequest(date(2026, 1, 3), date(2026, 1, 1), "max_power").days == [
+        date(2026, 1, 1),
+        date(2026, 1, 2),
+    ]
+
+
+def test_missing_days_retried_for_a_bounded_time() -> None:
+    readings = MeterReadings()
+    kind = "consumption_daily"
+    late = TODAY - timedelta(days=3)
+    hole = TODAY - timedelta(days=200)
+    readings.merge_daily("consumption", {TODAY - timedelta(days=n): 1 for n in range(4, 10)})
+    readings.mark_missing(kind, [late], TODAY - timedelta(days=2))
+    readings.mark_missing(kind, [hole], TODAY - timedelta(days=2))
+    assert should_retry(readings, kind, late, TODAY)
+    assert not should_retry(readings, kind, late, TODAY - timedelta(days=2))  # asked today
+    assert not should_retry(readings, kind, late, TODAY + timedelta(days=13))  # too long
+    assert not should_retry(readings, kind, hole, TODAY)  # an old hole
+    # No data around it (e.g. a curve never collected): not retried.
+    readings.mark_missing("consumption_curve", [late], TODAY - timedelta(days=2))
+    assert not should_retry(readings, "consumption_curve", late, TODAY)
+    wanted = wanted_days(readings, kind, TODAY)
+    assert late in wanted
+    assert hole not in wanted
+    floor = TODAY - timedelta(days=5)
+    assert wanted_days(readings, kind, TODAY, floor=floor) == [TODAY - timedelta(days=2), late]
+    assert wanted_days(readings, kind, TODAY, floor=floor, skip={late}) == [
+        TODAY - timedelta(days=2)
+    ]
+
+
+def test_limit_search() -> None:
+    search = LimitSearch(date(2025, 1, 1), date(2026, 1, 1))
+    assert search.probe == date(2025, 7, 2)
+    assert not search.done
+    search.bad = date(2025, 12, 31)
+    assert search.done
+
+
+async def _setup(
+    hass: HomeAssistant, api: ConsoApiSimulator, prm: str, **options: object
+) -> HistoryBackfill:
+    entry = conso_entry(hass, api, prm, **options)  # type: ignore[arg-type]
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.LOADED
+    backfill: HistoryBackfill = entry.runtime_data.backfill
+    return backfill
+
+
+@pytest.mark.parametrize("hourly_collection", [False])
+async def test_curve_never_collected_stops_after_two_ranges(  # noqa: PLR0917
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    freezer: FrozenDateTimeFactory,
+    conso_api_factory: object,
+    hourly_collection: bool,
+) -> None:
+    freezer.move_to(NOW)
+    meter = SimulatedMeter(
+        "55555555555555", seed=5, first_day=date(2021, 1, 1), hourly_collection=hourly_collection
+    )
+    api: ConsoApiSimulator = await conso_api_factory([meter])  # type: ignore[operator]
+    backfill = await _setup(hass, api, meter.prm)
+    await drive(hass, freezer, lambda: backfill.status.last_result is PassResult.COMPLETE)
+    curve_requests = [r for r in api.requests if "courbe" in r.type or "curve" in r.type]
+    # Daily poll (1) + two backfill ranges, then the kind is done, for good.
+    assert len(curve_requests) == 3
+    assert "consumption_curve" in backfill.status.done_kinds
+    daily = backfill.coordinator.readings.daily["consumption"]
+    assert min(daily) == date(2023, 11, 23)
+    assert plan(backfill.coordinator.readings, TODAY, backfill.kinds) == []
+
+
+async def test_activation_date_found_by_halves(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    freezer: FrozenDateTimeFactory,
+    conso_api_factory: object,
+) -> None:
+    freezer.move_to(NOW)
+    first = date(2026, 6, 17)
+    meter = SimulatedMeter("66666666666666", seed=6, first_day=first)
+    api: ConsoApiSimulator = await conso_api_factory([meter])  # type: ignore[operator]
+    backfill = await _setup(hass, api, meter.prm)
+    await drive(
+        hass,
+        freezer,
+        lambda: backfill.status.last_result is PassResult.COMPLETE,
+        jump_when_idle=lambda: backfill.status.next_run,
+    )
+    readings = backfill.coordinator.readings
+    assert min(readings.daily["consumption"]) == first
+    assert min(readings.curve["consumption"]) == first
+    refused = [r for r in api.requests if r.status == 400]
+    assert 0 < len(refused) <= 12  # a binary search, not a day-by-day walk
+    assert max_in_window([r.time for r in api.requests]) <= 50

@@ -1,0 +1,672 @@
+"""The config flow: both sources, every error, multi-PRM, duplicates, reauth, reconfigure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+import pytest
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.linky.const import DOMAIN
+from linky_simulator import ConsoApiSimulator, EnedisSimulator
+from tests.conftest import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM, UNKNOWN_PRM
+
+USER = {"source": SOURCE_USER}
+
+
+@pytest.fixture(autouse=True)
+def _integration(recorder_mock: Any, enable_custom_integrations: None) -> None:
+    """The recorder (a dependency) and the custom integration, for every test."""
+
+
+@pytest.fixture(autouse=True)
+def _no_setup() -> Iterator[AsyncMock]:
+    """Creating an entry does not set it up here (tests/test_init.py does)."""
+    with patch("custom_components.linky.async_setup_entry", return_value=True) as mock:
+        yield mock
+
+
+async def _conso_form(hass: HomeAssistant) -> str:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context=USER)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["conso", "enedis"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "conso"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "conso"
+    return result["flow_id"]
+
+
+async def _enedis_form(hass: HomeAssistant) -> str:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context=USER)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "enedis"}
+    )
+    assert result["step_id"] == "enedis"
+    return result["flow_id"]
+
+
+def _fields(result: Any) -> list[str]:
+    return [str(key) for key in result["data_schema"].schema]
+
+
+# -- Conso API ---------------------------------------------------------------------------------
+
+
+async def test_conso_single_prm_producing(
+    hass: HomeAssistant, conso_api: ConsoApiSimulator
+) -> None:
+    """One PRM: token checked, production detected and offered checked, entry created."""
+    flow_id = await _conso_form(hass)
+    token = conso_api.make_token([CONSUMPTION_PRM])
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"token": f"  {token} ", "advanced": {"base_url": conso_api.base_url + "/"}}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "production"
+    assert result["description_placeholders"] == {"prm": CONSUMPTION_PRM}
+    schema = result["data_schema"]
+    assert schema({}) == {"production": True}  # default: what the API answered
+    # test-before-configure: daily consumption then daily production, nothing else
+    assert [r.type for r in conso_api.requests] == [
+        "consommation_quotidienne",
+        "production_quotidienne",
+    ]
+
+    result = await hass.config_entries.flow.async_configure(flow_id, {"production": True})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"Linky {CONSUMPTION_PRM}"
+    assert result["result"].unique_id == CONSUMPTION_PRM
+    data = result["data"]
+    assert 0 <= data.pop("poll_offset") < 240
+    assert data == {
+        "source": "conso",
+        "token": token,
+        "base_url": conso_api.base_url,
+        "prm": CONSUMPTION_PRM,
+    }
+    assert result["options"] == {"production": True, "tariffs": []}
+
+
+async def test_conso_consumption_only_meter(
+    hass: HomeAssistant, conso_api: ConsoApiSimulator
+) -> None:
+    """A meter without production (ADAM-ERR0069): the box is offered unchecked; user decides."""
+    flow_id = await _conso_form(hass)
+    token = conso_api.make_token([CONSUMPTION_ONLY_PRM])
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"token": token, "advanced": {"base_url": conso_api.base_url}}
+    )
+    assert result["step_id"] == "production"
+    assert result["data_schema"]({}) == {"production": False}
+    result = await hass.config_entries.flow.async_configure(flow_id, {"production": False})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"]["production"] is False
+
+
+async def test_conso_production_no_consent(
+    hass: HomeAssistant, conso_api: ConsoApiSimulator
+) -> None:
+    """403 no consent on production: production offered unchecked."""
+    flow_id = await _conso_form(hass)
+    conso_api.fail_next(
+        403,
+        {
+            "status": 403,
+            "message": "The Enedis API returned an error",
+            "error": {"error": "ADAM-DC-0008", "error_description": "No consent"},
+        },
+        type="production_quotidienne",
+    )
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            "token": conso_api.make_token([CONSUMPTION_PRM]),
+            "advanced": {"base_url": conso_api.base_url},
+        },
+    )
+    assert result["step_id"] == "production"
+    assert result["data_schema"]({}) == {"production": False}
+
+
+async def test_conso_production_not_published_yet(
+    hass: HomeAssistant, conso_api: ConsoApiSimulator
+) -> None:
+    """A 404 on production (no data in the range) still means the meter may produce."""
+    flow_id = await _conso_form(hass)
+    conso_api.fail_next(
+        404,
+        {
+            "status": 404,
+            "message": "The Enedis API returned an error",
+            "error": {"error": "no_data_found", "error_description": "no measure found"},
+        },
+        type="production_quotidienne",
+    )
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            "token": conso_api.make_token([CONSUMPTION_PRM]),
+            "advanced": {"base_url": conso_api.base_url},
+        },
+    )
+    assert result["data_schema"]({}) == {"production": True}
+
+
+async def test_conso_multi_prm(
+    hass: HomeAssistant, conso_api: ConsoApiSimulator, conso_token: str
+) -> None:
+    """Several PRMs in the token: a selector; one entry per PRM; configured ones left out."""
+    flow_id = await _conso_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"token": conso_token, "advanced": {"base_url": conso_api.base_url}}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "prm"
+    assert not conso_api.requests  # nothing asked before the PRM is chosen
+    options = result["data_schema"].schema["prm"].config["options"]
+    assert options == [CONSUMPTION_PRM, CONSUMPTION_ONLY_PRM]
+    result = await hass.config_entries.flow.async_configure(flow_id, {"prm": CONSUMPTION_ONLY_PRM})
+    assert result["step_id"] == "production"
+    result = await hass.config_entries.flow.async_configure(flow_id, {"production": False})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["prm"] == CONSUMPTION_ONLY_PRM
+    assert result["data"]["token"] == conso_token
+
+    # Second run with the same token: only the PRM not configured yet is offered.
+    flow_id = await _conso_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"token": conso_token, "advanced": {"base_url": conso_api.base_url}}
+    )
+    assert result["data_schema"].schema["prm"].config["options"] == [CONSUMPTION_PRM]
+    result = await hass.config_entries.flow.async_configure(flow_id, {"prm": CONSUMPTION_PRM})
+    result = await hass.config_entries.flow.async_configure(flow_id, {"production": True})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+    # Third run: every PRM of the token is configured.
+    flow_id = await _conso_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"token": conso_token, "advanced": {"base_url": conso_api.base_url}}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_conso_multi_prm_error_on_selector(
+    hass: HomeAssistant, conso_api: ConsoApiSimulator, conso_token: str
+) -> None:
+    """A check failing after the PRM choice shows the error on the selector, then recovers."""
+    flow_id = await _conso_form(hass)
+    await hass.config_entries.flow.async_configure(
+        flow_id, {"token": conso_token, "advanced": {"base_url": conso_api.base_url}}
+    )
+    conso_api.fail_next(500, {"status": 500, "message": "Erreur inconnue"})
+    result = await hass.config_entries.flow.async_configure(flow_id, {"prm": CONSUMPTION_PRM})
+    assert result["step_id"] == "prm"
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(flow_id, {"prm": CONSUMPTION_PRM})
+    assert result["step_id"] == "production"
+
+
+async def test_conso_already_configured(hass: HomeAssistant, conso_api: ConsoApiSimulator) -> None:
+    """The same PRM twice aborts, before any request."""
+    MockConfigEntry(domain=DOMAIN, unique_id=CONSUMPTION_PRM, data={}).add_to_hass(hass)
+    flow_id = await _conso_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            "token": conso_api.make_token([CONSUMPTION_PRM]),
+            "advanced": {"base_url": conso_api.base_url},
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert not conso_api.requests
+
+
+def _enedis_error(status: int, code: str) -> dict[str, Any]:
+    return {
+        "status": status,
+        "message": "The Enedis API returned an error",
+        "error": {"error": code, "error_description": "..."},
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "error"),
+    [
+        (
+            401,
+            {"status": 401, "message": "Votre token est invalide"},
+            "application/json",
+            "invalid_auth",
+        ),
+        (403, _enedis_error(403, "ADAM-DC-0008"), "application/json", "no_consent"),
+        (
+            429,
+            {
+                "status": 429,
+                "message": "The Enedis API returned an error",
+                "error": {
+                    "code": "900804",
+                    "message": "Message throttled out",
+                    "nextAccessTime": "2026-Jul-17 05:00:00+0000 UTC",
+                },
+            },
+            "application/json",
+            "rate_limited",
+        ),
+        (403, "<html><h1>Sorry, you have been blocked</h1></html>", "text/html", "blocked"),
+        (
+            500,
+            {"status": 500, "message": "Erreur inconnue..."},
+            "application/json",
+            "cannot_connect",
+        ),
+    ],
+)
+async def test_conso_errors(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    *,
+    status: int,
+    body: Any,
+    content_type: str,
+    error: str,
+) -> None:
+    """Each failure of the check has its own error on the form; fixing it then works."""
+    flow_id = await _conso_form(hass)
+    token = conso_api.make_token([CONSUMPTION_PRM])
+    conso_api.fail_next(status, body, content_type=content_type)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"token": token, "advanced": {"base_url": conso_api.base_url}}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "conso"
+    assert result["errors"] == {"base": error}
+    assert conso_api.make_token([CONSUMPTION_PRM])  # no token in the error
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"token": token, "advanced": {"base_url": conso_api.base_url}}
+    )
+    assert result["step_id"] == "production"
+
+
+async def test_conso_refused_token(hass: HomeAssistant, conso_api: ConsoApiSimulator) -> None:
+    """A token the server does not accept (signature, expired) is refused."""
+    flow_id = await _conso_form(hass)
+    token = conso_api.make_token([CONSUMPTION_PRM], expired=True)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"token": token, "advanced": {"base_url": conso_api.base_url}}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+
+async def test_conso_token_for_unknown_prm(
+    hass: HomeAssistant, conso_api: ConsoApiSimulator
+) -> None:
+    """A well-formed token for a PRM the server does not know: refused."""
+    flow_id = await _conso_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            "token": conso_api.make_token([UNKNOWN_PRM]),
+            "advanced": {"base_url": conso_api.base_url},
+        },
+    )
+    assert result["errors"]["base"] in {"invalid_auth", "no_consent"}
+
+
+@pytest.mark.parametrize("token", ["not a token", "a.b.c", "eyJhbGciOiJIUzI1NiJ9.e30.x"])
+async def test_conso_malformed_token(
+    hass: HomeAssistant, conso_api: ConsoApiSimulator, token: str
+) -> None:
+    """A malformed token is refused on the field, without any request."""
+    flow_id = await _conso_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"token": token, "advanced": {"base_url": conso_api.base_url}}
+    )
+    assert result["errors"] == {"token": "invalid_token"}
+    assert not conso_api.requests
+
+
+async def test_conso_cannot_connect(hass: HomeAssistant, conso_api: ConsoApiSimulator) -> None:
+    """Nothing listening at the address: cannot_connect."""
+    flow_id = await _conso_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            "token": conso_api.make_token([CONSUMPTION_PRM]),
+            "advanced": {"base_url": "http://127.0.0.1:9/api"},
+        },
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_conso_connection_dropped(hass: HomeAssistant, conso_api: ConsoApiSimulator) -> None:
+    """A truncated answer is a connection problem too."""
+    flow_id = await _conso_form(hass)
+    conso_api.break_next("drop")
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            "token": conso_api.make_token([CONSUMPTION_PRM]),
+            "advanced": {"base_url": conso_api.base_url},
+        },
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_conso_invalid_url(hass: HomeAssistant, conso_api: ConsoApiSimulator) -> None:
+    """A base URL that is not http(s) is refused on its field."""
+    flow_id = await _conso_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {"token": conso_api.make_token([CONSUMPTION_PRM]), "advanced": {"base_url": "ftp://x"}},
+    )
+    assert result["errors"] == {"base": "invalid_url"}
+
+
+async def test_conso_unexpected_error(hass: HomeAssistant, conso_api: ConsoApiSimulator) -> None:
+    """An unexpected exception is "unknown" (and logged)."""
+    flow_id = await _conso_form(hass)
+    with patch(
+        "custom_components.linky.config_flow._async_probe", side_effect=RuntimeError("boom")
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            flow_id,
+            {
+                "token": conso_api.make_token([CONSUMPTION_PRM]),
+                "advanced": {"base_url": conso_api.base_url},
+            },
+        )
+    assert result["errors"] == {"base": "unknown"}
+
+
+async def test_base_url_in_collapsed_section(hass: HomeAssistant) -> None:
+    """The API address sits in a collapsed "advanced" section (not the deprecated advanced mode)."""
+    flow_id = await _conso_form(hass)
+    result = hass.config_entries.flow.async_get(flow_id)
+    flow = hass.config_entries.flow._progress[flow_id]
+    form = await flow.async_step_conso()
+    assert _fields(form) == ["token", "advanced"]
+    advanced = form["data_schema"].schema[
+        next(iter(k for k in form["data_schema"].schema if str(k) == "advanced"))
+    ]
+    assert advanced.options == {"collapsed": True}
+    assert [str(k) for k in advanced.schema.schema] == ["base_url"]
+    assert result["step_id"] == "conso"
+
+
+async def test_default_address_is_conso_boris(hass: HomeAssistant) -> None:
+    """Without advanced mode, the public service is used (the network is off in tests)."""
+    flow_id = await _conso_form(hass)
+    with patch("custom_components.linky.config_flow._async_probe", return_value=False) as probe:
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {"token": ConsoApiSimulator([]).make_token([CONSUMPTION_PRM])}
+        )
+    assert result["step_id"] == "production"
+    client = probe.call_args.args[0]
+    assert client.base_url == "https://conso.boris.sh/api"
+
+
+# -- Enedis Data Connect ------------------------------------------------------------------------
+
+
+async def test_enedis(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
+    """Client id, secret and PRM: checked (token + consumption + production), then created."""
+    flow_id = await _enedis_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            "client_id": enedis_api.client_id,
+            "client_secret": enedis_api.client_secret,
+            "prm": CONSUMPTION_PRM,
+            "advanced": {"base_url": enedis_api.base_url},
+        },
+    )
+    assert result["step_id"] == "production"
+    assert result["data_schema"]({}) == {"production": True}
+    result = await hass.config_entries.flow.async_configure(flow_id, {"production": True})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == CONSUMPTION_PRM
+    data = dict(result["data"])
+    data.pop("poll_offset")
+    assert data == {
+        "source": "enedis",
+        "client_id": enedis_api.client_id,
+        "client_secret": enedis_api.client_secret,
+        "prm": CONSUMPTION_PRM,
+        "base_url": enedis_api.base_url,
+    }
+
+
+async def test_enedis_refused_credentials(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
+    """Wrong secret: invalid_client; the secret is not put back in the form."""
+    flow_id = await _enedis_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            "client_id": enedis_api.client_id,
+            "client_secret": "wrong",
+            "prm": CONSUMPTION_PRM,
+            "advanced": {"base_url": enedis_api.base_url},
+        },
+    )
+    assert result["errors"] == {"base": "invalid_client"}
+    suggested = {
+        str(key): (key.description or {}).get("suggested_value")
+        for key in result["data_schema"].schema
+    }
+    assert suggested["client_id"] == enedis_api.client_id
+    assert suggested["client_secret"] is None
+
+
+async def test_enedis_no_consent(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
+    """A PRM the application has no consent for: no_consent."""
+    flow_id = await _enedis_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            "client_id": enedis_api.client_id,
+            "client_secret": enedis_api.client_secret,
+            "prm": UNKNOWN_PRM,
+            "advanced": {"base_url": enedis_api.base_url},
+        },
+    )
+    assert result["errors"] == {"base": "no_consent"}
+
+
+async def test_enedis_invalid_prm(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
+    """A PRM is 14 digits: refused on its field without a request."""
+    flow_id = await _enedis_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            "client_id": enedis_api.client_id,
+            "client_secret": enedis_api.client_secret,
+            "prm": "1234",
+            "advanced": {"base_url": enedis_api.base_url},
+        },
+    )
+    assert result["errors"] == {"prm": "invalid_prm"}
+    assert not enedis_api.requests
+
+
+async def test_enedis_already_configured(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
+    """The same PRM from the other source: already configured."""
+    MockConfigEntry(domain=DOMAIN, unique_id=CONSUMPTION_PRM, data={}).add_to_hass(hass)
+    flow_id = await _enedis_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            "client_id": enedis_api.client_id,
+            "client_secret": enedis_api.client_secret,
+            "prm": CONSUMPTION_PRM,
+            "advanced": {"base_url": enedis_api.base_url},
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+# -- reauth and reconfigure -----------------------------------------------------------------------
+
+
+def _conso_entry(hass: HomeAssistant, conso_api: ConsoApiSimulator, token: str) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=CONSUMPTION_PRM,
+        title=f"Linky {CONSUMPTION_PRM}",
+        data={
+            "source": "conso",
+            "token": token,
+            "prm": CONSUMPTION_PRM,
+            "base_url": conso_api.base_url,
+            "poll_offset": 42,
+        },
+        options={"production": True, "tariffs": []},
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def test_reauth_conso(hass: HomeAssistant, conso_api: ConsoApiSimulator) -> None:
+    """A new token is checked; one for another meter is refused; the right one is saved."""
+    entry = _conso_entry(hass, conso_api, conso_api.make_token([CONSUMPTION_PRM], expired=True))
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    assert _fields(result) == ["token"]
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"token": conso_api.make_token([CONSUMPTION_ONLY_PRM])}
+    )
+    assert result["errors"] == {"base": "prm_not_in_token"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"token": "nope"})
+    assert result["errors"] == {"base": "invalid_token"}
+
+    new_token = conso_api.make_token([CONSUMPTION_PRM, CONSUMPTION_ONLY_PRM])
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"token": new_token})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["token"] == new_token
+    assert entry.data["poll_offset"] == 42
+
+
+async def test_reauth_enedis(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
+    """Enedis credentials: refused, then accepted."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=CONSUMPTION_PRM,
+        data={
+            "source": "enedis",
+            "client_id": enedis_api.client_id,
+            "client_secret": "old",
+            "prm": CONSUMPTION_PRM,
+            "base_url": enedis_api.base_url,
+            "poll_offset": 0,
+        },
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    assert _fields(result) == ["client_id", "client_secret"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"client_id": enedis_api.client_id, "client_secret": "still wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_client"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"client_id": enedis_api.client_id, "client_secret": enedis_api.client_secret},
+    )
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["client_secret"] == enedis_api.client_secret
+
+
+async def test_reconfigure(hass: HomeAssistant, conso_api: ConsoApiSimulator) -> None:
+    """Token and address can be changed; they are checked first."""
+    entry = _conso_entry(hass, conso_api, conso_api.make_token([CONSUMPTION_PRM]))
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    assert _fields(result) == ["token", "base_url"]
+
+    token = conso_api.make_token([CONSUMPTION_PRM])
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"token": token, "base_url": "http://127.0.0.1:9/api"}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"token": token, "base_url": "nonsense"}
+    )
+    assert result["errors"] == {"base_url": "invalid_url"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"token": token, "base_url": conso_api.base_url + "/"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data["token"] == token
+    assert entry.data["base_url"] == conso_api.base_url
+    assert entry.data["poll_offset"] == 42
+
+
+async def test_reconfigure_back_to_default_address(
+    hass: HomeAssistant, conso_api: ConsoApiSimulator
+) -> None:
+    """Clearing the address (or giving the default one) drops base_url from the data."""
+    entry = _conso_entry(hass, conso_api, conso_api.make_token([CONSUMPTION_PRM]))
+    result = await entry.start_reconfigure_flow(hass)
+    with patch("custom_components.linky.config_flow._async_probe", return_value=False):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {"token": entry.data["token"], "base_url": "https://conso.boris.sh/api"},
+        )
+    assert result["reason"] == "reconfigure_successful"
+    assert "base_url" not in entry.data
+
+
+async def test_reconfigure_enedis(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
+    """Enedis credentials are replaced after a check; the PRM stays."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=CONSUMPTION_PRM,
+        data={
+            "source": "enedis",
+            "client_id": "old-id",
+            "client_secret": "old-secret",
+            "prm": CONSUMPTION_PRM,
+            "base_url": enedis_api.base_url,
+            "poll_offset": 7,
+        },
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    assert _fields(result) == ["client_id", "client_secret", "base_url"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            "client_id": enedis_api.client_id,
+            "client_secret": enedis_api.client_secret,
+            "base_url": enedis_api.base_url,
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data["client_id"] == enedis_api.client_id
+    assert entry.data["prm"] == CONSUMPTION_PRM
+    assert entry.data["poll_offset"] == 7
+
+
+async def test_options_flow_is_offered(hass: HomeAssistant) -> None:
+    """The options flow (production, tariffs) comes from options_flow.py."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=CONSUMPTION_PRM,
+        data={"source": "conso", "prm": CONSUMPTION_PRM, "token": "x", "poll_offset": 0},
+        options={"production": False, "tariffs": []},
+    )
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] in (FlowResultType.FORM, FlowResultType.MENU)

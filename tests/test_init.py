@@ -1,0 +1,295 @@
+"""Setup, unload, removal and the wiring to statistics, backfill and the request budget."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from functools import partial
+from typing import Any
+from unittest.mock import MagicMock, patch
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder import get_instance
+from homeassistant.components.recorder.statistics import get_metadata
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+
+from custom_components.linky.backfill import HistoryBackfill
+from custom_components.linky.budget import async_get_budget
+from custom_components.linky.const import DOMAIN
+from custom_components.linky.coordinator import LinkyCoordinator, LinkyRuntimeData
+from custom_components.linky.readings import MeterReadings
+from linky_simulator import ConsoApiSimulator
+from tests.conftest import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM
+from tests.integration_helpers import (
+    advance,
+    conso_entry,
+    data_requests,
+    enedis_entry,
+    fake_statistics,
+    no_backfill,
+    paris,
+    setup,
+)
+
+DAY = date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def _integration(recorder_mock: Any, enable_custom_integrations: None) -> None:
+    """The recorder (a dependency) and the custom integration."""
+
+
+@pytest.fixture
+def stats() -> Iterator[MagicMock]:
+    with fake_statistics() as mock:
+        yield mock
+
+
+@pytest.fixture
+def frozen(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
+    freezer.move_to(paris(DAY, 10))
+    return freezer
+
+
+async def test_setup_and_unload(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    frozen: FrozenDateTimeFactory,
+    stats: MagicMock,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Loaded with its runtime data and device; unloaded cleanly: no timer, readings saved."""
+    with no_backfill():
+        entry = conso_entry(hass, conso_api)
+        await setup(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    runtime = entry.runtime_data
+    assert isinstance(runtime, LinkyRuntimeData)
+    assert isinstance(runtime.coordinator, LinkyCoordinator)
+    assert isinstance(runtime.backfill, HistoryBackfill)
+    assert runtime.statistics is stats
+    assert runtime.coordinator.config_entry is entry
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, CONSUMPTION_PRM), entry.entry_id
+    )
+    assert device is not None
+    assert device.entry_type is dr.DeviceEntryType.SERVICE
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    conso_api.requests.clear()
+    await advance(hass, frozen, paris(DAY + timedelta(days=2), 12))
+    assert not conso_api.requests  # no timer left behind
+
+
+async def test_statistics_updated_from_changed_day(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    frozen: FrozenDateTimeFactory,
+    stats: MagicMock,
+) -> None:
+    """Each merge that changed something updates the statistics from the earliest day."""
+    with no_backfill():
+        await setup(hass, conso_entry(hass, conso_api))
+    changed = [call.args[1] for call in stats.async_update.await_args_list]
+    assert changed == [date(2026, 10, 1), date(2026, 11, 13), date(2026, 11, 13)]
+    assert all(
+        isinstance(call.args[0], MeterReadings) for call in stats.async_update.await_args_list
+    )
+
+
+async def test_backfill_starts_after_the_first_poll(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    frozen: FrozenDateTimeFactory,
+    stats: MagicMock,
+) -> None:
+    """The backfill starts once the due poll is done (they do not ask for the same days)."""
+    seen: list[int] = []
+    with patch.object(
+        HistoryBackfill, "start", side_effect=lambda: seen.append(len(conso_api.requests))
+    ):
+        await setup(hass, conso_entry(hass, conso_api))
+    assert seen == [3]
+
+
+async def test_backfill_starts_at_once_when_no_poll_is_due(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    freezer: FrozenDateTimeFactory,
+    stats: MagicMock,
+) -> None:
+    freezer.move_to(paris(DAY, 5))
+    with patch.object(HistoryBackfill, "start") as start:
+        await setup(hass, conso_entry(hass, conso_api))
+    start.assert_called_once()
+    assert not conso_api.requests
+
+
+async def test_setup_from_store_is_instant(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    frozen: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    stats: MagicMock,
+) -> None:
+    """Stored readings are shown at once; no request when they are current."""
+    entry = conso_entry(hass, conso_api)
+    readings = MeterReadings()
+    readings.merge_daily("consumption", {DAY - timedelta(days=1): 12_345})
+    for kind in ("consumption_curve", "max_power"):
+        readings.mark_missing(kind, [DAY - timedelta(days=1)], DAY)  # type: ignore[arg-type]
+    hass_storage[f"linky.{entry.entry_id}"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": f"linky.{entry.entry_id}",
+        "data": {
+            "readings": readings.to_dict(),
+            "poll": {"day": DAY.isoformat(), "attempts": 1, "last_attempt": None},
+        },
+    }
+    with no_backfill():
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        coordinator: LinkyCoordinator = entry.runtime_data.coordinator
+        assert coordinator.data.consumption_yesterday == 12.345  # before any background work
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert not conso_api.requests
+    # Yesterday's curve and max power are missing (not expected: never seen lately): no retry.
+    assert coordinator.next_poll == paris(DAY + timedelta(days=1), 7)
+
+
+async def test_readings_saved_and_reloaded(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    frozen: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    stats: MagicMock,
+) -> None:
+    """The store holds what was fetched (written at the latest on unload)."""
+    entry = conso_entry(hass, conso_api)
+    with no_backfill():
+        await setup(hass, entry)
+        held = entry.runtime_data.coordinator.readings.to_dict()
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+    stored = hass_storage[f"linky.{entry.entry_id}"]["data"]
+    assert stored["readings"] == held
+    assert stored["poll"]["attempts"] == 1
+
+
+async def test_remove_entry_deletes_store(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    frozen: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    stats: MagicMock,
+) -> None:
+    entry = conso_entry(hass, conso_api)
+    with no_backfill():
+        await setup(hass, entry)
+        assert await hass.config_entries.async_remove(entry.entry_id)
+        await hass.async_block_till_done()
+    assert f"linky.{entry.entry_id}" not in hass_storage
+
+
+async def test_unreadable_stored_token(
+    hass: HomeAssistant, conso_api: ConsoApiSimulator, stats: MagicMock
+) -> None:
+    """A stored token that is not a JWT: setup fails with reauth (no request)."""
+    entry = conso_entry(hass, conso_api, token="garbage")
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    assert not conso_api.requests
+
+
+async def test_budget_registration(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    frozen: FrozenDateTimeFactory,
+    stats: MagicMock,
+) -> None:
+    """Each entry adds to the steady reserve of its host's budget while loaded, and its
+    requests are counted there."""
+    entry = conso_entry(hass, conso_api)
+    host = conso_api.base_url.split("/")[2]
+    budget = await async_get_budget(hass, host)
+    with no_backfill():
+        await setup(hass, entry)
+    assert entry.entry_id in budget._entries
+    assert budget.requests_sent == 3
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert entry.entry_id not in budget._entries
+
+
+async def test_two_entries_share_nothing_but_the_budget(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    frozen: FrozenDateTimeFactory,
+    stats: MagicMock,
+) -> None:
+    first = conso_entry(hass, conso_api)
+    second = conso_entry(hass, conso_api, prm=CONSUMPTION_ONLY_PRM, poll_offset=120)
+    with no_backfill():
+        # Setting the domain up loads both entries; their polls share the budget, which lets
+        # 5 requests a second through: the frozen clock must move for the sixth.
+        assert await hass.config_entries.async_setup(first.entry_id)
+        await hass.async_block_till_done()
+        await advance(hass, frozen, paris(DAY, 10) + timedelta(seconds=2))
+    assert second.state is ConfigEntryState.LOADED
+    assert len(conso_api.requests) == 6
+    assert {r.prm for r in conso_api.requests} == {CONSUMPTION_PRM, CONSUMPTION_ONLY_PRM}
+    assert second.runtime_data.coordinator.next_poll == paris(DAY + timedelta(days=1), 8)
+    assert first.runtime_data.coordinator.next_poll == paris(DAY + timedelta(days=1), 7)
+
+
+async def test_statistics_imported_end_to_end(
+    hass: HomeAssistant, conso_api: ConsoApiSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """With the real importer: the poll's readings reach the recorder as external statistics."""
+    freezer.move_to(paris(DAY, 10))
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=CONSUMPTION_PRM,
+        title=f"Linky {CONSUMPTION_PRM}",
+        data={
+            "source": "conso",
+            "token": conso_api.make_token([CONSUMPTION_PRM]),
+            "prm": CONSUMPTION_PRM,
+            "base_url": conso_api.base_url,
+            "poll_offset": 60,
+        },
+        options={"production": False, "tariffs": []},
+    )
+    entry.add_to_hass(hass)
+    with no_backfill():
+        await setup(hass, entry)
+    await async_wait_recording_done(hass)
+    statistic_id = f"linky:{CONSUMPTION_PRM}_consumption"
+    metadata = await get_instance(hass).async_add_executor_job(
+        partial(get_metadata, hass, statistic_ids={statistic_id})
+    )
+    assert f"linky:{CONSUMPTION_PRM}_consumption" in metadata
+    assert len(data_requests(conso_api)) == 3
+
+
+async def test_enedis_token_revoked_on_unload(
+    hass: HomeAssistant, enedis_api: Any, frozen: FrozenDateTimeFactory, stats: MagicMock
+) -> None:
+    """An Enedis entry gives its access token back when unloaded."""
+    entry = enedis_entry(hass, enedis_api)
+    with no_backfill():
+        await setup(hass, entry)
+    assert enedis_api.requests[0].type == "token"
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert len(enedis_api.revoked) == 1

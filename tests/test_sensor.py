@@ -1,0 +1,322 @@
+"""Sensor values: normal, daylight-saving and missing-data days, against the fake server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from unittest.mock import PropertyMock, patch
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.sensor import ATTR_STATE_CLASS
+from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import snapshot_platform
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.linky.const import DOMAIN
+from custom_components.linky.coordinator import summarize
+from custom_components.linky.readings import MaxPower, MeterReadings, day_minutes
+from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
+from tests.conftest import CONSUMPTION_PRM
+from tests.integration_helpers import (
+    conso_entry,
+    enedis_entry,
+    fake_statistics,
+    no_backfill,
+    paris,
+    setup,
+)
+from tests.statistics_helpers import day_curve
+
+PREFIX = f"sensor.linky_{CONSUMPTION_PRM}"
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's serializer (random ids masked)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture(autouse=True)
+def _integration(recorder_mock: Any, enable_custom_integrations: None) -> Iterator[None]:
+    with no_backfill(), fake_statistics():
+        yield
+
+
+def entity_id(hass: HomeAssistant, key: str) -> str | None:
+    """The entity id of a sensor, by its unique id."""
+    return er.async_get(hass).async_get_entity_id(
+        Platform.SENSOR, DOMAIN, f"{CONSUMPTION_PRM}_{key}"
+    )
+
+
+def state(hass: HomeAssistant, key: str) -> str:
+    eid = entity_id(hass, key)
+    assert eid is not None, key
+    current = hass.states.get(eid)
+    assert current is not None, key
+    return current.state
+
+
+def kwh(wh: float) -> str:
+    return str(round(wh / 1000, 3))
+
+
+def month_wh(meter: SimulatedMeter, first: date, end: date, direction: str = "consumption") -> int:
+    total, day = 0, first
+    while day < end:
+        total += meter.daily_wh(direction, day)  # type: ignore[arg-type]
+        day += timedelta(days=1)
+    return total
+
+
+async def _at(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    api: ConsoApiSimulator,
+    today: date,
+    **kwargs: Any,
+) -> Any:
+    """Set an entry up at 10:00 Paris on `today` (after publication): one poll is made."""
+    freezer.move_to(paris(today, 10))
+    entry = conso_entry(hass, api, **kwargs)
+    await setup(hass, entry)
+    return entry
+
+
+# -- against the fake server --------------------------------------------------------------------
+
+
+async def test_normal_day(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    meter: SimulatedMeter,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Each value equals the simulated meter's ground truth."""
+    today = date(2026, 11, 20)
+    yesterday = today - timedelta(days=1)
+    await _at(hass, freezer, conso_api, today)
+    assert state(hass, "consumption_yesterday") == kwh(meter.daily_wh("consumption", yesterday))
+    peak = meter.max_power(yesterday)
+    assert state(hass, "max_power_yesterday") == str(peak.va)
+    assert state(hass, "max_power_time_yesterday") == peak.at.astimezone(UTC).isoformat()
+    assert state(hass, "consumption_month") == kwh(month_wh(meter, date(2026, 11, 1), today))
+    assert state(hass, "consumption_previous_month") == kwh(
+        month_wh(meter, date(2026, 10, 1), date(2026, 11, 1))
+    )
+    assert state(hass, "latest_data") == "2026-11-19"
+    assert entity_id(hass, "production_yesterday") is None  # production off
+
+
+@pytest.mark.parametrize(
+    ("today", "minutes"),
+    [(date(2026, 3, 30), 23 * 60), (date(2026, 10, 26), 25 * 60)],
+    ids=["spring", "autumn"],
+)
+async def test_daylight_saving_day(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    meter: SimulatedMeter,
+    freezer: FrozenDateTimeFactory,
+    *,
+    today: date,
+    minutes: int,
+) -> None:
+    """Yesterday was 23 or 25 hours long: its whole energy, and the month through it."""
+    yesterday = today - timedelta(days=1)
+    assert day_minutes(yesterday) == minutes
+    entry = await _at(hass, freezer, conso_api, today, production=True)
+    truth = meter.daily_wh("consumption", yesterday)
+    assert truth == sum(p.wh for p in meter.curve("consumption", yesterday))
+    assert state(hass, "consumption_yesterday") == kwh(truth)
+    assert state(hass, "production_yesterday") == kwh(meter.daily_wh("production", yesterday))
+    assert state(hass, "consumption_month") == kwh(month_wh(meter, yesterday.replace(day=1), today))
+    peak = meter.max_power(yesterday)
+    assert state(hass, "max_power_time_yesterday") == peak.at.astimezone(UTC).isoformat()
+    # The stored curve of the day is complete (46 or 50 half-hours), so it could stand in.
+    readings = entry.runtime_data.coordinator.readings
+    assert len(readings.curve["consumption"][yesterday]) == minutes // 30
+    assert readings.curve_is_complete("consumption", yesterday)
+
+
+async def test_missing_day(
+    hass: HomeAssistant, conso_api_factory: Any, freezer: FrozenDateTimeFactory
+) -> None:
+    """Enedis has no data for yesterday and one day of the month: unknown, never zero."""
+    today = date(2026, 11, 20)
+    yesterday = today - timedelta(days=1)
+    hole = date(2026, 11, 10)
+    meter = SimulatedMeter(
+        CONSUMPTION_PRM,
+        seed=1,
+        production=True,
+        first_day=date(2021, 1, 1),
+        missing_days={yesterday, hole},
+    )
+    api = await conso_api_factory([meter])
+    await _at(hass, freezer, api, today)
+    assert state(hass, "consumption_yesterday") == "unknown"
+    assert state(hass, "max_power_yesterday") == "unknown"
+    assert state(hass, "max_power_time_yesterday") == "unknown"
+    # The month counts the days that have data.
+    expected = month_wh(meter, date(2026, 11, 1), yesterday) - meter.daily_wh("consumption", hole)
+    assert state(hass, "consumption_month") == kwh(expected)
+    assert state(hass, "latest_data") == "2026-11-18"
+
+
+async def test_first_of_month(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    meter: SimulatedMeter,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """On the 1st: this month has no published day yet; last month is complete."""
+    today = date(2026, 12, 1)
+    await _at(hass, freezer, conso_api, today)
+    assert state(hass, "consumption_month") == "unknown"
+    assert state(hass, "consumption_previous_month") == kwh(
+        month_wh(meter, date(2026, 11, 1), today)
+    )
+
+
+async def test_production_sensors(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    meter: SimulatedMeter,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    today = date(2026, 6, 15)
+    await _at(hass, freezer, conso_api, today, production=True)
+    yesterday = today - timedelta(days=1)
+    assert state(hass, "production_yesterday") == kwh(meter.daily_wh("production", yesterday))
+    assert state(hass, "production_month") == kwh(
+        month_wh(meter, date(2026, 6, 1), today, "production")
+    )
+    assert state(hass, "production_previous_month") == kwh(
+        month_wh(meter, date(2026, 5, 1), date(2026, 6, 1), "production")
+    )
+
+
+async def test_entities_and_device(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    freezer: FrozenDateTimeFactory,
+    *,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Names, unique ids, classes, icons (translation keys) and states, as a snapshot."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        entry = await _at(hass, freezer, conso_api, date(2026, 11, 20), production=True)
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, CONSUMPTION_PRM), entry.entry_id
+    )
+    assert device is not None
+    assert device.entry_type is dr.DeviceEntryType.SERVICE
+    assert device.name == f"Linky {CONSUMPTION_PRM}"
+    assert device.manufacturer == "Enedis"
+    # No state class anywhere: these values describe past days (see sensor.py).
+    for entity in er.async_entries_for_config_entry(entity_registry, entry.entry_id):
+        current = hass.states.get(entity.entity_id)
+        if current is not None:
+            assert ATTR_STATE_CLASS not in current.attributes
+    yesterday = hass.states.get(f"{PREFIX}_consumption_yesterday")
+    assert yesterday is not None
+    assert yesterday.attributes[ATTR_DEVICE_CLASS] == "energy"
+    assert yesterday.attributes[ATTR_UNIT_OF_MEASUREMENT] == "kWh"
+    # The token expiry (diagnostic) comes from the token itself.
+    expiry = datetime.fromisoformat(state(hass, "token_expiry"))
+    assert expiry > paris(date(2028, 11, 1))
+
+
+async def test_next_update_disabled_by_default(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    await _at(hass, freezer, conso_api, date(2026, 11, 20))
+    eid = entity_id(hass, "next_update")
+    assert eid is not None
+    registry_entry = entity_registry.async_get(eid)
+    assert registry_entry is not None
+    assert registry_entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+
+
+async def test_enedis_has_no_token_expiry(
+    hass: HomeAssistant, enedis_api: EnedisSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to(paris(date(2026, 11, 20), 10))
+    entry = enedis_entry(hass, enedis_api)
+    await setup(hass, entry)
+    assert entity_id(hass, "token_expiry") is None
+    assert state(hass, "consumption_yesterday") not in ("unknown", "unavailable")
+
+
+# -- summarize (pure) ---------------------------------------------------------------------------
+
+
+def test_summarize_empty() -> None:
+    snapshot = summarize(MeterReadings(), date(2026, 11, 20))
+    assert snapshot.consumption_yesterday is None
+    assert snapshot.consumption_month is None
+    assert snapshot.latest_day is None
+    assert snapshot.yesterday == date(2026, 11, 19)
+
+
+@pytest.mark.parametrize("day", [date(2026, 1, 15), date(2026, 3, 29), date(2026, 10, 25)])
+def test_summarize_curve_stands_in_for_a_missing_daily_value(day: date) -> None:
+    """No daily value but a complete curve (23/24/25 h): the curve's energy."""
+    readings = MeterReadings()
+    points = day_curve(day, 30, lambda index: 1000)
+    readings.merge_curve("consumption", points)
+    snapshot = summarize(readings, day + timedelta(days=1))
+    assert snapshot.consumption_yesterday == day_minutes(day) / 60  # 1 kW all day
+    # An incomplete curve is not a day's energy.
+    readings = MeterReadings()
+    readings.merge_curve("consumption", points[:-1])
+    assert summarize(readings, day + timedelta(days=1)).consumption_yesterday is None
+
+
+def test_summarize_prefers_the_daily_value() -> None:
+    day = date(2026, 1, 15)
+    readings = MeterReadings()
+    readings.merge_curve("consumption", day_curve(day, 30, lambda index: 1000))
+    readings.merge_daily("consumption", {day: 12_345})
+    assert summarize(readings, day + timedelta(days=1)).consumption_yesterday == 12.345
+
+
+def test_summarize_months_and_max_power() -> None:
+    readings = MeterReadings()
+    readings.merge_daily(
+        "consumption",
+        {date(2026, 10, 31): 1000, date(2026, 11, 1): 2000, date(2026, 11, 2): 3000},
+    )
+    readings.merge_daily("production", {date(2026, 11, 2): 500})
+    at = datetime(2026, 11, 2, 18, 3, tzinfo=UTC)
+    readings.merge_max_power({date(2026, 11, 2): MaxPower(6100, at)})
+    snapshot = summarize(readings, date(2026, 11, 3))
+    assert snapshot.consumption_yesterday == 3.0
+    assert snapshot.production_yesterday == 0.5
+    assert snapshot.consumption_month == 5.0
+    assert snapshot.consumption_previous_month == 1.0
+    assert snapshot.production_month == 0.5
+    assert snapshot.production_previous_month is None
+    assert snapshot.max_power == 6100
+    assert snapshot.max_power_at == at
+    assert snapshot.latest_day == date(2026, 11, 2)
+    # January: the previous month is December of the year before.
+    readings.merge_daily("consumption", {date(2025, 12, 31): 4000})
+    assert summarize(readings, date(2026, 1, 2)).consumption_previous_month == 4.0

@@ -1,0 +1,88 @@
+"""strings.json is the source: en.json is an exact copy; fr.json has the same keys and
+placeholders; every key the code uses exists."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from custom_components.linky.sensor import SENSORS, TOKEN_EXPIRY
+
+ROOT = Path(__file__).parent.parent / "custom_components" / "linky"
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _flatten(data: Any, prefix: str = "") -> dict[str, str]:
+    if isinstance(data, dict):
+        flat: dict[str, str] = {}
+        for key, value in data.items():
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        return flat
+    return {prefix.rstrip("."): data}
+
+
+STRINGS = _load(ROOT / "strings.json")
+EN = _load(ROOT / "translations" / "en.json")
+FR = _load(ROOT / "translations" / "fr.json")
+
+
+def test_english_is_the_source() -> None:
+    assert EN == STRINGS
+
+
+def test_french_has_the_same_keys_and_placeholders() -> None:
+    source, french = _flatten(STRINGS), _flatten(FR)
+    assert sorted(french) == sorted(source)
+    for key, text in source.items():
+        assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(french[key])), key
+        assert french[key].strip(), key
+
+
+@pytest.mark.parametrize("text", list(_flatten(STRINGS).values()) + list(_flatten(FR).values()))
+def test_texts_are_valid_format_strings(text: str) -> None:
+    """Home Assistant formats them: no stray braces."""
+    list(string.Formatter().parse(text))
+
+
+def test_every_sensor_has_a_name_and_an_icon() -> None:
+    icons = _load(ROOT / "icons.json")["entity"]["sensor"]
+    names = STRINGS["entity"]["sensor"]
+    keys = {d.translation_key for d in (*SENSORS, TOKEN_EXPIRY)}
+    assert keys == set(names)
+    assert keys == set(icons)
+
+
+def test_config_flow_texts() -> None:
+    """Every field of every step has a label and a description (sections too)."""
+    for step_id, step in STRINGS["config"]["step"].items():
+        data = step.get("data", {})
+        assert set(data) == set(step.get("data_description", {})), step_id
+        for section in step.get("sections", {}).values():
+            assert set(section["data"]) == set(section["data_description"]), step_id
+    errors = STRINGS["config"]["error"]
+    for key in (
+        "invalid_token",
+        "invalid_auth",
+        "invalid_client",
+        "prm_not_in_token",
+        "invalid_prm",
+        "no_consent",
+        "rate_limited",
+        "blocked",
+        "cannot_connect",
+        "invalid_url",
+        "unknown",
+    ):
+        assert key in errors
+    assert {"auth_failed", "cannot_connect"} <= set(STRINGS["exceptions"])
+    assert "access_blocked" in STRINGS["issues"]
