@@ -158,9 +158,10 @@ async def test_real_home_assistant(
         entries = await ws.call("config_entries/get", domain="linky")
     assert [item["state"] for item in entries] == ["loaded"]
     sensors_after = await read_sensors(hass, tokens)
-    assert {k: v for k, v in sensors_after.items() if k != "next_update"} == {
-        k: v for k, v in sensors.items() if k != "next_update"
-    }
+    if sensors_after.get("latest_data") == sensors.get("latest_data"):  # no new day meanwhile
+        assert {k: v for k, v in sensors_after.items() if k != "next_update"} == {
+            k: v for k, v in sensors.items() if k != "next_update"
+        }
     timings.mark("compare after restart")
 
     # Half a day later: the request budget (rolling 12 h, persisted) frees up, so after another
