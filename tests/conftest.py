@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
@@ -33,6 +34,24 @@ def consumption_meter() -> SimulatedMeter:
     return SimulatedMeter(CONSUMPTION_ONLY_PRM, seed=2, first_day=date(2021, 1, 1))
 
 
+@asynccontextmanager
+async def _simulators[S: (ConsoApiSimulator, EnedisSimulator)](
+    simulator_class: type[S],
+) -> AsyncIterator[Callable[..., Awaitable[S]]]:
+    """Give a `start(meters, **kwargs)` that starts simulators; all stopped on the way out."""
+    started: list[S] = []
+
+    async def start(meters: list[SimulatedMeter], **kwargs: Any) -> S:
+        simulator = simulator_class(meters, **kwargs)
+        await simulator.start()
+        started.append(simulator)
+        return simulator
+
+    yield start
+    for simulator in started:
+        await simulator.stop()
+
+
 @pytest.fixture
 async def conso_api_factory(
     socket_enabled: None,
@@ -41,17 +60,8 @@ async def conso_api_factory(
 
     Sockets are enabled for the test (pytest-socket still only lets it reach 127.0.0.1).
     """
-    started: list[ConsoApiSimulator] = []
-
-    async def start(meters: list[SimulatedMeter], **kwargs: Any) -> ConsoApiSimulator:
-        simulator = ConsoApiSimulator(meters, **kwargs)
-        await simulator.start()
-        started.append(simulator)
-        return simulator
-
-    yield start
-    for simulator in started:
-        await simulator.stop()
+    async with _simulators(ConsoApiSimulator) as start:
+        yield start
 
 
 @pytest.fixture
@@ -59,17 +69,8 @@ async def enedis_api_factory(
     socket_enabled: None,
 ) -> AsyncIterator[Callable[..., Awaitable[EnedisSimulator]]]:
     """Start `EnedisSimulator(meters, **kwargs)` on 127.0.0.1; all stopped at teardown."""
-    started: list[EnedisSimulator] = []
-
-    async def start(meters: list[SimulatedMeter], **kwargs: Any) -> EnedisSimulator:
-        simulator = EnedisSimulator(meters, **kwargs)
-        await simulator.start()
-        started.append(simulator)
-        return simulator
-
-    yield start
-    for simulator in started:
-        await simulator.stop()
+    async with _simulators(EnedisSimulator) as start:
+        yield start
 
 
 @pytest.fixture

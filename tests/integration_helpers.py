@@ -57,8 +57,9 @@ def enedis_entry(
     prm: str = CONSUMPTION_PRM,
     production: bool = False,
     poll_offset: int = 60,
+    **data: Any,
 ) -> MockConfigEntry:
-    """An Enedis Data Connect entry on the fake server."""
+    """An Enedis Data Connect entry on the fake server (its credentials unless given)."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id=prm,
@@ -70,6 +71,7 @@ def enedis_entry(
             "prm": prm,
             "base_url": enedis_api.base_url,
             "poll_offset": poll_offset,
+            **data,
         },
         options={"production": production, "tariffs": []},
     )

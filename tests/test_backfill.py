@@ -1,6 +1,7 @@
 """History backfill: the pure planner, and the runner against the fake Conso API."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -8,6 +9,15 @@ from homeassistant.components.recorder import Recorder
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
+from custom_components.linky.api import (
+    AccessBlockedError,
+    AccessDeniedError,
+    AuthenticationError,
+    BadRequestError,
+    LinkyConnectionError,
+    RateLimitError,
+    ServerError,
+)
 from custom_components.linky.backfill import (
     HistoryBackfill,
     LimitSearch,
@@ -21,6 +31,7 @@ from custom_components.linky.backfill import (
     split_range,
     wanted_days,
 )
+from custom_components.linky.budget import BudgetExhausted, Priority
 from custom_components.linky.readings import MeterReadings
 from linky_simulator import ConsoApiSimulator, SimulatedMeter
 from tests.backfill_helpers import (
@@ -196,3 +207,106 @@ async def test_activation_date_found_by_halves(
     refused = [r for r in api.requests if r.status == 400]
     assert 0 < len(refused) <= 12  # a binary search, not a day-by-day walk
     assert max_in_window([r.time for r in api.requests]) <= 50
+
+
+class _StubCoordinator:
+    """Just what `HistoryBackfill` reads, with a scripted `async_fetch_range`."""
+
+    def __init__(self, hass: HomeAssistant, errors: list[Exception | None]) -> None:
+        self.hass = hass
+        self.config_entry = SimpleNamespace(
+            runtime_data=SimpleNamespace(statistics=None), data={}, entry_id="stub"
+        )
+        self.readings = MeterReadings()
+        self.unsupported: dict[str, str] = {}
+        self.kinds = ("consumption_daily", "consumption_curve", "max_power")
+        self.prm = "00000000000000"
+        self.blocked = False
+        self.poll_offset = 30
+        self.errors = errors
+        self.calls: list[tuple[str, date, date]] = []
+
+    def today(self) -> date:
+        return TODAY
+
+    async def async_fetch_range(self, kind: str, start: date, end: date) -> date | None:
+        self.calls.append((kind, start, end))
+        error = self.errors.pop(0) if self.errors else None
+        if error is not None:
+            raise error
+        days = [start + timedelta(days=n) for n in range((end - start).days)]
+        if kind == "consumption_daily":
+            self.readings.merge_daily("consumption", dict.fromkeys(days, 1000))
+        else:
+            self.readings.mark_missing(kind, days, TODAY)  # type: ignore[arg-type]
+        return start
+
+
+@pytest.mark.parametrize(
+    ("error", "result"),
+    [
+        (RateLimitError("429", retry_after=NOW + timedelta(hours=2)), PassResult.ERROR),
+        (LinkyConnectionError("down"), PassResult.ERROR),
+        (ServerError("500", status=500), PassResult.ERROR),
+        (AuthenticationError("401", status=401), PassResult.STOPPED),
+        (AccessBlockedError("403", status=403), PassResult.STOPPED),
+        (BudgetExhausted("h", Priority.BACKFILL, NOW + timedelta(hours=3)), PassResult.BUDGET),
+    ],
+)
+async def test_pass_outcome_on_errors(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, error: Exception, result: PassResult
+) -> None:
+    freezer.move_to(NOW)
+    coordinator = _StubCoordinator(hass, [error])
+    backfill = HistoryBackfill(coordinator)  # type: ignore[arg-type]
+    assert await backfill.async_run_pass() is result
+    when = backfill._next_run(result)
+    if result is PassResult.STOPPED:
+        assert when is None
+    else:
+        retry_after = getattr(error, "retry_after", None)
+        assert when == (retry_after or NOW + timedelta(minutes=30))
+
+
+async def test_refused_kinds_are_given_up(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to(NOW)
+    coordinator = _StubCoordinator(
+        hass,
+        [
+            None,
+            None,
+            None,  # three years of daily values
+            AccessDeniedError("no consent", status=403, code="ADAM-DC-0008"),
+        ],
+    )
+    backfill = HistoryBackfill(coordinator)  # type: ignore[arg-type]
+    assert await backfill.async_run_pass() is PassResult.COMPLETE
+    assert coordinator.unsupported == {"consumption_curve": "ADAM-DC-0008"}
+    assert backfill.kinds == ["consumption_daily"]
+    # Complete: the next pass is tomorrow at 12:00 Paris + the poll offset.
+    assert backfill._next_run(PassResult.COMPLETE) == datetime(2026, 11, 24, 11, 30, tzinfo=UTC)
+
+    other = _StubCoordinator(hass, [BadRequestError("bad", status=400, code="ADAM-ERR0069")])
+    backfill = HistoryBackfill(other)  # type: ignore[arg-type]
+    await backfill.async_run_pass()
+    assert other.unsupported["consumption_daily"] == "ADAM-ERR0069"
+
+
+async def test_a_request_that_changes_nothing_stops_the_pass(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to(NOW)
+    coordinator = _StubCoordinator(hass, [])
+
+    async def nothing(kind: str, start: date, end: date) -> None:
+        coordinator.calls.append((kind, start, end))
+
+    coordinator.async_fetch_range = nothing  # type: ignore[method-assign]
+    backfill = HistoryBackfill(coordinator)  # type: ignore[arg-type]
+    # Nothing came: a year of daily values, then two weeks of load curve, and each kind is
+    # taken as ending there (asked days are not asked again the same day either).
+    assert await backfill.async_run_pass() is PassResult.COMPLETE
+    assert len(coordinator.calls) == 3
+    assert backfill.status.done_kinds == {"consumption_daily", "consumption_curve"}

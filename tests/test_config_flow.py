@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.linky.const import DOMAIN
 from linky_simulator import ConsoApiSimulator, EnedisSimulator
 from tests.conftest import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM, UNKNOWN_PRM
+from tests.integration_helpers import conso_entry, enedis_entry
 
 USER = {"source": SOURCE_USER}
 
@@ -54,6 +55,44 @@ async def _enedis_form(hass: HomeAssistant) -> str:
 
 def _fields(result: Any) -> list[str]:
     return [str(key) for key in result["data_schema"].schema]
+
+
+async def _submit_conso(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    flow_id: str,
+    token: str | None = None,
+    *,
+    base_url: str | None = None,
+) -> Any:
+    """Submit the Conso API form: `token` (default: one for CONSUMPTION_PRM), fake server."""
+    return await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            "token": token if token is not None else conso_api.make_token([CONSUMPTION_PRM]),
+            "advanced": {"base_url": base_url or conso_api.base_url},
+        },
+    )
+
+
+async def _submit_enedis(
+    hass: HomeAssistant,
+    enedis_api: EnedisSimulator,
+    flow_id: str,
+    *,
+    client_secret: str | None = None,
+    prm: str = CONSUMPTION_PRM,
+) -> Any:
+    """Submit the Enedis form: the fake server's credentials (or `client_secret`) and `prm`."""
+    return await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            "client_id": enedis_api.client_id,
+            "client_secret": client_secret or enedis_api.client_secret,
+            "prm": prm,
+            "advanced": {"base_url": enedis_api.base_url},
+        },
+    )
 
 
 # -- Conso API ---------------------------------------------------------------------------------
@@ -100,9 +139,7 @@ async def test_conso_consumption_only_meter(
     """A meter without production (ADAM-ERR0069): the box is offered unchecked; user decides."""
     flow_id = await _conso_form(hass)
     token = conso_api.make_token([CONSUMPTION_ONLY_PRM])
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {"token": token, "advanced": {"base_url": conso_api.base_url}}
-    )
+    result = await _submit_conso(hass, conso_api, flow_id, token)
     assert result["step_id"] == "production"
     assert result["data_schema"]({}) == {"production": False}
     result = await hass.config_entries.flow.async_configure(flow_id, {"production": False})
@@ -110,53 +147,36 @@ async def test_conso_consumption_only_meter(
     assert result["options"]["production"] is False
 
 
-async def test_conso_production_no_consent(
-    hass: HomeAssistant, conso_api: ConsoApiSimulator
+@pytest.mark.parametrize(
+    ("status", "code", "description", "produces"),
+    [
+        (403, "ADAM-DC-0008", "No consent", False),  # no consent on production: unchecked
+        (404, "no_data_found", "no measure found", True),  # no data in the range: may produce
+    ],
+)
+async def test_conso_production_refused_or_not_published_yet(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    *,
+    status: int,
+    code: str,
+    description: str,
+    produces: bool,
 ) -> None:
-    """403 no consent on production: production offered unchecked."""
+    """403 no consent on production: offered unchecked; a 404 still means it may produce."""
     flow_id = await _conso_form(hass)
     conso_api.fail_next(
-        403,
+        status,
         {
-            "status": 403,
+            "status": status,
             "message": "The Enedis API returned an error",
-            "error": {"error": "ADAM-DC-0008", "error_description": "No consent"},
+            "error": {"error": code, "error_description": description},
         },
         type="production_quotidienne",
     )
-    result = await hass.config_entries.flow.async_configure(
-        flow_id,
-        {
-            "token": conso_api.make_token([CONSUMPTION_PRM]),
-            "advanced": {"base_url": conso_api.base_url},
-        },
-    )
+    result = await _submit_conso(hass, conso_api, flow_id)
     assert result["step_id"] == "production"
-    assert result["data_schema"]({}) == {"production": False}
-
-
-async def test_conso_production_not_published_yet(
-    hass: HomeAssistant, conso_api: ConsoApiSimulator
-) -> None:
-    """A 404 on production (no data in the range) still means the meter may produce."""
-    flow_id = await _conso_form(hass)
-    conso_api.fail_next(
-        404,
-        {
-            "status": 404,
-            "message": "The Enedis API returned an error",
-            "error": {"error": "no_data_found", "error_description": "no measure found"},
-        },
-        type="production_quotidienne",
-    )
-    result = await hass.config_entries.flow.async_configure(
-        flow_id,
-        {
-            "token": conso_api.make_token([CONSUMPTION_PRM]),
-            "advanced": {"base_url": conso_api.base_url},
-        },
-    )
-    assert result["data_schema"]({}) == {"production": True}
+    assert result["data_schema"]({}) == {"production": produces}
 
 
 async def test_conso_multi_prm(
@@ -164,9 +184,7 @@ async def test_conso_multi_prm(
 ) -> None:
     """Several PRMs in the token: a selector; one entry per PRM; configured ones left out."""
     flow_id = await _conso_form(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {"token": conso_token, "advanced": {"base_url": conso_api.base_url}}
-    )
+    result = await _submit_conso(hass, conso_api, flow_id, conso_token)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "prm"
     assert not conso_api.requests  # nothing asked before the PRM is chosen
@@ -181,9 +199,7 @@ async def test_conso_multi_prm(
 
     # Second run with the same token: only the PRM not configured yet is offered.
     flow_id = await _conso_form(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {"token": conso_token, "advanced": {"base_url": conso_api.base_url}}
-    )
+    result = await _submit_conso(hass, conso_api, flow_id, conso_token)
     assert result["data_schema"].schema["prm"].config["options"] == [CONSUMPTION_PRM]
     result = await hass.config_entries.flow.async_configure(flow_id, {"prm": CONSUMPTION_PRM})
     result = await hass.config_entries.flow.async_configure(flow_id, {"production": True})
@@ -191,9 +207,7 @@ async def test_conso_multi_prm(
 
     # Third run: every PRM of the token is configured.
     flow_id = await _conso_form(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {"token": conso_token, "advanced": {"base_url": conso_api.base_url}}
-    )
+    result = await _submit_conso(hass, conso_api, flow_id, conso_token)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
@@ -203,9 +217,7 @@ async def test_conso_multi_prm_error_on_selector(
 ) -> None:
     """A check failing after the PRM choice shows the error on the selector, then recovers."""
     flow_id = await _conso_form(hass)
-    await hass.config_entries.flow.async_configure(
-        flow_id, {"token": conso_token, "advanced": {"base_url": conso_api.base_url}}
-    )
+    await _submit_conso(hass, conso_api, flow_id, conso_token)
     conso_api.fail_next(500, {"status": 500, "message": "Erreur inconnue"})
     result = await hass.config_entries.flow.async_configure(flow_id, {"prm": CONSUMPTION_PRM})
     assert result["step_id"] == "prm"
@@ -218,13 +230,7 @@ async def test_conso_already_configured(hass: HomeAssistant, conso_api: ConsoApi
     """The same PRM twice aborts, before any request."""
     MockConfigEntry(domain=DOMAIN, unique_id=CONSUMPTION_PRM, data={}).add_to_hass(hass)
     flow_id = await _conso_form(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id,
-        {
-            "token": conso_api.make_token([CONSUMPTION_PRM]),
-            "advanced": {"base_url": conso_api.base_url},
-        },
-    )
+    result = await _submit_conso(hass, conso_api, flow_id)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert not conso_api.requests
@@ -284,16 +290,12 @@ async def test_conso_errors(
     flow_id = await _conso_form(hass)
     token = conso_api.make_token([CONSUMPTION_PRM])
     conso_api.fail_next(status, body, content_type=content_type)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {"token": token, "advanced": {"base_url": conso_api.base_url}}
-    )
+    result = await _submit_conso(hass, conso_api, flow_id, token)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "conso"
     assert result["errors"] == {"base": error}
     assert conso_api.make_token([CONSUMPTION_PRM])  # no token in the error
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {"token": token, "advanced": {"base_url": conso_api.base_url}}
-    )
+    result = await _submit_conso(hass, conso_api, flow_id, token)
     assert result["step_id"] == "production"
 
 
@@ -301,9 +303,7 @@ async def test_conso_refused_token(hass: HomeAssistant, conso_api: ConsoApiSimul
     """A token the server does not accept (signature, expired) is refused."""
     flow_id = await _conso_form(hass)
     token = conso_api.make_token([CONSUMPTION_PRM], expired=True)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {"token": token, "advanced": {"base_url": conso_api.base_url}}
-    )
+    result = await _submit_conso(hass, conso_api, flow_id, token)
     assert result["errors"] == {"base": "invalid_auth"}
 
 
@@ -312,13 +312,7 @@ async def test_conso_token_for_unknown_prm(
 ) -> None:
     """A well-formed token for a PRM the server does not know: refused."""
     flow_id = await _conso_form(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id,
-        {
-            "token": conso_api.make_token([UNKNOWN_PRM]),
-            "advanced": {"base_url": conso_api.base_url},
-        },
-    )
+    result = await _submit_conso(hass, conso_api, flow_id, conso_api.make_token([UNKNOWN_PRM]))
     assert result["errors"]["base"] in {"invalid_auth", "no_consent"}
 
 
@@ -328,9 +322,7 @@ async def test_conso_malformed_token(
 ) -> None:
     """A malformed token is refused on the field, without any request."""
     flow_id = await _conso_form(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {"token": token, "advanced": {"base_url": conso_api.base_url}}
-    )
+    result = await _submit_conso(hass, conso_api, flow_id, token)
     assert result["errors"] == {"token": "invalid_token"}
     assert not conso_api.requests
 
@@ -338,13 +330,7 @@ async def test_conso_malformed_token(
 async def test_conso_cannot_connect(hass: HomeAssistant, conso_api: ConsoApiSimulator) -> None:
     """Nothing listening at the address: cannot_connect."""
     flow_id = await _conso_form(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id,
-        {
-            "token": conso_api.make_token([CONSUMPTION_PRM]),
-            "advanced": {"base_url": "http://127.0.0.1:9/api"},
-        },
-    )
+    result = await _submit_conso(hass, conso_api, flow_id, base_url="http://127.0.0.1:9/api")
     assert result["errors"] == {"base": "cannot_connect"}
 
 
@@ -352,13 +338,7 @@ async def test_conso_connection_dropped(hass: HomeAssistant, conso_api: ConsoApi
     """A truncated answer is a connection problem too."""
     flow_id = await _conso_form(hass)
     conso_api.break_next("drop")
-    result = await hass.config_entries.flow.async_configure(
-        flow_id,
-        {
-            "token": conso_api.make_token([CONSUMPTION_PRM]),
-            "advanced": {"base_url": conso_api.base_url},
-        },
-    )
+    result = await _submit_conso(hass, conso_api, flow_id)
     assert result["errors"] == {"base": "cannot_connect"}
 
 
@@ -378,13 +358,7 @@ async def test_conso_unexpected_error(hass: HomeAssistant, conso_api: ConsoApiSi
     with patch(
         "custom_components.linky.config_flow._async_probe", side_effect=RuntimeError("boom")
     ):
-        result = await hass.config_entries.flow.async_configure(
-            flow_id,
-            {
-                "token": conso_api.make_token([CONSUMPTION_PRM]),
-                "advanced": {"base_url": conso_api.base_url},
-            },
-        )
+        result = await _submit_conso(hass, conso_api, flow_id)
     assert result["errors"] == {"base": "unknown"}
 
 
@@ -421,15 +395,7 @@ async def test_default_address_is_conso_boris(hass: HomeAssistant) -> None:
 async def test_enedis(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
     """Client id, secret and PRM: checked (token + consumption + production), then created."""
     flow_id = await _enedis_form(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id,
-        {
-            "client_id": enedis_api.client_id,
-            "client_secret": enedis_api.client_secret,
-            "prm": CONSUMPTION_PRM,
-            "advanced": {"base_url": enedis_api.base_url},
-        },
-    )
+    result = await _submit_enedis(hass, enedis_api, flow_id)
     assert result["step_id"] == "production"
     assert result["data_schema"]({}) == {"production": True}
     result = await hass.config_entries.flow.async_configure(flow_id, {"production": True})
@@ -449,15 +415,7 @@ async def test_enedis(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
 async def test_enedis_refused_credentials(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
     """Wrong secret: invalid_client; the secret is not put back in the form."""
     flow_id = await _enedis_form(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id,
-        {
-            "client_id": enedis_api.client_id,
-            "client_secret": "wrong",
-            "prm": CONSUMPTION_PRM,
-            "advanced": {"base_url": enedis_api.base_url},
-        },
-    )
+    result = await _submit_enedis(hass, enedis_api, flow_id, client_secret="wrong")
     assert result["errors"] == {"base": "invalid_client"}
     suggested = {
         str(key): (key.description or {}).get("suggested_value")
@@ -470,30 +428,14 @@ async def test_enedis_refused_credentials(hass: HomeAssistant, enedis_api: Enedi
 async def test_enedis_no_consent(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
     """A PRM the application has no consent for: no_consent."""
     flow_id = await _enedis_form(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id,
-        {
-            "client_id": enedis_api.client_id,
-            "client_secret": enedis_api.client_secret,
-            "prm": UNKNOWN_PRM,
-            "advanced": {"base_url": enedis_api.base_url},
-        },
-    )
+    result = await _submit_enedis(hass, enedis_api, flow_id, prm=UNKNOWN_PRM)
     assert result["errors"] == {"base": "no_consent"}
 
 
 async def test_enedis_invalid_prm(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
     """A PRM is 14 digits: refused on its field without a request."""
     flow_id = await _enedis_form(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id,
-        {
-            "client_id": enedis_api.client_id,
-            "client_secret": enedis_api.client_secret,
-            "prm": "1234",
-            "advanced": {"base_url": enedis_api.base_url},
-        },
-    )
+    result = await _submit_enedis(hass, enedis_api, flow_id, prm="1234")
     assert result["errors"] == {"prm": "invalid_prm"}
     assert not enedis_api.requests
 
@@ -502,15 +444,7 @@ async def test_enedis_already_configured(hass: HomeAssistant, enedis_api: Enedis
     """The same PRM from the other source: already configured."""
     MockConfigEntry(domain=DOMAIN, unique_id=CONSUMPTION_PRM, data={}).add_to_hass(hass)
     flow_id = await _enedis_form(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id,
-        {
-            "client_id": enedis_api.client_id,
-            "client_secret": enedis_api.client_secret,
-            "prm": CONSUMPTION_PRM,
-            "advanced": {"base_url": enedis_api.base_url},
-        },
-    )
+    result = await _submit_enedis(hass, enedis_api, flow_id)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
@@ -519,21 +453,7 @@ async def test_enedis_already_configured(hass: HomeAssistant, enedis_api: Enedis
 
 
 def _conso_entry(hass: HomeAssistant, conso_api: ConsoApiSimulator, token: str) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=CONSUMPTION_PRM,
-        title=f"Linky {CONSUMPTION_PRM}",
-        data={
-            "source": "conso",
-            "token": token,
-            "prm": CONSUMPTION_PRM,
-            "base_url": conso_api.base_url,
-            "poll_offset": 42,
-        },
-        options={"production": True, "tariffs": []},
-    )
-    entry.add_to_hass(hass)
-    return entry
+    return conso_entry(hass, conso_api, production=True, poll_offset=42, token=token)
 
 
 async def test_reauth_conso(hass: HomeAssistant, conso_api: ConsoApiSimulator) -> None:
@@ -560,19 +480,7 @@ async def test_reauth_conso(hass: HomeAssistant, conso_api: ConsoApiSimulator) -
 
 async def test_reauth_enedis(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
     """Enedis credentials: refused, then accepted."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=CONSUMPTION_PRM,
-        data={
-            "source": "enedis",
-            "client_id": enedis_api.client_id,
-            "client_secret": "old",
-            "prm": CONSUMPTION_PRM,
-            "base_url": enedis_api.base_url,
-            "poll_offset": 0,
-        },
-    )
-    entry.add_to_hass(hass)
+    entry = enedis_entry(hass, enedis_api, poll_offset=0, client_secret="old")
     result = await entry.start_reauth_flow(hass)
     assert _fields(result) == ["client_id", "client_secret"]
     result = await hass.config_entries.flow.async_configure(
@@ -630,19 +538,9 @@ async def test_reconfigure_back_to_default_address(
 
 async def test_reconfigure_enedis(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
     """Enedis credentials are replaced after a check; the PRM stays."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=CONSUMPTION_PRM,
-        data={
-            "source": "enedis",
-            "client_id": "old-id",
-            "client_secret": "old-secret",
-            "prm": CONSUMPTION_PRM,
-            "base_url": enedis_api.base_url,
-            "poll_offset": 7,
-        },
+    entry = enedis_entry(
+        hass, enedis_api, poll_offset=7, client_id="old-id", client_secret="old-secret"
     )
-    entry.add_to_hass(hass)
     result = await entry.start_reconfigure_flow(hass)
     assert _fields(result) == ["client_id", "client_secret", "base_url"]
     result = await hass.config_entries.flow.async_configure(

@@ -17,10 +17,13 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
+from custom_components.linky.budget import LIMIT as BUDGET_LIMIT
+from custom_components.linky.budget import STORAGE_KEY as BUDGET_STORAGE_KEY
 from custom_components.linky.const import DOMAIN
 from custom_components.linky.coordinator import (
     LinkyCoordinator,
     PollState,
+    api_host,
     first_poll_time,
     next_poll_time,
 )
@@ -365,6 +368,36 @@ async def test_rate_limit_waits_until_retry_after(
     await advance(hass, frozen, until)
     assert [r.status for r in conso_api.requests] == [429, 200, 200, 200]
     assert coordinator.readings.has("consumption_daily", DAY)
+
+
+async def test_own_budget_exhausted_waits_and_says_so(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    conso_api: ConsoApiSimulator,
+    frozen: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Our own 50-per-12-hours budget used up: no request, logged as ours (not an API 429)."""
+    entry = conso_entry(hass, conso_api)
+    sent = [(START - timedelta(hours=11)).timestamp()] * BUDGET_LIMIT
+    hass_storage[BUDGET_STORAGE_KEY] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": BUDGET_STORAGE_KEY,
+        "data": {"hosts": {api_host(entry.data): sent}},
+    }
+    conso_api.requests.clear()
+    await setup(hass, entry)
+    coordinator = coordinator_of(entry)
+    assert conso_api.requests == []
+    assert coordinator.next_poll == paris(DAY, 11)
+    assert (
+        f"own budget of 50 requests per 12 hours to {api_host(entry.data)} is used up; "
+        "waiting until 11:00"
+    ) in caplog.text
+    assert "requests paused until" not in caplog.text
+    await advance(hass, frozen, paris(DAY, 11))
+    assert coordinator.readings.has("consumption_daily", DAY - timedelta(days=1))
 
 
 async def test_ban_stops_polling_and_opens_issue(

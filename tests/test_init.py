@@ -15,7 +15,6 @@ from homeassistant.components.recorder.statistics import get_metadata
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
@@ -257,20 +256,7 @@ async def test_statistics_imported_end_to_end(
 ) -> None:
     """With the real importer: the poll's readings reach the recorder as external statistics."""
     freezer.move_to(paris(DAY, 10))
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=CONSUMPTION_PRM,
-        title=f"Linky {CONSUMPTION_PRM}",
-        data={
-            "source": "conso",
-            "token": conso_api.make_token([CONSUMPTION_PRM]),
-            "prm": CONSUMPTION_PRM,
-            "base_url": conso_api.base_url,
-            "poll_offset": 60,
-        },
-        options={"production": False, "tariffs": []},
-    )
-    entry.add_to_hass(hass)
+    entry = conso_entry(hass, conso_api)
     with no_backfill():
         await setup(hass, entry)
     await async_wait_recording_done(hass)

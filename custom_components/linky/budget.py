@@ -206,7 +206,9 @@ class RequestBudget:
             slot = self._pace[0] + 1.0
             if slot > now:
                 await asyncio.sleep(slot - now)
-                now = slot
+                # The real wake-up time (never earlier than the slot): recording the slot
+                # itself would let a late wake-up squeeze a sixth request into one second.
+                now = max(slot, loop.time())
         self._pace.append(now)
 
 

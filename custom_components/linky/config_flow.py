@@ -224,11 +224,8 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
                     self._data[CONF_BASE_URL] = base_url
                 if len(self._prms) > 1:
                     return await self.async_step_prm()
-                await self.async_set_unique_id(self._prms[0])
-                self._abort_if_unique_id_configured()
-                if (error := await self._async_check(self._prms[0])) is None:
-                    return await self.async_step_production()
-                errors["base"] = error
+                if (result := await self._async_check(self._prms[0], errors)) is not None:
+                    return result
         schema: dict[Any, Any] = {vol.Required(CONF_TOKEN): _PASSWORD}
         self._advanced_section(schema, user_input)
         return self.async_show_form(
@@ -245,13 +242,11 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
         if not available:
             return self.async_abort(reason="already_configured")
         errors: dict[str, str] = {}
-        if user_input is not None:
-            prm = user_input[CONF_PRM]
-            await self.async_set_unique_id(prm)
-            self._abort_if_unique_id_configured()
-            if (error := await self._async_check(prm)) is None:
-                return await self.async_step_production()
-            errors["base"] = error
+        if (
+            user_input is not None
+            and (result := await self._async_check(user_input[CONF_PRM], errors)) is not None
+        ):
+            return result
         return self.async_show_form(
             step_id="prm",
             data_schema=vol.Schema(
@@ -264,15 +259,21 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
-    async def _async_check(self, prm: str) -> str | None:
-        """Check access to ``prm`` with the data gathered so far; return the form error."""
+    async def _async_check(self, prm: str, errors: dict[str, str]) -> ConfigFlowResult | None:
+        """Abort if ``prm`` is set up, else check access with the data gathered so far.
+
+        On success go on to the production step; else put the form error in ``errors``.
+        """
+        await self.async_set_unique_id(prm)
+        self._abort_if_unique_id_configured()
         data = {**self._data, CONF_PRM: prm}
         try:
             self._produces = await async_validate(self.hass, data, detect_production=True)
         except ValidationError as err:
-            return err.error
+            errors["base"] = err.error
+            return None
         self._data = data
-        return None
+        return await self.async_step_production()
 
     # -- Enedis Data Connect ----------------------------------------------------------------
 
@@ -285,8 +286,6 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
             if not PRM_PATTERN.fullmatch(prm):
                 errors[CONF_PRM] = "invalid_prm"
             if not errors:
-                await self.async_set_unique_id(prm)
-                self._abort_if_unique_id_configured()
                 self._data = {
                     CONF_SOURCE: SOURCE_ENEDIS,
                     CONF_CLIENT_ID: user_input[CONF_CLIENT_ID].strip(),
@@ -294,9 +293,8 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
                 }
                 if base_url:
                     self._data[CONF_BASE_URL] = base_url
-                if (error := await self._async_check(prm)) is None:
-                    return await self.async_step_production()
-                errors["base"] = error
+                if (result := await self._async_check(prm, errors)) is not None:
+                    return result
         schema: dict[Any, Any] = {
             vol.Required(CONF_CLIENT_ID): _TEXT,
             vol.Required(CONF_CLIENT_SECRET): _PASSWORD,
@@ -351,17 +349,10 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**entry.data, **{k: v.strip() for k, v in user_input.items()}}
-            try:
-                await async_validate(self.hass, data)
-            except ValidationError as err:
-                errors["base"] = err.error
-            else:
-                return self.async_update_reload_and_abort(entry, data=data)
-        return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=vol.Schema(self._credentials_fields(entry)),
-            errors=errors,
-            description_placeholders={"prm": entry.data[CONF_PRM], "url": CONSO_SITE},
+            if (result := await self._async_update_checked(entry, data, errors)) is not None:
+                return result
+        return self._credentials_form(
+            "reauth_confirm", entry, self._credentials_fields(entry), errors
         )
 
     async def async_step_reconfigure(
@@ -380,17 +371,30 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
             if base_url:
                 data[CONF_BASE_URL] = base_url
             if not errors:
-                try:
-                    await async_validate(self.hass, data)
-                except ValidationError as err:
-                    errors["base"] = err.error
-                else:
-                    return self.async_update_reload_and_abort(entry, data=data)
+                result = await self._async_update_checked(entry, data, errors)
+                if result is not None:
+                    return result
         fields = self._credentials_fields(entry)
         current = entry.data.get(CONF_BASE_URL) or default_base_url(entry.data[CONF_SOURCE])
         fields[vol.Optional(CONF_BASE_URL, description={"suggested_value": current})] = _URL
+        return self._credentials_form("reconfigure", entry, fields, errors)
+
+    async def _async_update_checked(
+        self, entry: ConfigEntry, data: dict[str, Any], errors: dict[str, str]
+    ) -> ConfigFlowResult | None:
+        """Check ``data``; save it and reload the entry, or put the form error in ``errors``."""
+        try:
+            await async_validate(self.hass, data)
+        except ValidationError as err:
+            errors["base"] = err.error
+            return None
+        return self.async_update_reload_and_abort(entry, data=data)
+
+    def _credentials_form(
+        self, step_id: str, entry: ConfigEntry, fields: dict[Any, Any], errors: dict[str, str]
+    ) -> ConfigFlowResult:
         return self.async_show_form(
-            step_id="reconfigure",
+            step_id=step_id,
             data_schema=vol.Schema(fields),
             errors=errors,
             description_placeholders={"prm": entry.data[CONF_PRM], "url": CONSO_SITE},

@@ -57,7 +57,9 @@ from .api import (
     RateLimitError,
     ServerError,
 )
-from .budget import async_get_budget
+from .budget import LIMIT as BUDGET_LIMIT
+from .budget import WINDOW as BUDGET_WINDOW
+from .budget import BudgetExhausted, async_get_budget
 from .const import (
     CONF_BASE_URL,
     CONF_CLIENT_ID,
@@ -542,6 +544,18 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         now = dt_util.utcnow()
         until = err.retry_after or now + RATE_LIMIT_DEFAULT_WAIT
         self.rate_limited_until = max(until, now + timedelta(minutes=1))
+        if isinstance(err, BudgetExhausted):
+            # Not an answer of the API: our own budget refused to send the request.
+            _LOGGER.warning(
+                "%s: the integration's own budget of %s requests per %s hours to %s is used "
+                "up; waiting until %s",
+                self.name,
+                BUDGET_LIMIT,
+                int(BUDGET_WINDOW.total_seconds() // 3600),
+                err.host,
+                self.rate_limited_until.astimezone(PARIS).strftime("%H:%M"),
+            )
+            return
         _LOGGER.warning(
             "%s: requests paused until %s (%s)",
             self.name,

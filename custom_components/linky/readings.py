@@ -91,12 +91,12 @@ def max_power_values(data: MeteringData) -> dict[date, MaxPower]:
 
 
 def daily_kind(direction: Direction) -> DataKind:
-    """The data kind of a direction's daily values."""
+    """Return the data kind of a direction's daily values."""
     return "consumption_daily" if direction == "consumption" else "production_daily"
 
 
 def curve_kind(direction: Direction) -> DataKind:
-    """The data kind of a direction's load curve."""
+    """Return the data kind of a direction's load curve."""
     return "consumption_curve" if direction == "consumption" else "production_curve"
 
 

@@ -14,6 +14,11 @@ class Endpoint:
     max_days: int
     extra_params: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def direction(self) -> str:
+        """Which PRM of a meter serves it: "production" or "consumption"."""
+        return "production" if "production" in self.name else "consumption"
+
 
 DAILY_CONSUMPTION = Endpoint("consommation_quotidienne", "daily_consumption", MAX_DAYS_DAILY)
 CONSUMPTION_LOAD_CURVE = Endpoint(

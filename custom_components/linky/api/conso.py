@@ -15,12 +15,12 @@ from typing import Any, Self
 import aiohttp
 
 from . import _endpoints as ep
-from ._ranges import fetch_range, resolve_range
-from ._transport import RequestGate, Response, Transport
+from ._client import BaseClient, PieceFetcher, data_params
+from ._transport import RequestGate, Response
 from .const import CONSO_API_URL, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT
-from .exceptions import InvalidTokenError, LinkyError, PRMAccessError
+from .exceptions import InvalidTokenError, PRMAccessError
 from .models import MeteringData
-from .parsing import error_from_response, is_unknown_type_error, parse_response
+from .parsing import error_from_response, is_unknown_type_error
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -72,11 +72,12 @@ def token_expiry(token: str) -> datetime | None:
     return None
 
 
-class AsyncLinkyClient:
+class AsyncLinkyClient(BaseClient):
     """Async client of the Conso API for one meter (PRM) of a token.
 
     Speaks the 2026 type names and falls back to the old ones when the server does not know
-    them. Long ranges are split (load curves 7 days a request, daily data 365) and merged.
+    them (the indexes exist only in the 2026 API). Long ranges are split (load curves 7 days
+    a request, daily data 365) and merged.
     """
 
     def __init__(
@@ -101,9 +102,9 @@ class AsyncLinkyClient:
             raise PRMAccessError(f"The token does not give access to PRM {prm}", prm=prm)
         self._token = token.strip()
         self._prm = prm if prm is not None else self._prms[0]
-        self._base_url = base_url.rstrip("/")
         self._legacy_types = False
-        self._transport = Transport(
+        super().__init__(
+            base_url,
             session=session,
             user_agent=user_agent,
             timeout=timeout,
@@ -131,67 +132,19 @@ class AsyncLinkyClient:
         return self._expires_at
 
     @property
-    def base_url(self) -> str:
-        """The server's API root."""
-        return self._base_url
-
-    @property
-    def requests_count(self) -> int:
-        """HTTP requests sent so far."""
-        return self._transport.requests_count
-
-    @property
-    def errors_count(self) -> int:
-        """Requests that failed (network error or non-2xx status)."""
-        return self._transport.errors_count
-
-    @property
     def uses_legacy_types(self) -> bool:
         """True once the server proved not to know the 2026 type names."""
         return self._legacy_types
-
-    async def close(self) -> None:
-        """Close the HTTP session the client created (an injected one stays open)."""
-        await self._transport.close()
-
-    async def __aenter__(self) -> Self:
-        """Enter: nothing to open before the first request."""
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Leave: close the client's own session."""
-        await self.close()
 
     async def _send(self, type_name: str, params: dict[str, str]) -> Response:
         return await self._transport.request(
             "GET", f"{self._base_url}/{type_name}", params=params, bearer=self._token
         )
 
-    def _parse(self, response: Response) -> MeteringData:
-        try:
-            return parse_response(
-                response.status, response.text, retry_after=response.headers.get("Retry-After")
-            )
-        except LinkyError as err:
-            raise self._transport.error(err, response) from None
-
     async def _fetch_piece(self, endpoint: ep.Endpoint, start: date, end: date) -> MeteringData:
         legacy = endpoint.legacy
         if legacy is None or not self._legacy_types:
-            response = await self._send(
-                endpoint.name,
-                {
-                    "pointId": self._prm,
-                    "dateDebut": start.isoformat(),
-                    "dateFin": end.isoformat(),
-                    **dict(endpoint.extra_params),
-                },
-            )
+            response = await self._send(endpoint.name, data_params(endpoint, self._prm, start, end))
             if response.ok or not is_unknown_type_error(response.status, response.text):
                 return self._parse(response)
             if legacy is None:
@@ -206,55 +159,8 @@ class AsyncLinkyClient:
         )
         return self._parse(response)
 
-    async def _get(
-        self, endpoint: ep.Endpoint, start: date | None, end: date | None
-    ) -> MeteringData:
-        first, last = resolve_range(start, end)
-        return await fetch_range(
-            partial(self._fetch_piece, endpoint), first, last, endpoint.max_days
-        )
-
-    async def get_daily_consumption(
-        self, start: date | None = None, end: date | None = None
-    ) -> MeteringData:
-        """Energy consumed per day (Wh), `start` included, `end` excluded."""
-        return await self._get(ep.DAILY_CONSUMPTION, start, end)
-
-    async def get_consumption_load_curve(
-        self, start: date | None = None, end: date | None = None
-    ) -> MeteringData:
-        """Average power consumed per interval (W), stamped at the interval's end."""
-        return await self._get(ep.CONSUMPTION_LOAD_CURVE, start, end)
-
-    async def get_max_power(
-        self, start: date | None = None, end: date | None = None
-    ) -> MeteringData:
-        """Highest apparent power of each day (VA), stamped when it happened."""
-        return await self._get(ep.MAX_POWER, start, end)
-
-    async def get_daily_production(
-        self, start: date | None = None, end: date | None = None
-    ) -> MeteringData:
-        """Energy produced per day (Wh)."""
-        return await self._get(ep.DAILY_PRODUCTION, start, end)
-
-    async def get_production_load_curve(
-        self, start: date | None = None, end: date | None = None
-    ) -> MeteringData:
-        """Average power produced per interval (W), stamped at the interval's end."""
-        return await self._get(ep.PRODUCTION_LOAD_CURVE, start, end)
-
-    async def get_consumption_index(
-        self, start: date | None = None, end: date | None = None
-    ) -> MeteringData:
-        """Cumulative consumption index (Wh); only servers speaking the 2026 API offer it."""
-        return await self._get(ep.CONSUMPTION_INDEX, start, end)
-
-    async def get_production_index(
-        self, start: date | None = None, end: date | None = None
-    ) -> MeteringData:
-        """Cumulative production index (Wh); only servers speaking the 2026 API offer it."""
-        return await self._get(ep.PRODUCTION_INDEX, start, end)
+    def _piece_fetcher(self, endpoint: ep.Endpoint) -> PieceFetcher:
+        return partial(self._fetch_piece, endpoint)
 
 
 class LinkyClient:

@@ -6,18 +6,17 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import aiohttp
 
 from . import _endpoints as ep
-from ._ranges import fetch_range, resolve_range
-from ._transport import RequestGate, Response, Transport
+from ._client import BaseClient, PieceFetcher, data_params
+from ._transport import RequestGate
 from .const import DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, ENEDIS_PRODUCTION_URL
 from .exceptions import InvalidAccess, LinkyConnectionError, LinkyError, ServerError
 from .models import MeteringData
-from .parsing import error_from_response, parse_response
+from .parsing import error_from_response
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -82,7 +81,7 @@ def _token_from_body(text: str) -> TokenData:
     )
 
 
-class EnedisDataConnectClient:
+class EnedisDataConnectClient(BaseClient):
     """Async client of Enedis Data Connect for an application's client id and secret.
 
     The token is fetched when first needed (or by `connect()`), renewed before it expires and
@@ -107,10 +106,10 @@ class EnedisDataConnectClient:
         self._client_secret = client_secret
         self._consumption_prm = consumption_prm
         self._production_prm = production_prm
-        self._base_url = base_url.rstrip("/")
         self._token: TokenData | None = None
         self._token_lock = asyncio.Lock()
-        self._transport = Transport(
+        super().__init__(
+            base_url,
             session=session,
             user_agent=user_agent,
             timeout=timeout,
@@ -145,11 +144,6 @@ class EnedisDataConnectClient:
         return self._production_prm
 
     @property
-    def base_url(self) -> str:
-        """The gateway's root URL."""
-        return self._base_url
-
-    @property
     def token_data(self) -> TokenData | None:
         """The current token, None when not connected."""
         return self._token
@@ -161,16 +155,6 @@ class EnedisDataConnectClient:
             return False
         expires_at = self._token.expires_at
         return expires_at is None or datetime.now(UTC) < expires_at
-
-    @property
-    def requests_count(self) -> int:
-        """HTTP requests sent so far (token requests included)."""
-        return self._transport.requests_count
-
-    @property
-    def errors_count(self) -> int:
-        """Requests that failed (network error or non-2xx status)."""
-        return self._transport.errors_count
 
     async def connect(self) -> None:
         """Get a new access token.
@@ -250,37 +234,11 @@ class EnedisDataConnectClient:
         finally:
             await self._transport.close()
 
-    async def __aenter__(self) -> Self:
-        """Enter: the token is fetched when first needed."""
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Leave: revoke the token and close the client's own session."""
-        await self.close()
-
-    def _parse(self, response: Response) -> MeteringData:
-        try:
-            return parse_response(
-                response.status, response.text, retry_after=response.headers.get("Retry-After")
-            )
-        except LinkyError as err:
-            raise self._transport.error(err, response) from None
-
     async def _fetch_piece(
         self, endpoint: ep.Endpoint, prm: str, start: date, end: date
     ) -> MeteringData:
         url = f"{self._base_url}{DATA_PATH}/{endpoint.name}"
-        params = {
-            "pointId": prm,
-            "dateDebut": start.isoformat(),
-            "dateFin": end.isoformat(),
-            **dict(endpoint.extra_params),
-        }
+        params = data_params(endpoint, prm, start, end)
         token = await self._access_token()
         response = await self._transport.request("GET", url, params=params, bearer=token)
         if response.status == 401:
@@ -290,55 +248,11 @@ class EnedisDataConnectClient:
             response = await self._transport.request("GET", url, params=params, bearer=token)
         return self._parse(response)
 
-    async def _get(
-        self, endpoint: ep.Endpoint, prm: str | None, start: date | None, end: date | None
-    ) -> MeteringData:
+    def _prm_for(self, endpoint: ep.Endpoint) -> str:
+        prm = self._production_prm if endpoint.direction == "production" else self._consumption_prm
         if prm is None:
-            direction = "production" if "production" in endpoint.name else "consumption"
-            raise ValueError(f"No {direction} PRM was given to the client")
-        first, last = resolve_range(start, end)
-        return await fetch_range(
-            partial(self._fetch_piece, endpoint, prm), first, last, endpoint.max_days
-        )
+            raise ValueError(f"No {endpoint.direction} PRM was given to the client")
+        return prm
 
-    async def get_daily_consumption(
-        self, start: date | None = None, end: date | None = None
-    ) -> MeteringData:
-        """Energy consumed per day (Wh), `start` included, `end` excluded."""
-        return await self._get(ep.DAILY_CONSUMPTION, self._consumption_prm, start, end)
-
-    async def get_consumption_load_curve(
-        self, start: date | None = None, end: date | None = None
-    ) -> MeteringData:
-        """Average power consumed per interval (W), stamped at the interval's end."""
-        return await self._get(ep.CONSUMPTION_LOAD_CURVE, self._consumption_prm, start, end)
-
-    async def get_max_power(
-        self, start: date | None = None, end: date | None = None
-    ) -> MeteringData:
-        """Highest apparent power of each day (VA), stamped when it happened."""
-        return await self._get(ep.MAX_POWER, self._consumption_prm, start, end)
-
-    async def get_daily_production(
-        self, start: date | None = None, end: date | None = None
-    ) -> MeteringData:
-        """Energy produced per day (Wh)."""
-        return await self._get(ep.DAILY_PRODUCTION, self._production_prm, start, end)
-
-    async def get_production_load_curve(
-        self, start: date | None = None, end: date | None = None
-    ) -> MeteringData:
-        """Average power produced per interval (W), stamped at the interval's end."""
-        return await self._get(ep.PRODUCTION_LOAD_CURVE, self._production_prm, start, end)
-
-    async def get_consumption_index(
-        self, start: date | None = None, end: date | None = None
-    ) -> MeteringData:
-        """Cumulative consumption index (Wh)."""
-        return await self._get(ep.CONSUMPTION_INDEX, self._consumption_prm, start, end)
-
-    async def get_production_index(
-        self, start: date | None = None, end: date | None = None
-    ) -> MeteringData:
-        """Cumulative production index (Wh)."""
-        return await self._get(ep.PRODUCTION_INDEX, self._production_prm, start, end)
+    def _piece_fetcher(self, endpoint: ep.Endpoint) -> PieceFetcher:
+        return partial(self._fetch_piece, endpoint, self._prm_for(endpoint))
