@@ -22,6 +22,20 @@ def paris(day: date, hour: int = 0, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), PARIS).astimezone(UTC)
 
 
+def _add_entry(
+    hass: HomeAssistant, prm: str, production: bool, data: dict[str, Any]
+) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=prm,
+        title=f"Linky {prm}",
+        data={"prm": prm, **data},
+        options={"production": production, "tariffs": []},
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
 def conso_entry(
     hass: HomeAssistant,
     conso_api: ConsoApiSimulator,
@@ -32,22 +46,18 @@ def conso_entry(
     **data: Any,
 ) -> MockConfigEntry:
     """A Conso API entry for `prm` on the fake server (poll at 07:00 Paris by default)."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=prm,
-        title=f"Linky {prm}",
-        data={
+    return _add_entry(
+        hass,
+        prm,
+        production,
+        {
             "source": "conso",
             "token": conso_api.make_token([prm]),
-            "prm": prm,
             "base_url": conso_api.base_url,
             "poll_offset": poll_offset,
             **data,
         },
-        options={"production": production, "tariffs": []},
     )
-    entry.add_to_hass(hass)
-    return entry
 
 
 def enedis_entry(
@@ -60,23 +70,19 @@ def enedis_entry(
     **data: Any,
 ) -> MockConfigEntry:
     """An Enedis Data Connect entry on the fake server (its credentials unless given)."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=prm,
-        title=f"Linky {prm}",
-        data={
+    return _add_entry(
+        hass,
+        prm,
+        production,
+        {
             "source": "enedis",
             "client_id": enedis_api.client_id,
             "client_secret": enedis_api.client_secret,
-            "prm": prm,
             "base_url": enedis_api.base_url,
             "poll_offset": poll_offset,
             **data,
         },
-        options={"production": production, "tariffs": []},
     )
-    entry.add_to_hass(hass)
-    return entry
 
 
 async def setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:

@@ -79,7 +79,6 @@ from .readings import (
     MeterReadings,
     curve_points,
     daily_values,
-    day_minutes,
     max_power_values,
 )
 from .statistics_import import LinkyStatistics
@@ -158,9 +157,8 @@ def day_energy_wh(readings: MeterReadings, direction: Direction, day: date) -> f
     value = readings.daily[direction].get(day)
     if value is not None:
         return float(value)
-    points = readings.curve[direction].get(day, ())
-    if points and sum(p.minutes for p in points) >= day_minutes(day):
-        return sum(p.energy_wh for p in points)
+    if readings.curve_is_complete(direction, day):
+        return sum(p.energy_wh for p in readings.curve[direction][day])
     return None
 
 
