@@ -88,6 +88,33 @@ async def drive(
     await let_run(hass, 5)
 
 
+def next_wake_up(entry: MockConfigEntry) -> datetime | None:
+    """When a loaded entry next has something to do; None while it is busy.
+
+    Busy: a poll due or under way, a backfill pass running, statistics waiting to be imported.
+    Jumping the frozen clock only when this is not None keeps a jump from landing in the
+    middle of a poll (which would then finish a day later than it started).
+    """
+    runtime = entry.runtime_data
+    now = dt_util.utcnow()
+    poll = runtime.coordinator.next_poll
+    backfill = runtime.backfill.status.next_run
+    if backfill is None or runtime.statistics.stale or (poll is not None and poll <= now):
+        return None
+    return min(backfill, poll) if poll is not None else backfill
+
+
+async def settle_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Let the entry finish what it is doing (clock unchanged) until it is idle."""
+    for _ in range(500):
+        await let_run(hass, 5)
+        if next_wake_up(entry) is not None:
+            await let_run(hass, 5)
+            if next_wake_up(entry) is not None:
+                return
+    raise AssertionError("the entry did not become idle")
+
+
 async def read_statistics(
     hass: HomeAssistant, statistic_id: str
 ) -> list[tuple[datetime, float, float]]:

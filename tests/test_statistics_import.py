@@ -37,7 +37,9 @@ from tests.backfill_helpers import (
     let_run,
     max_in_window,
     quiet_sql,
+    next_wake_up,
     read_statistics,
+    settle_entry,
 )
 from tests.statistics_helpers import day_curve, midnight, readings_with, utc
 
@@ -372,7 +374,7 @@ async def test_backfill_budget_restart_late_day_equal_fresh_import(  # noqa: PLR
         hass,
         freezer,
         lambda: backfill.status.last_result is PassResult.COMPLETE,
-        jump_when_idle=lambda: backfill.status.next_run,
+        jump_when_idle=lambda: next_wake_up(entry),
     )
     readings = entry.runtime_data.coordinator.readings
     today = entry.runtime_data.coordinator.today()
@@ -384,13 +386,13 @@ async def test_backfill_budget_restart_late_day_equal_fresh_import(  # noqa: PLR
         hass,
         freezer,
         lambda: readings.curve_is_complete("consumption", LATE_DAY),
-        jump_when_idle=lambda: backfill.status.next_run,
+        jump_when_idle=lambda: next_wake_up(entry),
     )
-    # The backfill imports at the end of its pass: wait until nothing is left to import (on a
-    # loaded machine the pass may still be running when the day arrives).
-    statistics = entry.runtime_data.statistics
-    await drive(hass, freezer, lambda: not statistics.stale)
-    await let_run(hass)
+    # Compare only once the entry is idle: no poll under way, no backfill pass running and
+    # nothing left to import (a poll still landing would change the statistics under the
+    # comparison below).
+    await drive(hass, freezer, lambda: next_wake_up(entry) is not None)
+    await settle_entry(hass, entry)
 
     # Never more than 50 requests in 12 hours, never a refusal.
     assert max_in_window([r.time for r in api.requests]) <= 50
