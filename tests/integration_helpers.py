@@ -85,6 +85,17 @@ def enedis_entry(
     )
 
 
+def polled_before(hass_storage: dict[str, Any], entry: MockConfigEntry, day: date) -> None:
+    """Store that the entry already polled on ``day`` (an existing entry, not a new one)."""
+    key = f"{DOMAIN}.{entry.entry_id}"
+    hass_storage[key] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": key,
+        "data": {"readings": {}, "poll": {"day": day.isoformat(), "attempts": 1}},
+    }
+
+
 async def setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Set the entry up and let its start-up work (statistics, a due poll) finish."""
     assert await hass.config_entries.async_setup(entry.entry_id)

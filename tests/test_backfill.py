@@ -222,6 +222,7 @@ class _StubCoordinator:
         self.kinds = ("consumption_daily", "consumption_curve", "max_power")
         self.prm = "00000000000000"
         self.blocked = False
+        self.access_ended = False
         self.poll_offset = 30
         self.errors = errors
         self.calls: list[tuple[str, date, date]] = []
@@ -268,7 +269,7 @@ async def test_pass_outcome_on_errors(
         assert when == (retry_after or NOW + timedelta(minutes=30))
 
 
-async def test_refused_kinds_are_given_up(
+async def test_refused_kinds_wait_a_day_or_are_given_up(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     freezer.move_to(NOW)
@@ -283,8 +284,14 @@ async def test_refused_kinds_are_given_up(
     )
     backfill = HistoryBackfill(coordinator)  # type: ignore[arg-type]
     assert await backfill.async_run_pass() is PassResult.COMPLETE
-    assert coordinator.unsupported == {"consumption_curve": "ADAM-DC-0008"}
-    assert backfill.kinds == ["consumption_daily"]
+    # A refusal that is not "no such kind" (here on a kind whose refusal does not end access):
+    # not asked again today, asked again tomorrow.
+    assert coordinator.unsupported == {}
+    assert backfill.kinds == ["consumption_daily", "consumption_curve"]
+    kind, start, end = refused = coordinator.calls[3]
+    assert kind == "consumption_curve"
+    assert coordinator.calls.count(refused) == 1
+    assert backfill._asked[kind] >= set(PlannedRequest(end, start, kind).days)
     # Complete: the next pass is tomorrow at 12:00 Paris + the poll offset.
     assert backfill._next_run(PassResult.COMPLETE) == datetime(2026, 11, 24, 11, 30, tzinfo=UTC)
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.linky.config_flow import _check_url
 from custom_components.linky.const import DOMAIN
-from linky_simulator import ConsoApiSimulator, EnedisSimulator
+from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
+from tests.backfill_helpers import NOW, TODAY
 from tests.conftest import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM, UNKNOWN_PRM
 from tests.integration_helpers import conso_entry, enedis_entry
 
@@ -177,6 +182,28 @@ async def test_conso_production_refused_or_not_published_yet(
     result = await _submit_conso(hass, conso_api, flow_id)
     assert result["step_id"] == "production"
     assert result["data_schema"]({}) == {"production": produces}
+
+
+async def test_conso_meter_younger_than_the_probe(
+    hass: HomeAssistant,
+    conso_api_factory: Callable[..., Awaitable[ConsoApiSimulator]],
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A meter activated 3 days ago: ADAM-ERR0123 on both probes proves access, may produce."""
+    freezer.move_to(NOW)
+    young = SimulatedMeter(
+        CONSUMPTION_PRM, seed=1, production=True, first_day=TODAY - timedelta(days=3)
+    )
+    conso_api = await conso_api_factory([young])
+    flow_id = await _conso_form(hass)
+    result = await _submit_conso(hass, conso_api, flow_id)
+    assert result["step_id"] == "production"
+    assert result["data_schema"]({}) == {"production": True}
+    assert [r.status for r in conso_api.requests] == [400, 400]  # both ADAM-ERR0123
+    result = await hass.config_entries.flow.async_configure(flow_id, {"production": True})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_conso_multi_prm(
@@ -352,6 +379,77 @@ async def test_conso_invalid_url(hass: HomeAssistant, conso_api: ConsoApiSimulat
     assert result["errors"] == {"base": "invalid_url"}
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8099/api",
+        "http://192.168.1.10",
+        "http://10.0.0.2/api",
+        "http://172.31.255.1/api",
+        "http://169.254.1.1/api",
+        "http://[::1]:8099/api",
+        "http://[fd12:3456::1]/api",
+        "http://localhost:8099/api",
+        "http://conso-api:3000/api",
+        "http://nas.local/api",
+        "http://nas.lan:8080/api",
+        "http://box.home.arpa/api",
+        "https://conso.example.com/api",
+        "https://8.8.8.8/api",
+    ],
+)
+def test_url_check_accepts_https_and_local_http(url: str) -> None:
+    """https anywhere; http only to a loopback or private address or a local name."""
+    errors: dict[str, str] = {}
+    assert _check_url({"base_url": url}, errors) == url
+    assert errors == {}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://conso.example.com/api",
+        "http://8.8.8.8/api",
+        "http://172.32.0.1/api",
+        "http://[2a01:cb00::1]/api",
+        "http://localhost.example.com/api",
+    ],
+)
+def test_url_check_refuses_public_http(url: str) -> None:
+    """An http:// address on the internet would send the token unencrypted."""
+    errors: dict[str, str] = {}
+    _check_url({"base_url": url}, errors)
+    assert errors == {"base_url": "insecure_url"}
+
+
+async def test_conso_public_http_refused(hass: HomeAssistant, conso_api: ConsoApiSimulator) -> None:
+    """A public http:// address is refused before any request; nothing is saved."""
+    flow_id = await _conso_form(hass)
+    result = await _submit_conso(hass, conso_api, flow_id, base_url="http://conso.example.com/api")
+    assert result["step_id"] == "conso"
+    assert result["errors"] == {"base": "insecure_url"}
+    assert not conso_api.requests
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+async def test_enedis_public_http_refused(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
+    """The Enedis step checks its address the same way."""
+    flow_id = await _enedis_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            "client_id": enedis_api.client_id,
+            "client_secret": enedis_api.client_secret,
+            "prm": CONSUMPTION_PRM,
+            "advanced": {"base_url": "http://gw.example.com"},
+        },
+    )
+    assert result["step_id"] == "enedis"
+    assert result["errors"] == {"base": "insecure_url"}
+    assert not enedis_api.requests
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
 async def test_conso_unexpected_error(hass: HomeAssistant, conso_api: ConsoApiSimulator) -> None:
     """An unexpected exception is "unknown" (and logged)."""
     flow_id = await _conso_form(hass)
@@ -511,6 +609,13 @@ async def test_reconfigure(hass: HomeAssistant, conso_api: ConsoApiSimulator) ->
         result["flow_id"], {"token": token, "base_url": "nonsense"}
     )
     assert result["errors"] == {"base_url": "invalid_url"}
+    sent = len(conso_api.requests)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"token": token, "base_url": "http://conso.example.com/api"}
+    )
+    assert result["errors"] == {"base_url": "insecure_url"}
+    assert len(conso_api.requests) == sent
+    assert entry.data["base_url"] == conso_api.base_url
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"token": token, "base_url": conso_api.base_url + "/"}
     )

@@ -37,6 +37,7 @@ from tests.integration_helpers import (
     fake_statistics,
     no_backfill,
     paris,
+    polled_before,
     setup,
 )
 
@@ -76,7 +77,8 @@ def test_next_poll_time() -> None:
     """First poll, retries +1/+2/+4/+8 h, then the next morning; up to date: next morning."""
     first = paris(DAY, 7)
     tomorrow = paris(DAY + timedelta(days=1), 7)
-    state = PollState()
+    polled_before = PollState(day=DAY - timedelta(days=1), attempts=1)
+    state = PollState(day=polled_before.day, attempts=1)
     assert next_poll_time(paris(DAY, 3), 60, state, up_to_date=False) == first
     assert next_poll_time(first, 60, state, up_to_date=False) == first  # due now
     assert next_poll_time(paris(DAY, 3), 60, state, up_to_date=True) == tomorrow
@@ -87,15 +89,18 @@ def test_next_poll_time() -> None:
         assert next_poll_time(now, 60, state, up_to_date=False) == when
         now = when
     # A late start (Home Assistant down in the morning): poll now, then 30 min apart at least.
-    state = PollState()
+    state = PollState(day=polled_before.day, attempts=1)
     late = paris(DAY, 14, 50)
     assert next_poll_time(late, 60, state, up_to_date=False) == late
     state.record(late)
     assert next_poll_time(late, 60, state, up_to_date=False) == paris(DAY, 15, 20)
     # Retries never spill past midnight: the next morning instead.
-    state = PollState()
+    state = PollState(day=polled_before.day, attempts=1)
     state.record(paris(DAY, 23, 50))
     assert next_poll_time(paris(DAY, 23, 50), 60, state, up_to_date=False) == tomorrow
+    # A new entry (never polled) polls at once, whatever its slot; up to date, tomorrow.
+    assert next_poll_time(paris(DAY, 3), 60, PollState(), up_to_date=False) == paris(DAY, 3)
+    assert next_poll_time(paris(DAY, 3), 60, PollState(), up_to_date=True) == tomorrow
 
 
 def test_poll_state_round_trip() -> None:
@@ -144,11 +149,15 @@ async def test_production_kinds_only_when_enabled(
 
 
 async def test_before_poll_time_waits(
-    hass: HomeAssistant, conso_api: ConsoApiSimulator, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
 ) -> None:
-    """Set up at 05:00: no request until 07:00 (the entry's poll time)."""
+    """An existing entry set up at 05:00: no request until 07:00 (the entry's poll time)."""
     freezer.move_to(paris(DAY, 5))
     entry = conso_entry(hass, conso_api)
+    polled_before(hass_storage, entry, DAY - timedelta(days=1))
     await setup(hass, entry)
     assert not conso_api.requests
     assert coordinator_of(entry).next_poll == paris(DAY, 7)
@@ -464,21 +473,22 @@ async def test_network_errors_unavailable_after_repeated_failures(
         await advance(hass, frozen, paris(tomorrow, 9))
         assert coordinator.last_update_success
         await advance(hass, frozen, paris(tomorrow, 11))
-        assert not coordinator.last_update_success
+        assert not coordinator.reachable
         assert hass.states.get(entity_id).state == "unavailable"
         await advance(hass, frozen, paris(tomorrow, 15))
         assert hass.states.get(entity_id).state == "unavailable"
         messages = [r.getMessage() for r in caplog.records if r.name.startswith("custom_")]
-        assert sum("cannot be reached" in m for m in messages) == 1
-        assert sum("Error fetching" in m for m in messages) == 1
+        assert sum("cannot be reached" in m for m in messages) == 1  # once at the start
+        assert sum("Error fetching" in m for m in messages) == 0
 
         conso_api.clear_faults()
         await advance(hass, frozen, paris(tomorrow + timedelta(days=1), 7))
-        assert coordinator.last_update_success
+        assert coordinator.reachable
         assert coordinator.readings.has("consumption_daily", tomorrow - timedelta(days=1))
         assert hass.states.get(entity_id).state == "unknown"  # 07:00: yesterday not out yet
         messages = [r.getMessage() for r in caplog.records if r.name.startswith("custom_")]
-        assert sum("recovered" in m for m in messages) == 1
+        assert sum("can be reached again" in m for m in messages) == 1  # once at the end
+        assert sum("recovered" in m for m in messages) == 0
 
 
 async def test_network_error_recovers_before_unavailable(
@@ -552,10 +562,14 @@ async def test_enedis_source(
 
 
 async def test_fetch_range_pushes_to_entities(
-    hass: HomeAssistant, conso_api: ConsoApiSimulator, frozen: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    frozen: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
 ) -> None:
     """async_fetch_range (backfill, services) merges, saves and updates the entities."""
     entry = conso_entry(hass, conso_api)
+    polled_before(hass_storage, entry, DAY - timedelta(days=1))
     frozen.move_to(paris(DAY, 5))  # before the poll: nothing fetched at setup
     await setup(hass, entry)
     coordinator = coordinator_of(entry)

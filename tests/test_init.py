@@ -34,6 +34,7 @@ from tests.integration_helpers import (
     fake_statistics,
     no_backfill,
     paris,
+    polled_before,
     setup,
 )
 
@@ -125,10 +126,13 @@ async def test_backfill_starts_at_once_when_no_poll_is_due(
     conso_api: ConsoApiSimulator,
     freezer: FrozenDateTimeFactory,
     stats: MagicMock,
+    hass_storage: dict[str, Any],
 ) -> None:
     freezer.move_to(paris(DAY, 5))
+    entry = conso_entry(hass, conso_api)
+    polled_before(hass_storage, entry, DAY - timedelta(days=1))
     with patch.object(HistoryBackfill, "start") as start:
-        await setup(hass, conso_entry(hass, conso_api))
+        await setup(hass, entry)
     start.assert_called_once()
     assert not conso_api.requests
 

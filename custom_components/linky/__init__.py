@@ -11,6 +11,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import dt as dt_util
 
 from .api import InvalidTokenError, PRMAccessError
 from .backfill import HistoryBackfill
@@ -47,6 +48,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
             translation_key="auth_failed",
             translation_placeholders={"prm": entry.data[CONF_PRM]},
         ) from err
+    expires = getattr(client, "token_expires_at", None)
+    if expires is not None and expires <= dt_util.utcnow():
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="token_expired",
+            translation_placeholders={"prm": entry.data[CONF_PRM]},
+        )
+    # A new token or new credentials were just given (or Home Assistant restarted): if access
+    # is still refused, the next request opens the issue again.
+    ir.async_delete_issue(hass, DOMAIN, f"access_ended_{entry.entry_id}")
     budget = await async_get_budget(hass, api_host(entry.data))
     entry.async_on_unload(budget.register(entry.entry_id))  # its share of the steady reserve
     coordinator = LinkyCoordinator(hass, entry, client)
@@ -67,6 +78,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> bo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> None:
-    """Forget what was stored for a removed meter."""
-    await Store[dict[str, Any]](hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}").async_remove()
-    ir.async_delete_issue(hass, DOMAIN, f"access_blocked_{entry.entry_id}")
+    """Forget what was stored for a removed meter (its long-term statistics are kept)."""
+    for key in (f"{DOMAIN}.{entry.entry_id}", f"{DOMAIN}.statistics.{entry.entry_id}"):
+        await Store[dict[str, Any]](hass, STORAGE_VERSION, key).async_remove()
+    for issue in ("access_blocked", "access_ended", "token_expiring"):
+        ir.async_delete_issue(hass, DOMAIN, f"{issue}_{entry.entry_id}")

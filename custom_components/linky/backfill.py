@@ -44,7 +44,7 @@ from .api import (
     ServerError,
 )
 from .budget import BudgetExhausted, async_get_budget, backfill_priority
-from .const import CONF_BASE_URL, CONF_SOURCE, PARIS
+from .const import CONF_BASE_URL, CONF_SOURCE, PARIS, UNSUPPORTED_CODES
 from .readings import DataKind, Direction, MeterReadings
 from .statistics_import import deferred_import
 
@@ -438,11 +438,9 @@ class HistoryBackfill:
             if err.code in HISTORY_LIMIT_CODES:
                 self._history_limit(kind, request, today)
                 return None
-            self._give_up(kind, err.code)
-            return None
+            return self._refused(kind, request, err)
         except AccessDeniedError as err:
-            self._give_up(kind, err.code)
-            return None
+            return self._refused(kind, request, err)
         except AuthenticationError, AccessBlockedError:
             return PassResult.STOPPED
         except (LinkyConnectionError, ServerError) as err:
@@ -451,14 +449,26 @@ class HistoryBackfill:
         self._after_answer(kind, request, today)
         return None
 
-    def _give_up(self, kind: DataKind, code: str | None) -> None:
-        self.coordinator.unsupported.setdefault(kind, code or "refused")
+    def _refused(
+        self, kind: DataKind, request: PlannedRequest, err: BadRequestError | AccessDeniedError
+    ) -> PassResult | None:
+        """Handle a refusal: access ended (stop), no such kind (skip it), else ask tomorrow."""
+        coordinator = self.coordinator
+        if coordinator.access_ended:
+            return PassResult.STOPPED
+        if err.code in UNSUPPORTED_CODES:
+            coordinator.unsupported.setdefault(kind, err.code or "refused")
+        else:
+            self._asked.setdefault(kind, set()).update(request.days)
         _LOGGER.info(
-            "Linky %s: %s history is refused (%s); not asked again until reload",
-            self.coordinator.prm,
+            "Linky %s: %s history from %s to %s is refused (%s)",
+            coordinator.prm,
             kind,
-            code,
+            request.start,
+            request.end,
+            err,
         )
+        return None
 
     def _after_answer(self, kind: DataKind, request: PlannedRequest, today: date) -> None:
         readings = self.coordinator.readings

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import random
 import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, override
+from urllib.parse import urlsplit
 
 import probatio as vol
 from homeassistant.config_entries import (
@@ -44,6 +46,7 @@ from .api import (
     ServerError,
     token_prms,
 )
+from .backfill import HISTORY_LIMIT_CODES
 from .const import (
     CONF_BASE_URL,
     CONF_CLIENT_ID,
@@ -71,6 +74,8 @@ POLL_WINDOW_MINUTES = 240
 """The daily update happens at a random minute of 06:00-10:00 Paris time, drawn once."""
 PROBE_DAYS = 7
 """Days asked by the checks (one short request each): any published day proves access."""
+LOCAL_SUFFIXES = (".local", ".lan", ".internal", ".home.arpa")
+"""Host name endings of a home network (mDNS, common router defaults, RFC 8375)."""
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _TEXT = TextSelector()
@@ -112,8 +117,9 @@ def _error_key(err: Exception) -> str:
 async def _async_probe(client: LinkyClient, *, production: bool) -> bool:
     """Check access with a short daily-consumption request; optionally detect production.
 
-    Returns whether the meter produces: production data or a 404 ("no data yet" for a meter
-    that may produce) mean yes; a refusal (ADAM-ERR0069 wrong direction, 403 no consent) no.
+    A 404 or a history limit (ADAM-ERR0123/0125: a meter or contract younger than the probe)
+    proves access. Returns whether the meter produces: production data, a 404 or a history
+    limit mean yes; a refusal (ADAM-ERR0069 wrong direction, 403 no consent) no.
     """
     end = paris_day(dt_util.utcnow())
     start = end - timedelta(days=PROBE_DAYS)
@@ -122,7 +128,8 @@ async def _async_probe(client: LinkyClient, *, production: bool) -> bool:
     except NoDataError:
         pass  # a new meter, or one whose consumption is not yet published: access is fine
     except BadRequestError as err:
-        if err.code != "ADAM-ERR0069":  # production-only meter: no consumption, access fine
+        # ADAM-ERR0069: a production-only meter (no consumption), access fine
+        if err.code != "ADAM-ERR0069" and err.code not in HISTORY_LIMIT_CODES:
             raise
     if not production:
         return False
@@ -130,7 +137,9 @@ async def _async_probe(client: LinkyClient, *, production: bool) -> bool:
         await client.get_daily_production(start, end)
     except NoDataError:
         return True
-    except BadRequestError, AccessDeniedError:
+    except BadRequestError as err:
+        return err.code in HISTORY_LIMIT_CODES
+    except AccessDeniedError:
         return False
     return True
 
@@ -156,15 +165,43 @@ def _clean_url(value: str | None) -> str | None:
     return value.strip().rstrip("/")
 
 
+def _is_local_host(host: str) -> bool:
+    """Tell whether ``host`` is on the user's own network, without resolving it.
+
+    Yes for a loopback, private (RFC 1918, IPv6 ULA) or link-local address as `ipaddress`
+    classes them, for ``localhost``, a name without a dot (a container or a LAN host) and
+    a name ending in one of `LOCAL_SUFFIXES`.
+    """
+    host = host.rstrip(".")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." not in host or host.endswith(LOCAL_SUFFIXES)
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
+def _url_error(url: str) -> str | None:
+    """Return the form error for an API address: malformed, or http:// to a public host."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return "invalid_url"
+    if not URL_PATTERN.fullmatch(url) or not parts.hostname:
+        return "invalid_url"
+    if parts.scheme == "http" and not _is_local_host(parts.hostname):
+        return "insecure_url"  # the token or the client secret would travel unencrypted
+    return None
+
+
 def _check_url(user_input: Mapping[str, Any], errors: dict[str, str]) -> str | None:
     """Return the cleaned API address of a form (top level or its advanced section).
 
-    A bad address adds an error; the default address is returned as None (not stored).
+    A bad address (`_url_error`) adds an error; the default address is returned as None.
     """
     advanced = user_input.get(SECTION_ADVANCED) or {}
     url = _clean_url(user_input.get(CONF_BASE_URL) or advanced.get(CONF_BASE_URL))
-    if url is not None and not URL_PATTERN.fullmatch(url):
-        errors["base" if CONF_BASE_URL not in user_input else CONF_BASE_URL] = "invalid_url"
+    if url is not None and (error := _url_error(url)) is not None:
+        errors["base" if CONF_BASE_URL not in user_input else CONF_BASE_URL] = error
     if url in (CONSO_API_URL, ENEDIS_PRODUCTION_URL):
         return None
     return url

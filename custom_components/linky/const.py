@@ -16,6 +16,9 @@ CONF_BASE_URL: Final = "base_url"
 CONF_POLL_OFFSET: Final = "poll_offset"
 """Minutes after 06:00 (Europe/Paris) of the daily update, 0-239, chosen once per entry."""
 
+UNSUPPORTED_CODES: Final = frozenset({"ADAM-ERR0069"})
+"""API refusals meaning a data kind does not exist for the meter (production of a consumer)."""
+
 SOURCE_CONSO: Final = "conso"
 SOURCE_ENEDIS: Final = "enedis"
 

@@ -38,7 +38,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .api import (
@@ -72,6 +72,7 @@ from .const import (
     DOMAIN,
     PARIS,
     SOURCE_ENEDIS,
+    UNSUPPORTED_CODES,
 )
 from .readings import (
     DataKind,
@@ -102,6 +103,9 @@ MIN_RETRY_GAP: Final = timedelta(minutes=30)
 RATE_LIMIT_DEFAULT_WAIT: Final = timedelta(hours=1)
 FAILURES_BEFORE_UNAVAILABLE: Final = 3
 """Consecutive failed polls (network, server) before the entities become unavailable."""
+
+TOKEN_WARNING: Final = timedelta(days=30)
+"""A repair issue warns this long before the Conso API token expires."""
 
 STEADY_CURVE_DAYS: Final = 7
 """How far back the daily poll looks for load curve and max power (one request: <= 7 days)."""
@@ -274,8 +278,14 @@ def first_poll_time(day: date, poll_offset: int) -> datetime:
 
 
 def next_poll_time(now: datetime, poll_offset: int, state: PollState, up_to_date: bool) -> datetime:
-    """When to poll next (UTC); ``now`` when a poll is due right away."""
+    """When to poll next (UTC); ``now`` when a poll is due right away.
+
+    An entry that never polled (just added) polls at once: its random slot applies from the
+    next day on.
+    """
     today = paris_day(now)
+    if state.day is None and not up_to_date:
+        return now
     first_today = first_poll_time(today, poll_offset)
     tomorrow = first_poll_time(today + timedelta(days=1), poll_offset)
     if up_to_date:
@@ -387,7 +397,11 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         self.rate_limited_until: datetime | None = None
         self.failures = 0
         self.unsupported: dict[DataKind, str] = {}
-        """Kinds the API refused for this meter (400/403) since setup, with the error code."""
+        """Kinds that do not exist for this meter (ADAM-ERR0069) since setup, with the code."""
+        self.refused: dict[DataKind, date] = {}
+        """Kinds refused for another reason, with the Paris day: asked again the next day."""
+        self.access_ended = False
+        """Token or consent refused: nothing is asked until the entry is reloaded."""
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}", private=True
         )
@@ -455,7 +469,9 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         due = [
             kind
             for kind in self.kinds
-            if kind not in self.unsupported and not self.readings.has(kind, yesterday)
+            if kind not in self.unsupported
+            and self.refused.get(kind) != today
+            and not self.readings.has(kind, yesterday)
         ]
         if retry:
             due = [kind for kind in due if self._expected(kind, today)]
@@ -511,25 +527,23 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
                 try:
                     await self.async_fetch_range(kind, self.steady_start(kind, today), today)
                 except (BadRequestError, AccessDeniedError) as err:
-                    # ADAM-ERR0069 (wrong direction), no consent for production, ...: this kind
-                    # is not served for this meter; stop asking until the entry is reloaded.
-                    self.unsupported[kind] = err.code or str(err.status)
-                    _LOGGER.warning(
-                        "%s: %s data is refused (%s); it will not be asked again until the "
-                        "integration is reloaded",
-                        self.name,
-                        kind,
-                        err,
-                    )
+                    if self.access_ended:
+                        raise
+                    self._refuse(kind, err, today)
                 except (LinkyConnectionError, ServerError) as err:
                     failure = err
                     break  # the others would fail the same way; try again later
         except AuthenticationError as err:
-            self._stopped = True
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
                 translation_key="auth_failed",
                 translation_placeholders={"prm": self.prm},
+            ) from err
+        except AccessDeniedError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="access_ended",
+                translation_placeholders={"prm": self.prm, "error": str(err)},
             ) from err
         except RateLimitError as err:
             self._handle_rate_limit(err)
@@ -537,6 +551,33 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         except AccessBlockedError:
             return  # handled in async_fetch_range: polling stopped, repair issue opened
         self._handle_failure(failure)
+
+    def _refuse(self, kind: DataKind, err: LinkyError, today: date) -> None:
+        """Record a kind refused for a reason other than the token or the consent.
+
+        ADAM-ERR0069 (production of a consumer, or the reverse): the kind does not exist for
+        this meter and is not asked again until reload. Anything else (such as the
+        ADAM-DC-0007 Enedis answered as a 400 for weeks in 2026, or a production consent
+        missing) is asked again the next day.
+        """
+        if err.code in UNSUPPORTED_CODES:
+            self.unsupported[kind] = err.code or str(err.status)
+            _LOGGER.info("%s: the meter has no %s data (%s)", self.name, kind, err)
+            return
+        if kind not in self.refused:
+            _LOGGER.warning(
+                "%s: %s data is refused (%s); asked again tomorrow", self.name, kind, err
+            )
+        self.refused[kind] = today
+
+    def is_main_kind(self, kind: DataKind) -> bool:
+        """Whether a refusal of this kind means access to the meter ended.
+
+        Consumption kinds, or production ones on a production-only meter.
+        """
+        if kind.startswith("consumption") or kind == "max_power":
+            return True
+        return "consumption_daily" in self.unsupported
 
     def _handle_rate_limit(self, err: RateLimitError) -> None:
         now = dt_util.utcnow()
@@ -561,28 +602,27 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             err,
         )
 
+    @property
+    def reachable(self) -> bool:
+        """False from the `FAILURES_BEFORE_UNAVAILABLE`-th failed poll in a row on."""
+        return self.failures < FAILURES_BEFORE_UNAVAILABLE
+
     def _handle_failure(self, failure: LinkyError | None) -> None:
-        """Log once when the API cannot be reached, once when it is back; unavailable at last."""
+        """Log once when the API cannot be reached and once when it is back."""
         if failure is None:
-            if 0 < self.failures < FAILURES_BEFORE_UNAVAILABLE:
+            if self.failures:
                 _LOGGER.info("%s: the API can be reached again", self.name)
-            # (from FAILURES_BEFORE_UNAVAILABLE on, the coordinator logs the recovery itself)
             self.failures = 0
             return
         self.failures += 1
         if self.failures == 1:
             _LOGGER.warning(
-                "%s: the API cannot be reached (%s); will try again later, values are kept",
+                "%s: the API cannot be reached (%s); will try again later, values are kept "
+                "(entities become unavailable after %s failed updates in a row)",
                 self.name,
                 failure,
+                FAILURES_BEFORE_UNAVAILABLE,
             )
-        if self.failures >= FAILURES_BEFORE_UNAVAILABLE:
-            # The coordinator logs this once and marks the entities unavailable.
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders={"error": str(failure)},
-            ) from failure
 
     async def async_fetch_range(self, kind: DataKind, start: date, end: date) -> date | None:
         """Fetch one kind over ``[start, end)`` (one request) and merge it into the readings.
@@ -606,12 +646,15 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             self._handle_ban()
             raise
         except AuthenticationError:
-            self._stopped = True
-            self._cancel_poll()
-            if not self._in_refresh:  # (in a refresh, ConfigEntryAuthFailed starts it)
-                self.config_entry.async_start_reauth(self.hass)
+            self._stop_for_reauth()
+            raise
+        except AccessDeniedError as err:
+            if self.is_main_kind(kind):
+                self._handle_access_ended(err)
             raise
         ir.async_delete_issue(self.hass, DOMAIN, f"access_blocked_{self.config_entry.entry_id}")
+        if self.refused.pop(kind, None) is not None:
+            _LOGGER.info("%s: %s data is served again", self.name, kind)
         changed = self._merge(kind, data)
         self.readings.mark_missing(
             kind, [day for day in _days(start, end) if not self.readings.has(kind, day)], today
@@ -645,6 +688,72 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
                 await self.statistics.async_update(self.readings, changed)
             except Exception:
                 _LOGGER.exception("%s: importing statistics failed", self.name)
+
+    @callback
+    def _stop_for_reauth(self) -> None:
+        """Stop polling and ask for new credentials (once: Home Assistant keeps one flow)."""
+        self._stopped = True
+        self._cancel_poll()
+        self.config_entry.async_start_reauth(self.hass)
+
+    @callback
+    def _handle_access_ended(self, err: AccessDeniedError) -> None:
+        """Consent withdrawn or expired, not the holder, API not subscribed: a new token."""
+        if not self.access_ended:
+            _LOGGER.warning(
+                "%s: access to the meter's data was refused (%s); enter a new token "
+                "(or credentials) to resume",
+                self.name,
+                err,
+            )
+        self.access_ended = True
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"access_ended_{self.config_entry.entry_id}",
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=(
+                "access_ended_enedis"
+                if self.config_entry.data[CONF_SOURCE] == SOURCE_ENEDIS
+                else "access_ended"
+            ),
+            translation_placeholders={
+                "title": self.config_entry.title,
+                "prm": self.prm,
+                "code": err.code or str(err.status),
+            },
+        )
+        self._stop_for_reauth()
+
+    @callback
+    def check_token_expiry(self) -> None:
+        """Warn 30 days before the Conso API token expires; ask for a new one once it has."""
+        expires = getattr(self.client, "token_expires_at", None)
+        issue_id = f"token_expiring_{self.config_entry.entry_id}"
+        now = dt_util.utcnow()
+        if not isinstance(expires, datetime) or expires - now > TOKEN_WARNING:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        if expires <= now:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            self._stop_for_reauth()
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="token_expiring",
+            translation_placeholders={
+                "title": self.config_entry.title,
+                "date": expires.astimezone(PARIS).date().isoformat(),
+                "url": "https://conso.boris.sh",
+            },
+        )
 
     def _handle_ban(self) -> None:
         if self.blocked:
@@ -680,6 +789,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         the statistics in step with the stored readings), so both do not ask for the same days.
         """
         self._schedule_midnight()
+        self.check_token_expiry()
         self.config_entry.async_create_background_task(
             self.hass, self._async_start(after_first_poll), f"{self.name} start"
         )
@@ -690,11 +800,12 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             await self._async_scheduled_poll(after)
             return
         self._schedule_poll(when)
+        self.async_update_listeners()  # the "next update" sensor
         if after is not None:
             after()
 
     def _compute_next_poll(self) -> datetime | None:
-        if self.blocked or self._stopped:
+        if self.blocked or self._stopped or self.access_ended:
             return None
         now = dt_util.utcnow()
         when = next_poll_time(
@@ -750,6 +861,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
     @callback
     def _handle_midnight(self, _now: datetime) -> None:
         self._unsub_midnight = None
+        self.check_token_expiry()
         self.data = summarize(self.readings, self.today())
         self.async_update_listeners()
         self._schedule_midnight()
@@ -769,7 +881,3 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
                 await self.client.close()  # revokes the access token
             except LinkyError as err:
                 _LOGGER.debug("%s: revoking the Enedis token failed: %s", self.name, err)
-
-    async def async_remove_store(self) -> None:
-        """Delete the stored readings (entry removed)."""
-        await self._store.async_remove()

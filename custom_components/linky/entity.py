@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import override
+
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -37,3 +39,9 @@ class LinkyEntity(CoordinatorEntity[LinkyCoordinator]):
             serial_number=prm,
             configuration_url=_CONFIGURATION_URL.get(source),
         )
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Unavailable after several failed updates in a row (values are kept meanwhile)."""
+        return super().available and self.coordinator.reachable

@@ -21,12 +21,14 @@ from homeassistant.components.sensor import (
     SensorEntity,
     SensorEntityDescription,
 )
-from homeassistant.const import EntityCategory, UnitOfApparentPower, UnitOfEnergy
+from homeassistant.const import EntityCategory, Platform, UnitOfApparentPower, UnitOfEnergy
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .api import AsyncLinkyClient
+from .const import DOMAIN
 from .coordinator import LinkyConfigEntry, LinkyCoordinator
 from .entity import LinkyEntity
 
@@ -122,6 +124,7 @@ async def async_setup_entry(
     """Add the meter's sensors."""
     coordinator = entry.runtime_data.coordinator
     descriptions = [d for d in SENSORS if coordinator.production or not d.production]
+    _remove_stale(hass, coordinator, [d for d in SENSORS if d not in descriptions])
     if isinstance(coordinator.client, AsyncLinkyClient):
         descriptions.append(TOKEN_EXPIRY)
     async_add_entities(LinkySensor(coordinator, description) for description in descriptions)
@@ -137,3 +140,14 @@ class LinkySensor(LinkyEntity, SensorEntity):
     def native_value(self) -> StateType | date | datetime:
         """The value, None (unknown) when the data is missing: never a zero in its place."""
         return self.entity_description.value_fn(self.coordinator)
+
+
+def _remove_stale(
+    hass: HomeAssistant, coordinator: LinkyCoordinator, dropped: list[LinkySensorEntityDescription]
+) -> None:
+    """Remove from the registry the sensors no longer provided (production turned off)."""
+    registry = er.async_get(hass)
+    for description in dropped:
+        unique_id = f"{coordinator.prm}_{description.key}"
+        if entity_id := registry.async_get_entity_id(Platform.SENSOR, DOMAIN, unique_id):
+            registry.async_remove(entity_id)

@@ -1,6 +1,7 @@
 """Async client library for Linky meter data: Conso API and Enedis Data Connect.
 
-Imports nothing from Home Assistant.
+Imports nothing from Home Assistant nor from the integration around it, so it can be published
+on its own (`pyproject.toml` here describes the `linky-client` distribution).
 """
 
 from ._transport import RequestGate
@@ -23,6 +24,8 @@ from .exceptions import (
 )
 from .helper import EnedisApiHelper
 from .models import IntervalReading, MeteringData, ReadingType
+
+__version__ = "0.1.0"
 
 __all__ = [
     "CONSO_API_URL",
