@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.linky.config_flow import _check_url
+from custom_components.linky.config_flow import ProbeResult, _check_url
 from custom_components.linky.const import DOMAIN
 from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
 from tests.backfill_helpers import NOW, TODAY
@@ -478,7 +478,9 @@ async def test_base_url_in_collapsed_section(hass: HomeAssistant) -> None:
 async def test_default_address_is_conso_boris(hass: HomeAssistant) -> None:
     """Without advanced mode, the public service is used (the network is off in tests)."""
     flow_id = await _conso_form(hass)
-    with patch("custom_components.linky.config_flow._async_probe", return_value=False) as probe:
+    with patch(
+        "custom_components.linky.config_flow._async_probe", return_value=ProbeResult(False, {})
+    ) as probe:
         result = await hass.config_entries.flow.async_configure(
             flow_id, {"token": ConsoApiSimulator([]).make_token([CONSUMPTION_PRM])}
         )

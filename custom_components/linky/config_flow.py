@@ -7,7 +7,8 @@ import logging
 import random
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any, override
 from urllib.parse import urlsplit
 
@@ -61,8 +62,15 @@ from .const import (
     SOURCE_CONSO,
     SOURCE_ENEDIS,
 )
-from .coordinator import LinkyClient, async_create_client, default_base_url, paris_day
+from .coordinator import (
+    DATA_PROBED,
+    LinkyClient,
+    async_create_client,
+    default_base_url,
+    paris_day,
+)
 from .options_flow import LinkyOptionsFlow
+from .readings import Direction, daily_values
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -114,17 +122,27 @@ def _error_key(err: Exception) -> str:
     return "unknown"
 
 
-async def _async_probe(client: LinkyClient, *, production: bool) -> bool:
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    """What the access check learnt: whether the meter produces, and the days it fetched."""
+
+    produces: bool
+    daily: dict[Direction, dict[date, int]]
+    """Daily values (Wh) of the probed days, handed to the new entry (no request twice)."""
+
+
+async def _async_probe(client: LinkyClient, *, production: bool) -> ProbeResult:
     """Check access with a short daily-consumption request; optionally detect production.
 
     A 404 or a history limit (ADAM-ERR0123/0125: a meter or contract younger than the probe)
-    proves access. Returns whether the meter produces: production data, a 404 or a history
-    limit mean yes; a refusal (ADAM-ERR0069 wrong direction, 403 no consent) no.
+    proves access. The meter produces when production data, a 404 or a history limit come
+    back; a refusal (ADAM-ERR0069 wrong direction, 403 no consent) means no.
     """
     end = paris_day(dt_util.utcnow())
     start = end - timedelta(days=PROBE_DAYS)
+    daily: dict[Direction, dict[date, int]] = {}
     try:
-        await client.get_daily_consumption(start, end)
+        daily["consumption"] = daily_values(await client.get_daily_consumption(start, end))
     except NoDataError:
         pass  # a new meter, or one whose consumption is not yet published: access is fine
     except BadRequestError as err:
@@ -132,24 +150,24 @@ async def _async_probe(client: LinkyClient, *, production: bool) -> bool:
         if err.code != "ADAM-ERR0069" and err.code not in HISTORY_LIMIT_CODES:
             raise
     if not production:
-        return False
+        return ProbeResult(False, daily)
     try:
-        await client.get_daily_production(start, end)
+        daily["production"] = daily_values(await client.get_daily_production(start, end))
     except NoDataError:
-        return True
+        return ProbeResult(True, daily)
     except BadRequestError as err:
-        return err.code in HISTORY_LIMIT_CODES
+        return ProbeResult(err.code in HISTORY_LIMIT_CODES, daily)
     except AccessDeniedError:
-        return False
-    return True
+        return ProbeResult(False, daily)
+    return ProbeResult(True, daily)
 
 
 async def async_validate(
     hass: HomeAssistant, data: Mapping[str, Any], *, detect_production: bool = False
-) -> bool:
+) -> ProbeResult:
     """Build a client from entry data and check it against the API (test-before-configure).
 
-    Raises `ValidationError` with the form error; returns whether the meter produces.
+    Raises `ValidationError` with the form error.
     """
     try:
         client = await async_create_client(hass, dict(data))
@@ -216,7 +234,7 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start with nothing chosen."""
         self._data: dict[str, Any] = {}
         self._prms: list[str] = []
-        self._produces = False
+        self._probe = ProbeResult(False, {})
 
     @staticmethod
     @callback
@@ -305,7 +323,7 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
         self._abort_if_unique_id_configured()
         data = {**self._data, CONF_PRM: prm}
         try:
-            self._produces = await async_validate(self.hass, data, detect_production=True)
+            self._probe = await async_validate(self.hass, data, detect_production=True)
         except ValidationError as err:
             errors["base"] = err.error
             return None
@@ -359,6 +377,7 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
         """Offer production, checked when the API returned production data for the meter."""
         if user_input is not None:
             prm = self._data[CONF_PRM]
+            self.hass.data.setdefault(DATA_PROBED, {})[prm] = self._probe.daily
             return self.async_create_entry(
                 title=f"Linky {prm}",
                 data={**self._data, CONF_POLL_OFFSET: random.randint(0, POLL_WINDOW_MINUTES - 1)},
@@ -367,7 +386,7 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="production",
             data_schema=vol.Schema(
-                {vol.Required(CONF_PRODUCTION, default=self._produces): BooleanSelector()}
+                {vol.Required(CONF_PRODUCTION, default=self._probe.produces): BooleanSelector()}
             ),
             description_placeholders={"prm": self._data[CONF_PRM]},
         )

@@ -40,6 +40,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from .api import (
     CONSO_API_URL,
@@ -109,6 +110,9 @@ TOKEN_WARNING: Final = timedelta(days=30)
 
 STEADY_CURVE_DAYS: Final = 7
 """How far back the daily poll looks for load curve and max power (one request: <= 7 days)."""
+
+DATA_PROBED: HassKey[dict[str, dict[Direction, dict[date, int]]]] = HassKey(f"{DOMAIN}_probed")
+"""Daily values the config flow fetched while checking access, per PRM, for the new entry."""
 
 type LinkyClient = AsyncLinkyClient | EnedisDataConnectClient
 type LinkyConfigEntry = ConfigEntry[LinkyRuntimeData]
@@ -432,9 +436,15 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
     async def _async_setup(self) -> None:
         """Load the stored readings (no request)."""
         stored = await self._store.async_load()
+        probed = self.hass.data.get(DATA_PROBED, {}).pop(self.prm, {})
         if stored:
             self.readings = MeterReadings.from_dict(stored.get("readings", {}))
             self.poll_state = PollState.from_dict(stored.get("poll", {}))
+            return
+        for direction, values in probed.items():  # a new entry: what the flow fetched
+            self.readings.merge_daily(direction, values)
+        if probed:
+            self._schedule_save()
 
     def _store_data(self) -> dict[str, Any]:
         self._dirty = False
@@ -487,8 +497,8 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         return any(self.readings.has(kind, day) for day in _days(today - timedelta(days=8), today))
 
     def is_up_to_date(self, today: date) -> bool:
-        """Whether nothing expected is missing for yesterday."""
-        return not self.due_kinds(today, retry=True)
+        """Whether nothing expected is missing for yesterday (for a new entry: nothing)."""
+        return not self.due_kinds(today, retry=self.poll_state.day is not None)
 
     def steady_start(self, kind: DataKind, today: date) -> date:
         """First day the daily poll asks for: after the latest day held, within a window.

@@ -6,6 +6,9 @@ Statistics (external, hourly, ``source="linky"``):
 - ``linky:<prm>_consumption_cost`` (EUR) when a consumption tariff is set, and
   ``linky:<prm>_production_earnings`` (EUR) when production is enabled and has a tariff.
 
+Their display names follow Home Assistant's language (``common.statistic_<suffix>`` in
+strings.json, looked up once when the importer first loads; English when there is no text).
+
 Rows are computed from the whole stored readings by the pure `statistics` module (hourly values
 and running totals), so a re-import from any hour on gives exactly what a single fresh import of
 the same readings gives. What is re-imported:
@@ -24,7 +27,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any, Final, Literal
 
@@ -37,16 +40,17 @@ from homeassistant.components.recorder.statistics import (
     async_add_external_statistics,
     get_last_statistics,
 )
-from homeassistant.components.recorder.tasks import SynchronizeTask
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import UnitOfEnergy
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.storage import Store
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util.unit_conversion import EnergyConverter
 
 from .const import CONF_PRM, CONF_PRODUCTION, CONF_TARIFFS, DOMAIN
 from .readings import Direction, MeterReadings
+from .recorder_sync import async_wait_committed
 from .statistics import StatisticRow, cost_rows, energy_rows, local_midnight, rows_from
 from .tariff import Tariff, TariffError, parse_tariffs
 
@@ -57,6 +61,16 @@ CURRENCY: Final = "EUR"
 ALL: Final = datetime(2000, 1, 1, tzinfo=UTC)
 """Marker start meaning "every row" (before any Linky reading)."""
 SUM_TOLERANCE: Final = 1e-6
+NAMES: Final = {
+    "consumption": "Linky {prm} consumption",
+    "production": "Linky {prm} production",
+    "consumption_cost": "Linky {prm} consumption cost",
+    "production_earnings": "Linky {prm} production earnings",
+}
+"""Display names by statistic suffix, in English: used when no translation is found.
+
+The translations are ``common.statistic_<suffix>`` in strings.json (placeholder ``{prm}``).
+"""
 
 _DEFER: ContextVar[bool] = ContextVar("linky_defer_statistics", default=False)
 
@@ -83,6 +97,11 @@ class StatisticSeries:
     direction: Direction
     kind: Literal["energy", "money"]
     name: str
+
+    @property
+    def suffix(self) -> str:
+        """What follows ``linky:<prm>_`` in the id (``consumption``, ``production_earnings``)."""
+        return self.statistic_id.rpartition(":")[2].partition("_")[2]
 
     @property
     def metadata(self) -> StatisticMetaData:
@@ -164,7 +183,7 @@ class LinkyStatistics:
         if "consumption" in self.tariffs:
             self.series.append(
                 StatisticSeries(
-                    ids["consumption_cost"], "consumption", "money", self._name("consumption cost")
+                    ids["consumption_cost"], "consumption", "money", self._name("consumption_cost")
                 )
             )
         if self.production and "production" in self.tariffs:
@@ -173,7 +192,7 @@ class LinkyStatistics:
                     ids["production_earnings"],
                     "production",
                     "money",
-                    self._name("production earnings"),
+                    self._name("production_earnings"),
                 )
             )
         self._store: Store[dict[str, Any]] = Store(
@@ -190,8 +209,27 @@ class LinkyStatistics:
         """Imports committed since start-up (for tests and diagnostics)."""
         self.rows_imported = 0
 
-    def _name(self, what: str) -> str:
-        return f"Linky {self.prm} {what}"
+    def _name(self, suffix: str, template: str | None = None) -> str:
+        return (template or NAMES[suffix]).format(prm=self.prm)
+
+    async def _async_translate_names(self) -> None:
+        """Name the statistics in Home Assistant's language (English when it has no text)."""
+        language = self.hass.config.language
+        try:
+            texts = await async_get_translations(self.hass, language, "common", {DOMAIN})
+        except Exception:  # names are cosmetic: never fail an import for them
+            _LOGGER.debug("No %s translations for the statistics' names", language, exc_info=True)
+            return
+        series = []
+        for item in self.series:
+            template = texts.get(f"component.{DOMAIN}.common.statistic_{item.suffix}")
+            try:
+                name = self._name(item.suffix, template)
+            except KeyError, IndexError, ValueError:
+                _LOGGER.debug("Invalid %s name for %s: %r", language, item.suffix, template)
+                name = self._name(item.suffix)
+            series.append(replace(item, name=name))
+        self.series = series
 
     @property
     def statistic_ids(self) -> list[str]:
@@ -232,6 +270,7 @@ class LinkyStatistics:
                 self._mark(key, datetime.fromisoformat(value))
             self._stored_tariffs = stored.get("tariffs")
             self._check_tariffs()
+            await self._async_translate_names()
             self._loaded = True
 
     def _check_tariffs(self) -> None:
@@ -294,15 +333,8 @@ class LinkyStatistics:
             await self._async_save()
 
     async def _async_committed(self) -> None:
-        """Wait until the recorder has run (and committed) every task queued so far.
-
-        ``Recorder.async_block_till_done`` returns at once when the queue is empty, which it
-        already is while the recorder thread works on our import: queue a synchronisation
-        task behind it instead (tasks run in order, each import commits on its own).
-        """
-        future: asyncio.Future[None] = self.hass.loop.create_future()
-        get_instance(self.hass).queue_task(SynchronizeTask(future))
-        await future
+        """Wait until the recorder has run (and committed) every task queued so far."""
+        await async_wait_committed(self.hass)
 
     def _submit(
         self,
