@@ -36,8 +36,8 @@ from tests.backfill_helpers import (
     drive,
     let_run,
     max_in_window,
-    quiet_sql,
     next_wake_up,
+    quiet_sql,
     read_statistics,
     settle_entry,
 )
