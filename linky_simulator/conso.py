@@ -73,6 +73,9 @@ class ConsoApiSimulator(BaseSimulator):
     - Cloudflare: the request that makes ``ban_threshold`` requests within 12 h (and every one
       after it) gets the HTML 403 "Sorry, you have been blocked" page. None disables it.
     - Enedis quotas: ``max_per_second`` (5) and ``max_per_hour`` (off) answer a wrapped 429.
+    - Consent: ``withdraw_consent(prm)`` (withdrawn or expired): every data request for the PRM
+      made with a token issued before it gets Enedis' 403 ADAM-DC-0008, wrapped; a token made
+      afterwards (a new consent) works.
     """
 
     def __init__(
@@ -96,6 +99,8 @@ class ConsoApiSimulator(BaseSimulator):
         self.banned = False
         self._ban_window: deque[datetime] = deque()
         self._secret = secret or secrets.token_bytes(32)
+        self._consent_since: dict[str, int] = {}
+        """PRM -> the first token issue time (``iat``, seconds) its current consent accepts."""
 
     @property
     def base_url(self) -> str:
@@ -118,12 +123,35 @@ class ConsoApiSimulator(BaseSimulator):
         """Issue a token for `prms` (HS256 JWT, ``sub`` = the PRMs, ~3 years), or an expired one."""
         now = int(self.now().timestamp())
         issued = now - int(TOKEN_LIFETIME.total_seconds()) - 86400 if expired else now
+        if not expired:
+            # After a withdrawal within this second (or a frozen clock): still a new consent.
+            issued = max([issued, *(self._consent_since.get(prm, 0) for prm in prms)])
         payload = {
             "sub": list(prms),
             "iat": issued,
             "exp": issued + int(TOKEN_LIFETIME.total_seconds()),
         }
         return encode_hs256(payload, self._secret)
+
+    def withdraw_consent(self, prm: str) -> None:
+        """Withdraw the customer's consent for `prm` (withdrawn at Enedis, or expired).
+
+        From now on, every data request for `prm` made with a token issued before this call
+        answers Enedis' 403 ADAM-DC-0008 (passed through, wrapped); a token issued afterwards
+        with `make_token` (the customer gave a new consent) works. Tokens carry their issue
+        time (``iat``, seconds): the cut-off is the next second, and `make_token` never issues
+        a token for `prm` before it, so a new token works even within the same second.
+        """
+        now = int(self.now().timestamp())
+        self._consent_since[prm] = max(now + 1, self._consent_since.get(prm, 0) + 1)
+
+    def consent_withdrawn(self, prm: str, payload: dict[str, Any]) -> bool:
+        """Whether the token (its decoded `payload`) predates the withdrawal of `prm`'s consent."""
+        since = self._consent_since.get(prm)
+        if since is None:
+            return False
+        issued = payload.get("iat")
+        return not isinstance(issued, int | float) or issued < since
 
     def expire_tokens(self) -> None:
         """Invalidate every token issued so far (the signing secret changes)."""
@@ -208,6 +236,8 @@ class ConsoApiSimulator(BaseSimulator):
                 },
             )
         try:
+            if payload is not None and self.consent_withdrawn(prm, payload):
+                raise no_consent()
             body = self._upstream(request, info)
         except EnedisError as err:
             return json_response(

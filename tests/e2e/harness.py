@@ -51,6 +51,7 @@ config:
 energy:
 history:
 logbook:
+automation: !include automations.yaml
 
 logger:
   default: warning
@@ -74,17 +75,26 @@ def _storage(key: str, version: int, minor_version: int, data: Any) -> str:
     )
 
 
-def prepare_config(config_dir: Path, *, port: int, fresh: bool) -> None:
+def prepare_config(
+    config_dir: Path, *, port: int, fresh: bool, automations: str | None = None
+) -> None:
     """Write a configuration directory (kept as is when it already exists and not `fresh`).
 
     HTTP settings live in `.storage/http` (YAML `http:` is migrated once, as an unconfirmed
     trial that Home Assistant reverts unless an admin promotes it), so they are written there.
+    `automations`: the content of `automations.yaml` (a YAML list); by default the file is
+    left as it is (the automation editor writes it), or created empty.
     """
     if fresh and config_dir.exists():
         shutil.rmtree(config_dir)  # unlinks the custom_components/linky link, keeps the target
     storage = config_dir / ".storage"
     storage.mkdir(parents=True, exist_ok=True)
     (config_dir / "configuration.yaml").write_text(CONFIGURATION_YAML)
+    automations_file = config_dir / "automations.yaml"
+    if automations is not None:
+        automations_file.write_text(automations)
+    elif not automations_file.exists():
+        automations_file.write_text("[]\n")
     http = {
         "server_host": [HOST],
         "server_port": port,

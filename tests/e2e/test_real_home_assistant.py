@@ -6,8 +6,12 @@ with the simulated meter hour by hour, add tariffs through the options flow and 
 costs, configure the Energy dashboard, screenshot it with headless Chromium, restart Home
 Assistant and check nothing was fetched twice and nothing changed, restart once more with the
 request budget freed (as half a day later) and check the backfill resumes without fetching
-anything twice, and that the token is in no log. Artifacts (config dir, logs, screenshots):
-`artifacts/e2e/`.
+anything twice, and that the token is in no log. Also: yesterday is in the sensors and the
+statistics within a minute of adding the meter; the README's automation fires once, when
+yesterday's value first appears, and not after reloads and restarts; a consent withdrawn at
+Enedis (403 ADAM-DC-0008 on the next request) opens a repair issue and a reauthentication
+flow, and a new token given through that flow resumes fetching with the history kept.
+Artifacts (config dir, logs, screenshots): `artifacts/e2e/`.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ import json
 import shutil
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +61,38 @@ DIRECTIONS = ("consumption", "production")
 FIRST_IMPORT_TIMEOUT = 420.0  # three years: HA's recorder writes ~500 rows/s on 2 cores
 QUIET_SECONDS = 6.0
 KINDS_BY_NAME = {name: kind for kind in KINDS for name in (kind.name, kind.old_name) if name}
+YESTERDAY_TIMEOUT = 60.0  # issue 9: yesterday in the sensors and statistics within a minute
+ACCESS_TIMEOUT = 60.0
+SIMULATOR_EARLIEST = clock_time(9, 0)
+"""The simulator's clock is at least at this time of day (Paris): yesterday is published."""
+BACKFILL_CAPACITY = 40
+"""Requests the backfill may send in 12 h: the budget's 50 less the 10 kept for one entry."""
+YESTERDAY_ENTITY = f"sensor.linky_{PRM}_consumption_yesterday"
+
+# The README quotes this automation (keep them identical): a notification each time Enedis
+# publishes a new day. `not_from`/`not_to` keep it quiet when the sensor comes back after a
+# restart or a reload (unavailable -> value) or has no value yet (unknown).
+AUTOMATION_ID = "linky_consumption_yesterday"
+AUTOMATION_YAML = """\
+- id: linky_consumption_yesterday
+  alias: "Linky: yesterday's consumption"
+  triggers:
+    - trigger: state
+      entity_id: sensor.linky_11111111111111_consumption_yesterday
+      not_from:
+        - unknown
+        - unavailable
+      not_to:
+        - unknown
+        - unavailable
+  actions:
+    - action: persistent_notification.create
+      data:
+        title: Linky
+        message: >-
+          Yesterday's consumption: {{ trigger.to_state.state }}
+          {{ trigger.to_state.attributes.unit_of_measurement }}
+"""
 
 
 @pytest.fixture
@@ -73,9 +110,21 @@ def meter() -> SimulatedMeter:
     return demo_meter(datetime.now(PARIS).date())
 
 
+def simulator_clock(meter: SimulatedMeter) -> Callable[[], datetime]:
+    """The real clock, moved on to `SIMULATOR_EARLIEST` (Paris) when earlier: same day.
+
+    So that yesterday is published whenever the test runs (Home Assistant keeps the real
+    clock, and its "today" is the simulator's).
+    """
+    assert meter.publication < SIMULATOR_EARLIEST
+    now = datetime.now(PARIS)
+    offset = max(datetime.combine(now.date(), SIMULATOR_EARLIEST, PARIS) - now, timedelta(0))
+    return lambda: datetime.now(UTC) + offset
+
+
 @pytest.fixture
 async def simulator(meter: SimulatedMeter) -> AsyncIterator[ConsoApiSimulator]:
-    sim = ConsoApiSimulator([meter])
+    sim = ConsoApiSimulator([meter], now=simulator_clock(meter))
     await sim.start()
     yield sim
     await sim.stop()
@@ -86,7 +135,7 @@ def hass(artifacts: Path) -> Iterator[Hass]:
     """A Home Assistant (not started) with a fresh config dir; stopped at teardown."""
     # --skip-pip: everything Home Assistant needs must come from scripts/setup (offline CI).
     process = Hass(artifacts / "config", port=free_port(), log_dir=artifacts, skip_pip=True)
-    prepare_config(process.config_dir, port=process.port, fresh=True)
+    prepare_config(process.config_dir, port=process.port, fresh=True, automations=AUTOMATION_YAML)
     yield process
     process.stop()
 
@@ -108,6 +157,11 @@ async def test_real_home_assistant(
         flow_requests = len(simulator.requests)
         timings.mark("config flow")
         assert entry["state"] == "loaded", entry
+
+    timings.note(await wait_yesterday(hass, tokens, meter))
+    timings.mark("yesterday in sensors and statistics, after the flow")
+    fired = await wait_automation_runs(hass, tokens, 1)
+    timings.note(f"automation: {check_automation(fired, meter, notifications=1)}")
 
     passes = await wait_quiet(hass, tokens, simulator)
     timings.mark(f"first import ({len(simulator.requests)} requests, {passes} recorder barriers)")
@@ -162,6 +216,11 @@ async def test_real_home_assistant(
         assert {k: v for k, v in sensors_after.items() if k != "next_update"} == {
             k: v for k, v in sensors.items() if k != "next_update"
         }
+    # Not again after the options flow's reload nor the restart (notifications do not
+    # survive a restart: one now would be a new run).
+    runs = await automation_runs(hass, tokens)
+    timings.note(f"after reload and restart: {check_automation(runs, meter, notifications=0)}")
+    assert runs["last_triggered"] == fired["last_triggered"], (fired, runs)
     timings.mark("compare after restart")
 
     # Half a day later: the request budget (rolling 12 h, persisted) frees up, so after another
@@ -184,6 +243,58 @@ async def test_real_home_assistant(
     timings.note(check_costs(later))
     timings.mark("budget aged 13 h, restart, resumed backfill, compare")
 
+    # The customer withdraws the consent at Enedis while Home Assistant is down; the next
+    # request (the backfill's, a few budget slots freed for it) is refused with a 403.
+    assert await hass.async_stop() == 0
+    free_backfill_slots(hass.config_dir, 4)  # the refusal, the reauth's check, then fetches
+    simulator.withdraw_consent(PRM)
+    withdrawn_at = len(simulator.requests)
+    async with aiohttp.ClientSession() as session:
+        hass.start()
+        await hass.wait_http(session)
+        await hass.wait_running(tokens)
+    flow_id, waited = await wait_access_ended(hass, tokens, entry["entry_id"])
+    refused = [r for r in simulator.requests[withdrawn_at:] if r.status == 403]
+    assert refused, simulator.requests[withdrawn_at:]
+    timings.note(
+        f"consent withdrawn: {len(refused)} request(s) refused ({refused[0].type}), repair "
+        f"issue access_ended_<entry> and a reauth flow after {waited:.1f} s"
+    )
+    await wait_quiet(hass, tokens, simulator)
+    kept = await read_statistics(hass, tokens, meter)
+    timings.note(check_history_kept(later, kept, exact=True))
+    timings.mark("consent withdrawn, restart -> repair issue, reauth flow")
+
+    new_token = simulator.make_token([PRM])  # the customer's new consent
+    reauth_at = len(simulator.requests)
+    async with aiohttp.ClientSession() as session:
+        await reauthenticate(session, hass, tokens, flow_id, new_token)
+    waited = await wait_resumed(hass, tokens, entry["entry_id"])
+    await wait_quiet(hass, tokens, simulator)
+    served = [
+        r
+        for r in simulator.requests[reauth_at:]
+        if r.status == 200 and KINDS_BY_NAME[r.type].measure == "curve"
+    ]
+    assert served, f"nothing fetched after the reauthentication: {simulator.requests[reauth_at:]}"
+    resumed = await read_statistics(hass, tokens, meter)
+    timings.note(
+        f"reauth: entry loaded, issue gone after {waited:.1f} s; {len(served)} load-curve "
+        f"request(s) served with the new token; " + check_history_kept(later, resumed)
+    )
+    for note in compare_with_meter(resumed, meter, simulator):
+        timings.note(f"after reauth: {note}")
+    # Stored traces only survive restarts where they were listed: last_triggered (restored
+    # with the automation) and the notifications (none since the last start) tell instead.
+    runs = await automation_runs(hass, tokens)
+    assert runs["last_triggered"] == fired["last_triggered"], (fired, runs)
+    assert not runs["notifications"], runs["notifications"]
+    timings.note(
+        "automation: not run again after two more restarts and the reauth reload "
+        f"(last_triggered {runs['last_triggered']}, no notification)"
+    )
+    timings.mark("reauth with a new token, reload, fetch, compare")
+
     async with (
         aiohttp.ClientSession() as session,
         session.get(
@@ -193,11 +304,13 @@ async def test_real_home_assistant(
     ):
         assert resp.status == 200, await resp.text()
         diagnostics = await resp.text()
-    assert token not in diagnostics
-    assert token[-24:] not in diagnostics
+    for secret in (token, new_token):
+        assert secret not in diagnostics
+        assert secret[-24:] not in diagnostics
     (ARTIFACTS / "diagnostics.json").write_text(diagnostics)
     assert not simulator.banned
-    timings.note(check_logs(hass, token) + "; nor in the diagnostics")
+    check_logs(hass, new_token)
+    timings.note(check_logs(hass, token) + " (nor the new one); nor in the diagnostics")
 
 
 # ---- config flow -------------------------------------------------------------------------
@@ -607,6 +720,244 @@ def _kwh_texts(kwh: float) -> list[str]:
     return sorted({f"{kwh:.2f} kWh", f"{kwh - 0.0001:.2f} kWh", f"{kwh + 0.0001:.2f} kWh"})
 
 
+# ---- yesterday, right after the flow -------------------------------------------------------
+
+
+async def wait_yesterday(
+    hass: Hass, tokens: Tokens, meter: SimulatedMeter, limit: float = YESTERDAY_TIMEOUT
+) -> str:
+    """Until yesterday's consumption is in the sensor and in the statistics (or fail).
+
+    The sensor shows the meter's daily value; the statistics hold yesterday's hours, summing
+    to it (the load curve's hours, or the daily value on the day's first hour).
+    """
+    started = time.monotonic()
+    yesterday = datetime.now(PARIS).date() - timedelta(days=1)
+    want_wh = float(meter.daily_wh("consumption", yesterday))
+    start, end = day_bounds_utc(yesterday)
+    statistic_id = f"linky:{PRM}_consumption"
+    state: str | None = None
+    rows: list[dict[str, Any]] = []
+    sensor_at: float | None = None
+    statistics_at: float | None = None
+    async with websocket(hass.url, tokens.access_token) as ws:
+        while True:
+            states = {item["entity_id"]: item["state"] for item in await ws.call("get_states")}
+            state = states.get(YESTERDAY_ENTITY)
+            if sensor_at is None and state not in {None, "unknown", "unavailable"}:
+                assert state is not None
+                sensor_at = time.monotonic() - started
+                assert abs(float(state) - want_wh / 1000) < 0.001, (state, want_wh)
+            result = await ws.call(
+                "recorder/statistics_during_period",
+                start_time=start.isoformat(),
+                end_time=end.isoformat(),
+                statistic_ids=[statistic_id],
+                period="hour",
+                units={"energy": "Wh"},
+                types=["change", "sum"],
+            )
+            rows = result.get(statistic_id, [])
+            total = sum(row["change"] or 0.0 for row in rows)
+            if statistics_at is None and rows and abs(total - want_wh) < 0.01:
+                statistics_at = time.monotonic() - started
+            if sensor_at is not None and statistics_at is not None:
+                break
+            if time.monotonic() - started > limit:
+                raise AssertionError(
+                    f"yesterday ({yesterday}, {want_wh:.0f} Wh) not there {limit:.0f} s after "
+                    f"adding the meter: {YESTERDAY_ENTITY}={state}, statistics {rows}"
+                )
+            await asyncio.sleep(0.5)
+    return (
+        f"yesterday {yesterday}: {YESTERDAY_ENTITY}={state} kWh after {sensor_at:.1f} s, "
+        f"{len(rows)} hour(s) summing to {want_wh:.0f} Wh in the statistics after "
+        f"{statistics_at:.1f} s (limit {limit:.0f} s)"
+    )
+
+
+# ---- the README's automation ---------------------------------------------------------------
+
+
+async def automation_runs(hass: Hass, tokens: Tokens) -> dict[str, Any]:
+    """The automation's runs (stored traces), its last_triggered and Linky notifications."""
+    async with websocket(hass.url, tokens.access_token) as ws:
+        traces = await ws.call("trace/list", domain="automation", item_id=AUTOMATION_ID)
+        states = await ws.call("get_states")
+        notifications = await ws.call("persistent_notification/get")
+    automation = next(
+        (
+            s
+            for s in states
+            if s["attributes"].get("id") == AUTOMATION_ID
+            and s["entity_id"].startswith("automation.")
+        ),
+        None,
+    )
+    assert automation is not None, "the README's automation is not loaded"
+    assert automation["state"] == "on", automation
+    return {
+        "count": len(traces),
+        "traces": traces,
+        "last_triggered": automation["attributes"].get("last_triggered"),
+        "notifications": [n for n in notifications if n.get("title") == "Linky"],
+    }
+
+
+async def wait_automation_runs(hass: Hass, tokens: Tokens, count: int) -> dict[str, Any]:
+    """Until the automation has `count` finished runs (10 s at most)."""
+    deadline = time.monotonic() + 10
+    while True:
+        runs = await automation_runs(hass, tokens)
+        done = [t for t in runs["traces"] if t.get("state") == "stopped"]
+        if len(done) >= count and len(runs["notifications"]) >= count:
+            return runs
+        if time.monotonic() > deadline:
+            return runs
+        await asyncio.sleep(0.5)
+
+
+def check_automation(runs: dict[str, Any], meter: SimulatedMeter, *, notifications: int) -> str:
+    """It ran once, without error, and (when expected) its notification says the value."""
+    assert runs["count"] == 1, f"the automation ran {runs['count']} times: {runs['traces']}"
+    trace = runs["traces"][0]
+    assert trace.get("state") == "stopped", trace
+    assert not trace.get("error"), trace
+    assert len(runs["notifications"]) == notifications, runs["notifications"]
+    yesterday = datetime.now(PARIS).date() - timedelta(days=1)
+    kwh = meter.daily_wh("consumption", yesterday) / 1000
+    for notification in runs["notifications"]:
+        message = notification["message"]
+        assert message.startswith("Yesterday's consumption: "), message
+        assert message.endswith(" kWh"), message
+        value = float(message.removeprefix("Yesterday's consumption: ").removesuffix(" kWh"))
+        assert abs(value - kwh) < 0.001, (message, kwh)
+    shown = f", notification {runs['notifications'][0]['message']!r}" if notifications else ""
+    return f"ran once (last_triggered {runs['last_triggered']}){shown}"
+
+
+# ---- consent withdrawn, reauthentication ----------------------------------------------------
+
+
+def free_backfill_slots(config_dir: Path, slots: int) -> None:
+    """Age the oldest persisted request times (Home Assistant stopped) so that the backfill
+    may send `slots` requests, as if the oldest had left the rolling 12 h window."""
+    path = config_dir / ".storage" / "linky.budget"
+    stored = json.loads(path.read_text())
+    horizon = time.time() - 12 * 3600
+    for host, times in stored["data"]["hosts"].items():
+        recent = sorted(t for t in times if t > horizon)
+        excess = max(0, len(recent) - (BACKFILL_CAPACITY - slots))
+        stored["data"]["hosts"][host] = [t - 13 * 3600 for t in recent[:excess]] + recent[excess:]
+    path.write_text(json.dumps(stored))
+
+
+async def wait_access_ended(
+    hass: Hass, tokens: Tokens, entry_id: str, limit: float = ACCESS_TIMEOUT
+) -> tuple[str, float]:
+    """Until the repair issue and the reauth flow are there; returns the flow id and the wait."""
+    started = time.monotonic()
+    issue_id = f"access_ended_{entry_id}"
+    async with websocket(hass.url, tokens.access_token) as ws:
+        while True:
+            issues = (await ws.call("repairs/list_issues"))["issues"]
+            issue = next(
+                (i for i in issues if i["domain"] == "linky" and i["issue_id"] == issue_id), None
+            )
+            flows = await ws.call("config_entries/flow/progress")
+            flow = next(
+                (
+                    f
+                    for f in flows
+                    if f["handler"] == "linky"
+                    and f["context"].get("source") == "reauth"
+                    and f["context"].get("entry_id") == entry_id
+                ),
+                None,
+            )
+            if issue is not None and flow is not None:
+                break
+            if time.monotonic() - started > limit:
+                linky = [i for i in issues if i["domain"] == "linky"]
+                raise AssertionError(
+                    f"after {limit:.0f} s: issues {linky}, flows {flows}; see {hass.log_file}"
+                )
+            await asyncio.sleep(0.5)
+    assert issue["translation_key"] == "access_ended", issue
+    assert issue["translation_placeholders"].get("code") == "ADAM-DC-0008", issue
+    assert flow["step_id"] == "reauth_confirm", flow
+    return flow["flow_id"], time.monotonic() - started
+
+
+async def reauthenticate(
+    session: aiohttp.ClientSession, hass: Hass, tokens: Tokens, flow_id: str, new_token: str
+) -> None:
+    """Give the new token to the reauth flow over HTTP, as the frontend does."""
+    headers = {"Authorization": f"Bearer {tokens.access_token}"}
+    url = f"{hass.url}/api/config/config_entries/flow/{flow_id}"
+    async with session.get(url, headers=headers) as resp:
+        form = await resp.json()
+        assert resp.status == 200, form
+    assert form["type"] == "form", form
+    assert form["step_id"] == "reauth_confirm", form
+    assert [field["name"] for field in form["data_schema"]] == ["token"], form
+    async with session.post(url, json={"token": new_token}, headers=headers) as resp:
+        result = await resp.json()
+        assert resp.status == 200, result
+    assert result["type"] == "abort", result
+    assert result["reason"] == "reauth_successful", result
+
+
+async def wait_resumed(
+    hass: Hass, tokens: Tokens, entry_id: str, limit: float = ACCESS_TIMEOUT
+) -> float:
+    """Until the entry is loaded again and the repair issue is gone."""
+    started = time.monotonic()
+    async with websocket(hass.url, tokens.access_token) as ws:
+        while True:
+            entries = await ws.call("config_entries/get", domain="linky")
+            state = next(e["state"] for e in entries if e["entry_id"] == entry_id)
+            issues = (await ws.call("repairs/list_issues"))["issues"]
+            linky = [i for i in issues if i["issue_id"] == f"access_ended_{entry_id}"]
+            flows = await ws.call("config_entries/flow/progress")
+            reauth = [f for f in flows if f["context"].get("source") == "reauth"]
+            if state == "loaded" and not linky and not reauth:
+                return time.monotonic() - started
+            if time.monotonic() - started > limit:
+                raise AssertionError(
+                    f"after {limit:.0f} s: entry {state}, issues {linky}, reauth flows {reauth}"
+                )
+            await asyncio.sleep(0.5)
+
+
+def check_history_kept(
+    before: dict[str, list[dict[str, Any]]],
+    after: dict[str, list[dict[str, Any]]],
+    *,
+    exact: bool = False,
+) -> str:
+    """The consumption statistics lost nothing: every hour is still there, same last sum.
+
+    `exact`: nothing came in meanwhile either (same row count, same rows). Otherwise newly
+    fetched load-curve days may have spread a daily value over the day's hours (more rows),
+    whose total, hence every later sum, is the same.
+    """
+    statistic_id = f"linky:{PRM}_consumption"
+    old, new = before[statistic_id], after[statistic_id]
+    assert new, "no consumption statistics left"
+    assert abs(new[-1]["sum"] - old[-1]["sum"]) < 0.01, (old[-1], new[-1])
+    assert new[-1]["start"] == old[-1]["start"], (old[-1], new[-1])
+    lost = sorted({row["start"] for row in old} - {row["start"] for row in new})
+    assert not lost, f"{len(lost)} hours lost: {lost[:5]}"
+    if exact:
+        assert len(new) == len(old), (len(old), len(new))
+        assert not _changed_hours(old, new), _changed_hours(old, new)[:5]
+    return (
+        f"consumption history kept: {len(old)} -> {len(new)} rows, last sum "
+        f"{old[-1]['sum']:.0f} -> {new[-1]['sum']:.0f} Wh"
+    )
+
+
 # ---- restart checks ------------------------------------------------------------------------
 
 
@@ -644,7 +995,10 @@ def age_request_budget(config_dir: Path, hours: float) -> None:
 
 def check_logs(hass: Hass, token: str) -> str:
     """The token is in no log; the integration logged no error."""
-    logs = [*hass.config_dir.glob("home-assistant.log*"), *hass.log_dir.glob("hass-console-*")]
+    logs = [
+        *hass.config_dir.glob("home-assistant.log*"),
+        *(hass.log_dir or hass.config_dir).glob("hass-console-*"),
+    ]
     assert logs
     for log in logs:
         assert not grep_file(log, [token, token[-24:]]), f"the token is in {log}"

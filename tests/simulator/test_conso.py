@@ -302,6 +302,77 @@ async def test_token_payload_is_a_prm_list(api: ConsoApiSimulator) -> None:
     assert payload["exp"] - payload["iat"] == 1094 * 86400
 
 
+# ---- consent withdrawn ----------------------------------------------------------------------
+
+
+async def test_withdraw_consent(api: ConsoApiSimulator, session: aiohttp.ClientSession) -> None:
+    """Tokens issued before the withdrawal get Enedis' 403 ADAM-DC-0008 on every data type."""
+    before = api.make_token([CONSUMPTION_PRM, CONSUMPTION_ONLY_PRM])
+    assert (await call(session, api, "consommation_quotidienne", before, **new())).status == 200
+    api.withdraw_consent(CONSUMPTION_PRM)
+    for kind in ("consommation_quotidienne", "courbe_de_charge_consommation", "daily_consumption"):
+        params = old() if kind == "daily_consumption" else new()
+        answer = await call(session, api, kind, before, **params)
+        assert answer.status == 403, (kind, answer.text)
+        assert answer.content_type == "application/json"
+        assert answer.data == {
+            "status": 403,
+            "message": "The Enedis API returned an error",
+            "error": {
+                "error": "ADAM-DC-0008",
+                "error_description": (
+                    "No consent can be found for this customer and this usage point"
+                ),
+            },
+        }
+    # The other meter of the same token keeps its consent.
+    other = new(prm=CONSUMPTION_ONLY_PRM)
+    assert (await call(session, api, "consommation_quotidienne", before, **other)).status == 200
+    # A new consent: a token made afterwards works, even within the same (frozen) second.
+    after = api.make_token([CONSUMPTION_PRM])
+    assert (await call(session, api, "consommation_quotidienne", after, **new())).status == 200
+    assert (await call(session, api, "consommation_quotidienne", before, **new())).status == 403
+    assert [r.status for r in api.requests[-2:]] == [200, 403]
+
+
+async def test_withdraw_consent_twice(
+    api: ConsoApiSimulator, session: aiohttp.ClientSession
+) -> None:
+    """A second withdrawal also ends the consent given after the first one."""
+    api.withdraw_consent(CONSUMPTION_PRM)
+    second = api.make_token([CONSUMPTION_PRM])
+    assert (await call(session, api, "consommation_quotidienne", second, **new())).status == 200
+    api.withdraw_consent(CONSUMPTION_PRM)
+    answer = await call(session, api, "consommation_quotidienne", second, **new())
+    assert answer.status == 403
+    assert enedis_error(answer)["error"] == "ADAM-DC-0008"
+    third = api.make_token([CONSUMPTION_PRM])
+    assert (await call(session, api, "consommation_quotidienne", third, **new())).status == 200
+
+
+async def test_withdraw_consent_follows_the_clock(
+    api: ConsoApiSimulator, session: aiohttp.ClientSession
+) -> None:
+    """The cut-off is the token's issue time (``iat``), on the simulator's clock."""
+    api.withdraw_consent(CONSUMPTION_PRM)
+    api.now = lambda: NOW + timedelta(days=2)
+    later = api.make_token([CONSUMPTION_PRM])
+    payload = decode_payload(later)
+    assert payload["iat"] == int((NOW + timedelta(days=2)).timestamp())
+    assert (await call(session, api, "consommation_quotidienne", later, **new())).status == 200
+    # Other problems still come first: a token for another PRM is a 401, not a 403.
+    foreign = api.make_token([CONSUMPTION_ONLY_PRM])
+    assert (await call(session, api, "consommation_quotidienne", foreign, **new())).status == 401
+
+
+def decode_payload(token: str) -> dict[str, Any]:
+    import base64
+    import json
+
+    payload: dict[str, Any] = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    return payload
+
+
 # ---- Enedis rules (wrapped) ---------------------------------------------------------------
 
 
