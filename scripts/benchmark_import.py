@@ -17,7 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.linky.backfill import months_before
+from custom_components.linky.paris import months_before
 from custom_components.linky.readings import CurvePoint, MeterReadings
 from custom_components.linky.statistics import energy_rows
 from custom_components.linky.statistics_import import LinkyStatistics, StatisticSeries

@@ -3,8 +3,10 @@
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from custom_components.linky.const import PARIS
-from custom_components.linky.readings import CurvePoint, Direction, MeterReadings, day_minutes
+from custom_components.linky.kinds import Direction
+from custom_components.linky.paris import day_minutes, local_midnight
+from custom_components.linky.readings import CurvePoint, MeterReadings
+from custom_components.linky.statistics import WATT_MINUTES_PER_KWH, hourly_watt_minutes
 
 
 def utc(*args: int) -> datetime:
@@ -12,9 +14,18 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
 
 
-def midnight(day: date) -> datetime:
-    """Local midnight of a Paris day, in UTC."""
-    return datetime.combine(day, datetime.min.time(), PARIS).astimezone(UTC)
+midnight = local_midnight
+
+
+def daily_kwh(readings: MeterReadings, direction: Direction, days: list[date]) -> dict[date, float]:
+    """kWh per local day as the statistics count it (the sum of the day's hourly rows)."""
+    hours = hourly_watt_minutes(readings, direction)
+    result: dict[date, float] = {}
+    for day in days:
+        first = int(local_midnight(day).timestamp())
+        day_hours = range(first, first + day_minutes(day) * 60, 3600)
+        result[day] = sum(hours.get(hour, 0) for hour in day_hours) / WATT_MINUTES_PER_KWH
+    return result
 
 
 def day_curve(

@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
+from unittest.mock import AsyncMock, MagicMock
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -25,13 +26,13 @@ from custom_components.linky.backfill import (
     PlannedRequest,
     cover,
     history_start,
-    months_before,
     plan,
     should_retry,
     split_range,
     wanted_days,
 )
 from custom_components.linky.budget import BudgetExhausted, Priority
+from custom_components.linky.paris import months_before
 from custom_components.linky.readings import MeterReadings
 from linky_simulator import ConsoApiSimulator, SimulatedMeter
 from tests.backfill_helpers import (
@@ -214,15 +215,12 @@ class _StubCoordinator:
 
     def __init__(self, hass: HomeAssistant, errors: list[Exception | None]) -> None:
         self.hass = hass
-        self.config_entry = SimpleNamespace(
-            runtime_data=SimpleNamespace(statistics=None), data={}, entry_id="stub"
-        )
+        self.config_entry = SimpleNamespace(data={}, entry_id="stub")
         self.readings = MeterReadings()
         self.unsupported: dict[str, str] = {}
         self.kinds = ("consumption_daily", "consumption_curve", "max_power")
         self.prm = "00000000000000"
-        self.blocked = False
-        self.access_ended = False
+        self.stopped = None
         self.poll_offset = 30
         self.errors = errors
         self.calls: list[tuple[str, date, date]] = []
@@ -230,7 +228,9 @@ class _StubCoordinator:
     def today(self) -> date:
         return TODAY
 
-    async def async_fetch_range(self, kind: str, start: date, end: date) -> date | None:
+    async def async_fetch_range(
+        self, kind: str, start: date, end: date, *, import_statistics: bool = True
+    ) -> date | None:
         self.calls.append((kind, start, end))
         error = self.errors.pop(0) if self.errors else None
         if error is not None:
@@ -241,6 +241,12 @@ class _StubCoordinator:
         else:
             self.readings.mark_missing(kind, days, TODAY)  # type: ignore[arg-type]
         return start
+
+
+def _stub_statistics() -> MagicMock:
+    return MagicMock(
+        async_flush=AsyncMock(), async_resume=AsyncMock(), async_mark_changed=AsyncMock()
+    )
 
 
 @pytest.mark.parametrize(
@@ -259,7 +265,7 @@ async def test_pass_outcome_on_errors(
 ) -> None:
     freezer.move_to(NOW)
     coordinator = _StubCoordinator(hass, [error])
-    backfill = HistoryBackfill(coordinator)  # type: ignore[arg-type]
+    backfill = HistoryBackfill(coordinator, _stub_statistics())  # type: ignore[arg-type]
     assert await backfill.async_run_pass() is result
     when = backfill._next_run(result)
     if result is PassResult.STOPPED:
@@ -282,7 +288,7 @@ async def test_refused_kinds_wait_a_day_or_are_given_up(
             AccessDeniedError("no consent", status=403, code="ADAM-DC-0008"),
         ],
     )
-    backfill = HistoryBackfill(coordinator)  # type: ignore[arg-type]
+    backfill = HistoryBackfill(coordinator, _stub_statistics())  # type: ignore[arg-type]
     assert await backfill.async_run_pass() is PassResult.COMPLETE
     # A refusal that is not "no such kind" (here on a kind whose refusal does not end access):
     # not asked again today, asked again tomorrow.
@@ -296,7 +302,7 @@ async def test_refused_kinds_wait_a_day_or_are_given_up(
     assert backfill._next_run(PassResult.COMPLETE) == datetime(2026, 11, 24, 11, 30, tzinfo=UTC)
 
     other = _StubCoordinator(hass, [BadRequestError("bad", status=400, code="ADAM-ERR0069")])
-    backfill = HistoryBackfill(other)  # type: ignore[arg-type]
+    backfill = HistoryBackfill(other, _stub_statistics())  # type: ignore[arg-type]
     await backfill.async_run_pass()
     assert other.unsupported["consumption_daily"] == "ADAM-ERR0069"
 
@@ -307,11 +313,11 @@ async def test_a_request_that_changes_nothing_stops_the_pass(
     freezer.move_to(NOW)
     coordinator = _StubCoordinator(hass, [])
 
-    async def nothing(kind: str, start: date, end: date) -> None:
+    async def nothing(kind: str, start: date, end: date, **_: bool) -> None:
         coordinator.calls.append((kind, start, end))
 
     coordinator.async_fetch_range = nothing  # type: ignore[method-assign]
-    backfill = HistoryBackfill(coordinator)  # type: ignore[arg-type]
+    backfill = HistoryBackfill(coordinator, _stub_statistics())  # type: ignore[arg-type]
     # Nothing came: a year of daily values, then two weeks of load curve, and each kind is
     # taken as ending there (asked days are not asked again the same day either).
     assert await backfill.async_run_pass() is PassResult.COMPLETE

@@ -19,14 +19,10 @@ from homeassistant.helpers import issue_registry as ir
 
 from custom_components.linky.budget import LIMIT as BUDGET_LIMIT
 from custom_components.linky.budget import STORAGE_KEY as BUDGET_STORAGE_KEY
+from custom_components.linky.client import api_host
 from custom_components.linky.const import DOMAIN
-from custom_components.linky.coordinator import (
-    LinkyCoordinator,
-    PollState,
-    api_host,
-    first_poll_time,
-    next_poll_time,
-)
+from custom_components.linky.coordinator import LinkyCoordinator, StopReason
+from custom_components.linky.schedule import PollState, first_poll_time, next_poll_time
 from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
 from tests.conftest import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM
 from tests.integration_helpers import (
@@ -331,7 +327,7 @@ async def test_refused_token_starts_reauth_and_stops(
     frozen: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """401: ConfigEntryAuthFailed, a reauth flow, and no more polling; the token never logged."""
+    """401: a reauth flow, and no more polling; logged once; the token never logged."""
     caplog.set_level(logging.DEBUG)
     entry = conso_entry(hass, conso_api)
     await setup(hass, entry)
@@ -344,11 +340,11 @@ async def test_refused_token_starts_reauth_and_stops(
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
     coordinator = coordinator_of(entry)
-    assert not coordinator.last_update_success
+    assert coordinator.stopped is StopReason.REAUTH
     assert coordinator.next_poll is None
     await advance(hass, frozen, paris(tomorrow + timedelta(days=1), 9))
     assert len(conso_api.requests) == 1
-    assert "Authentication failed while fetching" in caplog.text
+    assert caplog.text.count("refused the credentials or the consent") == 1
     assert entry.data["token"] not in caplog.text
 
 
@@ -425,7 +421,7 @@ async def test_ban_stops_polling_and_opens_issue(
     await advance(hass, frozen, paris(tomorrow, 8, 30))
     assert [r.status for r in conso_api.requests] == [403]
     coordinator = coordinator_of(entry)
-    assert coordinator.blocked
+    assert coordinator.stopped is StopReason.BLOCKED
     assert coordinator.next_poll is None
     issue = issue_registry.async_get_issue(DOMAIN, f"access_blocked_{entry.entry_id}")
     assert issue is not None

@@ -56,7 +56,7 @@ async def test_conso_diagnostics(
     _no_secret(text, entry.data["token"], CONSUMPTION_PRM)
     assert diagnostics["client"]["requests"] == 5
     assert diagnostics["readings"]["consumption_daily"]["last"] == "2026-11-19"
-    assert diagnostics["schedule"]["blocked"] is False
+    assert diagnostics["schedule"]["stopped"] is None
     diagnostics["entry"].pop("entry_id")
     diagnostics["entry"].pop("created_at")
     diagnostics["entry"].pop("modified_at")

@@ -22,7 +22,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from custom_components.linky.backfill import HistoryBackfill
 from custom_components.linky.budget import async_get_budget
 from custom_components.linky.const import DOMAIN
-from custom_components.linky.coordinator import LinkyCoordinator, LinkyRuntimeData
+from custom_components.linky.coordinator import LinkyCoordinator
+from custom_components.linky.data import LinkyRuntimeData
 from custom_components.linky.readings import MeterReadings
 from linky_simulator import ConsoApiSimulator
 from tests.conftest import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM

@@ -279,24 +279,25 @@ async def test_token_far_from_expiry_raises_no_issue(
     assert issue_registry.async_get_issue(DOMAIN, f"token_expiring_{entry.entry_id}") is None
 
 
-async def test_401_during_a_scheduled_refresh_still_starts_reauth(
+async def test_401_outside_the_poll_starts_reauth(
     hass: HomeAssistant,
     conso_api: ConsoApiSimulator,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
     stats: MagicMock,
 ) -> None:
-    """A backfill or action request refused while a refresh runs (the flag once swallowed it)."""
+    """A backfill or action request refused: reauthentication, whatever else is running.
+
+    (A flag set while a refresh ran once swallowed it; refreshes no longer send requests.)
+    """
     freezer.move_to(paris(DAY, 5))
     entry = conso_entry(hass, conso_api)
     polled_before(hass_storage, entry, YESTERDAY)
     await setup(hass, entry)
     coordinator = coordinator_of(entry)
     conso_api.expire_tokens()
-    coordinator._in_refresh = True  # a scheduled refresh is under way in another task
     with pytest.raises(AuthenticationError):
         await coordinator.async_fetch_range("consumption_daily", DAY - timedelta(days=9), DAY)
-    coordinator._in_refresh = False
     await hass.async_block_till_done()
     assert len(reauth_flows(hass)) == 1
     assert coordinator.next_poll is None

@@ -4,13 +4,13 @@ from datetime import UTC, date, datetime
 
 from custom_components.linky.api import IntervalReading, MeteringData, ReadingType
 from custom_components.linky.const import PARIS
+from custom_components.linky.paris import day_minutes
 from custom_components.linky.readings import (
     CurvePoint,
     MaxPower,
     MeterReadings,
     curve_points,
     daily_values,
-    day_minutes,
     max_power_values,
 )
 

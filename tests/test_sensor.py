@@ -19,8 +19,9 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.linky.const import DOMAIN
-from custom_components.linky.coordinator import summarize
-from custom_components.linky.readings import MaxPower, MeterReadings, day_minutes
+from custom_components.linky.paris import day_minutes
+from custom_components.linky.readings import MaxPower, MeterReadings
+from custom_components.linky.snapshot import summarize
 from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
 from tests.conftest import CONSUMPTION_PRM
 from tests.integration_helpers import (

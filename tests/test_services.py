@@ -13,8 +13,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.linky.backfill import entry_host
 from custom_components.linky.budget import Priority, async_get_budget, backfill_priority
+from custom_components.linky.client import api_host
 from custom_components.linky.const import DOMAIN
 from custom_components.linky.statistics_import import statistic_ids
 from linky_simulator import ConsoApiSimulator, SimulatedMeter
@@ -126,10 +126,10 @@ async def test_fetch_range_errors(
     assert caught.value.translation_key == "invalid_range"
     with pytest.raises(ServiceValidationError) as caught:
         await call({"config_entry_id": "nope", "start": "2026-11-01", "end": "2026-11-02"})
-    assert caught.value.translation_key == "entry_not_found"
+    assert caught.value.translation_key == "service_config_entry_not_found"
 
     # Too many requests for what the budget leaves the backfill: refused before any request.
-    budget = await async_get_budget(hass, entry_host(entry.data))
+    budget = await async_get_budget(hass, api_host(entry.data))
     budget.per_second = 1000
     with backfill_priority():
         while budget.available(Priority.BACKFILL) > 2:
@@ -146,4 +146,4 @@ async def test_fetch_range_errors(
         await hass.services.async_call(
             DOMAIN, "rebuild_statistics", {"config_entry_id": entry.entry_id}, blocking=True
         )
-    assert caught.value.translation_key == "entry_not_loaded"
+    assert caught.value.translation_key == "service_config_entry_not_loaded"

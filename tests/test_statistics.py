@@ -4,19 +4,16 @@ from datetime import date
 
 import pytest
 
+from custom_components.linky.paris import day_minutes
 from custom_components.linky.statistics import (
     DaySource,
     cost_rows,
-    daily_kwh,
-    day_hours,
     day_source,
     energy_rows,
-    first_hour_of,
     rows_from,
-    total_kwh,
 )
 from custom_components.linky.tariff import Tariff, TariffPeriod, parse_off_peak_hours
-from tests.statistics_helpers import day_curve, midnight, readings_with, utc
+from tests.statistics_helpers import daily_kwh, day_curve, midnight, readings_with, utc
 
 NORMAL = date(2026, 1, 15)  # UTC+1 all day
 SUMMER = date(2026, 7, 15)  # UTC+2 all day
@@ -29,9 +26,9 @@ def states(rows: list) -> list[float]:  # type: ignore[type-arg]
 
 
 def test_day_hours_follow_daylight_saving() -> None:
-    assert len(day_hours(NORMAL)) == 24
-    assert len(day_hours(SPRING)) == 23
-    assert len(day_hours(AUTUMN)) == 25
+    assert day_minutes(NORMAL) == 24 * 60
+    assert day_minutes(SPRING) == 23 * 60
+    assert day_minutes(AUTUMN) == 25 * 60
     assert midnight(NORMAL) == utc(2026, 1, 14, 23)
     assert midnight(SUMMER) == utc(2026, 7, 14, 22)
     assert midnight(SPRING) == utc(2026, 3, 28, 23)
@@ -166,7 +163,7 @@ def test_sums_are_cumulative_across_days_and_gaps() -> None:
     assert rows[24].start == midnight(date(2026, 1, 17))
     assert rows[24].sum == 29.0
     assert rows[-1].sum == 29.0
-    assert total_kwh(rows) == 29.0
+    assert sum(row.state for row in rows) == 29.0
 
 
 def test_late_day_changes_later_sums_like_a_fresh_import() -> None:
@@ -182,9 +179,9 @@ def test_late_day_changes_later_sums_like_a_fresh_import() -> None:
         "consumption",
     )
     assert after == fresh
-    start = first_hour_of(changed)
-    assert [row for row in before if start is None or row.start < start] == [
-        row for row in after if start is None or row.start < start
+    start = midnight(changed)
+    assert [row for row in before if row.start < start] == [
+        row for row in after if row.start < start
     ]
     assert rows_from(after, start)[-1].sum == 3.5
     assert rows_from(after, None) == after

@@ -25,7 +25,6 @@ from custom_components.linky.readings import MeterReadings
 from custom_components.linky.statistics import energy_rows
 from custom_components.linky.statistics_import import (
     LinkyStatistics,
-    deferred_import,
     statistic_ids,
 )
 from linky_simulator import ConsoApiSimulator, SimulatedMeter
@@ -250,8 +249,7 @@ async def test_restart_before_import_is_done(
     stats = LinkyStatistics(hass, entry)
     await stats.async_update(readings, NORMAL)
     readings.merge_daily("consumption", {date(2026, 1, 10): 500})
-    with deferred_import():
-        await stats.async_update(readings, date(2026, 1, 10))
+    await stats.async_mark_changed(date(2026, 1, 10))  # as the backfill does, then a restart
     ids = statistic_ids(PRM)
     key = f"{DOMAIN}.statistics.{entry.entry_id}"
     assert hass_storage[key]["data"]["stale"] == {

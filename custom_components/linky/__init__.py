@@ -8,23 +8,18 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
-from .api import InvalidTokenError, PRMAccessError
+from .api import AsyncLinkyClient, InvalidTokenError, PRMAccessError
 from .backfill import HistoryBackfill
 from .budget import async_get_budget
+from .client import api_host, async_create_client
 from .const import CONF_PRM, DOMAIN
-from .coordinator import (
-    STORAGE_VERSION,
-    LinkyConfigEntry,
-    LinkyCoordinator,
-    LinkyRuntimeData,
-    api_host,
-    async_create_client,
-)
+from .coordinator import STORAGE_VERSION, LinkyCoordinator
+from .data import LinkyConfigEntry, LinkyRuntimeData
+from .issues import ACCESS_ENDED, delete_all_issues, delete_issue
 from .services import async_setup_services
 from .statistics_import import LinkyStatistics
 
@@ -38,32 +33,31 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
+def _auth_failed(entry: LinkyConfigEntry, key: str) -> ConfigEntryAuthFailed:
+    return ConfigEntryAuthFailed(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={"prm": entry.data[CONF_PRM]},
+    )
+
+
 async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> bool:
     """Set up a meter: readings from the store (no request), then the daily schedule."""
     try:
         client = await async_create_client(hass, dict(entry.data))
     except (InvalidTokenError, PRMAccessError) as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="auth_failed",
-            translation_placeholders={"prm": entry.data[CONF_PRM]},
-        ) from err
-    expires = getattr(client, "token_expires_at", None)
+        raise _auth_failed(entry, "auth_failed") from err
+    expires = client.token_expires_at if isinstance(client, AsyncLinkyClient) else None
     if expires is not None and expires <= dt_util.utcnow():
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="token_expired",
-            translation_placeholders={"prm": entry.data[CONF_PRM]},
-        )
-    # A new token or new credentials were just given (or Home Assistant restarted): if access
-    # is still refused, the next request opens the issue again.
-    ir.async_delete_issue(hass, DOMAIN, f"access_ended_{entry.entry_id}")
+        raise _auth_failed(entry, "token_expired")
+    # New credentials were just given (or Home Assistant restarted): if access is still
+    # refused, the next request opens the issue again.
+    delete_issue(hass, ACCESS_ENDED, entry)
     budget = await async_get_budget(hass, api_host(entry.data))
     entry.async_on_unload(budget.register(entry.entry_id))  # its share of the steady reserve
-    coordinator = LinkyCoordinator(hass, entry, client)
     statistics = LinkyStatistics(hass, entry)
-    coordinator.statistics = statistics
-    backfill = HistoryBackfill(coordinator)
+    coordinator = LinkyCoordinator(hass, entry, client, statistics)
+    backfill = HistoryBackfill(coordinator, statistics)
     entry.runtime_data = LinkyRuntimeData(coordinator, statistics, backfill)
 
     await coordinator.async_config_entry_first_refresh()
@@ -81,5 +75,4 @@ async def async_remove_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> No
     """Forget what was stored for a removed meter (its long-term statistics are kept)."""
     for key in (f"{DOMAIN}.{entry.entry_id}", f"{DOMAIN}.statistics.{entry.entry_id}"):
         await Store[dict[str, Any]](hass, STORAGE_VERSION, key).async_remove()
-    for issue in ("access_blocked", "access_ended", "token_expiring"):
-        ir.async_delete_issue(hass, DOMAIN, f"{issue}_{entry.entry_id}")
+    delete_all_issues(hass, entry)

@@ -25,10 +25,9 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_point_in_utc_time
@@ -44,18 +43,18 @@ from .api import (
     ServerError,
 )
 from .budget import BudgetExhausted, async_get_budget, backfill_priority
-from .const import CONF_BASE_URL, CONF_SOURCE, PARIS, UNSUPPORTED_CODES
-from .readings import DataKind, Direction, MeterReadings
-from .statistics_import import deferred_import
+from .client import api_host
+from .const import HISTORY_LIMIT_CODES, UNSUPPORTED_CODES
+from .kinds import KINDS, DataKind
+from .paris import days_between, months_before, paris_time
+from .readings import MeterReadings
 
 if TYPE_CHECKING:
     from .coordinator import LinkyCoordinator
+    from .statistics_import import LinkyStatistics
 
 _LOGGER = logging.getLogger(__name__)
 
-HISTORY_MONTHS: Final = {"daily": 36, "curve": 24}
-MAX_DAYS: Final = {"daily": 365, "curve": 7}
-"""Longest range one request may ask for."""
 LATE_WINDOW: Final = 7
 """A day that answered 404 within this many days of itself is late, not a hole."""
 RETRY_DAYS: Final = 14
@@ -63,7 +62,6 @@ RETRY_DAYS: Final = 14
 NEIGHBOURHOOD: Final = 30
 """A late day is only retried if the kind has data within this many days before it."""
 NO_DATA_RANGES_TO_STOP: Final = 2
-HISTORY_LIMIT_CODES: Final = frozenset({"ADAM-ERR0123", "ADAM-ERR0125"})
 FLUSH_EVERY: Final = 50
 """Statistics are imported once the daily history is in, at the end of each pass (when the
 budget pauses the backfill) and at least after this many requests. Each import rewrites every
@@ -80,31 +78,9 @@ BACKFILL_KINDS: Final[tuple[DataKind, ...]] = (
 )
 
 
-def entry_host(data: Mapping[str, Any]) -> str:
-    """Return the API host (its budget's key) a config entry talks to."""
-    from .coordinator import default_base_url  # noqa: PLC0415 - avoids an import cycle
-
-    base_url = data.get(CONF_BASE_URL) or default_base_url(data[CONF_SOURCE])
-    return urlsplit(base_url).netloc or base_url
-
-
-def months_before(day: date, months: int) -> date:
-    """Return the same day ``months`` earlier (clamped to the month's end)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    next_month = date(year + (month == 12), month % 12 + 1, 1)
-    return date(year, month, min(day.day, (next_month - timedelta(days=1)).day))
-
-
-def shape_of(kind: DataKind) -> str:
-    """Return the shape of a kind: ``"daily"`` or ``"curve"``."""
-    return "curve" if kind.endswith("_curve") else "daily"
-
-
 def history_start(kind: DataKind, today: date) -> date:
     """Earliest day the backfill asks for (inside what Enedis keeps)."""
-    return months_before(today, HISTORY_MONTHS[shape_of(kind)])
+    return months_before(today, KINDS[kind].history_months)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -118,7 +94,7 @@ class PlannedRequest:
     @property
     def days(self) -> list[date]:
         """The days asked for."""
-        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days)]
+        return list(days_between(self.start, self.end))
 
 
 def should_retry(readings: MeterReadings, kind: DataKind, day: date, today: date) -> bool:
@@ -166,7 +142,7 @@ def cover(
     kind: DataKind, days: Iterable[date], max_days: int | None = None
 ) -> list[PlannedRequest]:
     """Return the fewest ranges of at most ``max_days`` covering the days, newest first."""
-    limit = max_days or MAX_DAYS[shape_of(kind)]
+    limit = max_days or KINDS[kind].max_days
     ranges: list[PlannedRequest] = []
     current: list[date] = []
     for day in sorted(set(days), reverse=True):
@@ -196,7 +172,7 @@ def plan(
             readings, kind, today, floor=floors.get(kind), skip=skip.get(kind, frozenset())
         )
         requests = cover(kind, days)
-        (curves if shape_of(kind) == "curve" else daily).extend(requests)
+        (curves if KINDS[kind].shape == "curve" else daily).extend(requests)
     # Most recent first across kinds (stable: consumption before production on ties).
     curves.sort(key=lambda request: request.end, reverse=True)
     return daily + curves
@@ -204,8 +180,7 @@ def plan(
 
 def split_range(kind: DataKind, start: date, end: date) -> list[PlannedRequest]:
     """``[start, end)`` as requests that each fit one call, most recent first."""
-    days = [start + timedelta(days=n) for n in range((end - start).days)]
-    return cover(kind, days)
+    return cover(kind, days_between(start, end))
 
 
 # --------------------------------------------------------------------------------------------
@@ -262,9 +237,10 @@ class BackfillStatus:
 class HistoryBackfill:
     """Fetches an entry's history in the background; see the module docstring."""
 
-    def __init__(self, coordinator: LinkyCoordinator) -> None:
-        """Bind to the coordinator; nothing runs before `start`."""
+    def __init__(self, coordinator: LinkyCoordinator, statistics: LinkyStatistics) -> None:
+        """Bind to the coordinator and the importer; nothing runs before `start`."""
         self.coordinator = coordinator
+        self.statistics = statistics
         self.hass: HomeAssistant = coordinator.hass
         self.entry = coordinator.config_entry
         self.status = BackfillStatus()
@@ -311,16 +287,12 @@ class HistoryBackfill:
         ]
 
     async def _async_run(self) -> None:
-        budget = await async_get_budget(self.hass, entry_host(self.entry.data))
+        budget = await async_get_budget(self.hass, api_host(self.entry.data))
         self.entry.async_on_unload(budget.register(self.entry.entry_id))
-        statistics = getattr(self.entry.runtime_data, "statistics", None)
-        if statistics is not None:
-            try:
-                await statistics.async_resume(self.coordinator.readings)
-            except Exception:
-                _LOGGER.exception(
-                    "Linky %s: bringing statistics in step failed", self.coordinator.prm
-                )
+        try:
+            await self.statistics.async_resume(self.coordinator.readings)
+        except Exception:
+            _LOGGER.exception("Linky %s: bringing statistics in step failed", self.coordinator.prm)
         while True:
             result = await self.async_run_pass()
             when = self._next_run(result)
@@ -338,10 +310,7 @@ class HistoryBackfill:
             case PassResult.ERROR:
                 return max(self._retry_after or now + ERROR_BACKOFF, now)
         tomorrow = self.coordinator.today() + timedelta(days=1)
-        local = datetime.combine(tomorrow, DAILY_PASS, PARIS) + timedelta(
-            minutes=self.coordinator.poll_offset
-        )
-        return local.astimezone(UTC)
+        return paris_time(tomorrow, DAILY_PASS) + timedelta(minutes=self.coordinator.poll_offset)
 
     async def _sleep_until(self, when: datetime) -> None:
         self.status.next_run = when
@@ -364,13 +333,11 @@ class HistoryBackfill:
         """Ask for everything still needed, as far as the budget allows; import statistics."""
         self.status.passes += 1
         self._retry_after = None
-        statistics = getattr(self.entry.runtime_data, "statistics", None)
         try:
-            with backfill_priority(), deferred_import():
+            with backfill_priority():
                 result = await self._async_requests()
         finally:
-            if statistics is not None:
-                await statistics.async_flush(self.coordinator.readings)
+            await self.statistics.async_flush(self.coordinator.readings)
         self.status.last_result = result
         if result is PassResult.COMPLETE:
             _LOGGER.debug("Linky %s: history backfill pass complete", self.coordinator.prm)
@@ -384,7 +351,6 @@ class HistoryBackfill:
 
     async def _async_requests(self) -> PassResult:
         coordinator = self.coordinator
-        statistics = getattr(self.entry.runtime_data, "statistics", None)
         since_flush = 0
         last: PlannedRequest | None = None
         while True:
@@ -397,7 +363,7 @@ class HistoryBackfill:
             if not requests:
                 return PassResult.COMPLETE
             request = requests[0]
-            if coordinator.blocked:
+            if coordinator.stopped:
                 return PassResult.STOPPED
             if request == last:
                 # Defensive: an answer that changed nothing the plan depends on.
@@ -408,20 +374,24 @@ class HistoryBackfill:
             if outcome is not None:
                 return outcome
             since_flush += 1
-            daily_done = shape_of(request.kind) == "daily" and (
-                len(requests) == 1 or shape_of(requests[1].kind) != "daily"
+            daily_done = KINDS[request.kind].shape == "daily" and (
+                len(requests) == 1 or KINDS[requests[1].kind].shape != "daily"
             )
-            if statistics is not None and (since_flush >= FLUSH_EVERY or daily_done):
+            if since_flush >= FLUSH_EVERY or daily_done:
                 # The dashboard fills in as the backfill goes: one import per batch.
                 since_flush = 0
-                await statistics.async_flush(coordinator.readings)
+                await self.statistics.async_flush(coordinator.readings)
 
     async def _async_fetch(self, request: PlannedRequest, today: date) -> PassResult | None:
         coordinator = self.coordinator
         kind = request.kind
         try:
             self.status.requests += 1
-            await coordinator.async_fetch_range(kind, request.start, request.end)
+            changed = await coordinator.async_fetch_range(
+                kind, request.start, request.end, import_statistics=False
+            )
+            if changed is not None:
+                await self.statistics.async_mark_changed(changed)
         except BudgetExhausted as err:
             self.status.requests -= 1
             self._retry_after = err.retry_after
@@ -454,7 +424,7 @@ class HistoryBackfill:
     ) -> PassResult | None:
         """Handle a refusal: access ended (stop), no such kind (skip it), else ask tomorrow."""
         coordinator = self.coordinator
-        if coordinator.access_ended:
+        if coordinator.stopped:
             return PassResult.STOPPED
         if err.code in UNSUPPORTED_CODES:
             coordinator.unsupported.setdefault(kind, err.code or "refused")
@@ -485,10 +455,10 @@ class HistoryBackfill:
             return
         streak = self._no_data_streak.get(kind, 0) + 1
         self._no_data_streak[kind] = streak
-        direction: Direction = "consumption" if kind.startswith("consumption") else "production"
-        held = readings.curve[direction] if shape_of(kind) == "curve" else readings.daily[direction]
+        info = KINDS[kind]
+        held = (readings.curve if info.shape == "curve" else readings.daily)[info.direction]
         older_held = any(day < request.start for day in held)
-        needed = NO_DATA_RANGES_TO_STOP if shape_of(kind) == "curve" else 1
+        needed = NO_DATA_RANGES_TO_STOP if info.shape == "curve" else 1
         if streak >= needed and not older_held:
             _LOGGER.info(
                 "Linky %s: no %s before %s (for a load curve: hourly collection was not "

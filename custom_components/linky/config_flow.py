@@ -18,6 +18,7 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
 )
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_TOKEN
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
@@ -47,35 +48,29 @@ from .api import (
     ServerError,
     token_prms,
 )
-from .backfill import HISTORY_LIMIT_CODES
+from .client import LinkyClient, async_create_client, default_base_url
 from .const import (
     CONF_BASE_URL,
-    CONF_CLIENT_ID,
-    CONF_CLIENT_SECRET,
     CONF_POLL_OFFSET,
     CONF_PRM,
     CONF_PRODUCTION,
     CONF_SOURCE,
     CONF_TARIFFS,
-    CONF_TOKEN,
     DOMAIN,
+    HISTORY_LIMIT_CODES,
     SOURCE_CONSO,
     SOURCE_ENEDIS,
 )
-from .coordinator import (
-    DATA_PROBED,
-    LinkyClient,
-    async_create_client,
-    default_base_url,
-    paris_day,
-)
+from .coordinator import DATA_PROBED
+from .issues import CONSO_SITE
+from .kinds import Direction
 from .options_flow import LinkyOptionsFlow
-from .readings import Direction, daily_values
+from .paris import paris_day
+from .readings import daily_values
 
 _LOGGER = logging.getLogger(__name__)
 
 PRM_PATTERN = re.compile(r"\d{14}")
-CONSO_SITE = "https://conso.boris.sh"
 URL_PATTERN = re.compile(r"https?://[^\s/]+(/\S*)?")
 SECTION_ADVANCED = "advanced"
 POLL_WINDOW_MINUTES = 240

@@ -9,15 +9,14 @@ PARIS: Final = ZoneInfo("Europe/Paris")
 # entry.data
 CONF_SOURCE: Final = "source"
 CONF_PRM: Final = "prm"
-CONF_TOKEN: Final = "token"
-CONF_CLIENT_ID: Final = "client_id"
-CONF_CLIENT_SECRET: Final = "client_secret"
 CONF_BASE_URL: Final = "base_url"
 CONF_POLL_OFFSET: Final = "poll_offset"
 """Minutes after 06:00 (Europe/Paris) of the daily update, 0-239, chosen once per entry."""
 
 UNSUPPORTED_CODES: Final = frozenset({"ADAM-ERR0069"})
 """API refusals meaning a data kind does not exist for the meter (production of a consumer)."""
+HISTORY_LIMIT_CODES: Final = frozenset({"ADAM-ERR0123", "ADAM-ERR0125"})
+"""API refusals of a range starting before the meter's activation or the history kept."""
 
 SOURCE_CONSO: Final = "conso"
 SOURCE_ENEDIS: Final = "enedis"

@@ -1,41 +1,27 @@
-"""The daily coordinator: when to ask the API, what to ask, what to do with errors.
+"""The daily coordinator: one meter's stored readings, the daily poll and its error policy.
 
-Schedule design
----------------
-Data is published once a day (yesterday's, from about 08:00 Paris time), so the coordinator has
-no ``update_interval``: it plans its own next poll with ``async_track_point_in_utc_time``.
+The coordinator has no ``update_interval``: it plans its own polls (`schedule`) with
+``async_track_point_in_utc_time``. A refresh (setup, ``homeassistant.update_entity``) only
+recomputes the snapshot from the stored readings and sends no request; only a poll the schedule
+planned asks the API, one request per kind whose yesterday is missing, for the days after the
+latest one held. The day's poll attempts are stored with the readings, so a restart repeats none.
 
-* First poll of a day at 06:00 + ``poll_offset`` minutes (Europe/Paris), the offset drawn once per
-  entry (0-239) so users spread over the 06:00-10:00 window the Conso API asks for.
-* If yesterday is still missing for a kind we expect data for, retries that same day at
-  +1 h, +2 h, +4 h and +8 h after the first poll (at least 30 min apart), then the next morning.
-* A 429 waits until its ``retry_after``; a ban (HTML 403) stops polling until the entry is
-  reloaded and opens a repair issue; a refused token raises ``ConfigEntryAuthFailed``.
-* Each poll asks only for days after the latest day held (so a held day is never asked again),
-  one request per enabled data kind, and only for kinds whose yesterday is missing.
-
-A short ``update_interval`` that does nothing when nothing is due would work too, but it would
-wake up all day long and make every ``homeassistant.update_entity`` call a potential request;
-here a refresh that was not triggered by the schedule only recomputes the snapshot from the
-stored readings (no request), which also makes setup instant: the first refresh is served from
-the store. The attempt count of the day is stored too, so a restart does not repeat a poll.
+Errors: a 429 (or the budget's `BudgetExhausted`) waits until its ``retry_after``; a ban (HTML
+403) or a refused token or consent stops polling (a repair issue, a reauthentication flow); a
+404 day is recorded as missing, never zero; network and server errors are retried at the next
+planned poll, and entities go unavailable after `FAILURES_BEFORE_UNAVAILABLE` in a row.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, override
-from urllib.parse import urlsplit
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
@@ -43,8 +29,6 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .api import (
-    CONSO_API_URL,
-    ENEDIS_PRODUCTION_URL,
     AccessBlockedError,
     AccessDeniedError,
     AsyncLinkyClient,
@@ -60,320 +44,50 @@ from .api import (
 )
 from .budget import LIMIT as BUDGET_LIMIT
 from .budget import WINDOW as BUDGET_WINDOW
-from .budget import BudgetExhausted, async_get_budget
-from .const import (
-    CONF_BASE_URL,
-    CONF_CLIENT_ID,
-    CONF_CLIENT_SECRET,
-    CONF_POLL_OFFSET,
-    CONF_PRM,
-    CONF_PRODUCTION,
-    CONF_SOURCE,
-    CONF_TOKEN,
-    DOMAIN,
-    PARIS,
-    SOURCE_ENEDIS,
-    UNSUPPORTED_CODES,
+from .budget import BudgetExhausted
+from .client import LinkyClient, api_host, async_get_data
+from .const import CONF_POLL_OFFSET, CONF_PRM, CONF_PRODUCTION, DOMAIN, PARIS, UNSUPPORTED_CODES
+from .issues import (
+    ACCESS_BLOCKED,
+    TOKEN_EXPIRING,
+    create_access_blocked,
+    create_access_ended,
+    create_token_expiring,
+    delete_issue,
 )
-from .readings import (
-    DataKind,
-    Direction,
-    MeterReadings,
-    curve_points,
-    daily_values,
-    max_power_values,
-)
-from .statistics_import import LinkyStatistics
+from .kinds import KINDS, DataKind, Direction
+from .paris import days_between, local_midnight, paris_day
+from .readings import MeterReadings, curve_points, daily_values, max_power_values
+from .schedule import PollState, next_poll_time
+from .snapshot import LinkySnapshot, summarize
 
 if TYPE_CHECKING:
-    from .backfill import HistoryBackfill
+    from .data import LinkyConfigEntry
+    from .statistics_import import LinkyStatistics
 
 _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 10  # seconds; flushed on unload and at shutdown by the Store itself
-
-FIRST_POLL: Final = time(6, 0)
-RETRY_AFTER: Final = (
-    timedelta(hours=1),
-    timedelta(hours=2),
-    timedelta(hours=4),
-    timedelta(hours=8),
-)
-MIN_RETRY_GAP: Final = timedelta(minutes=30)
 RATE_LIMIT_DEFAULT_WAIT: Final = timedelta(hours=1)
 FAILURES_BEFORE_UNAVAILABLE: Final = 3
 """Consecutive failed polls (network, server) before the entities become unavailable."""
-
 TOKEN_WARNING: Final = timedelta(days=30)
 """A repair issue warns this long before the Conso API token expires."""
-
 STEADY_CURVE_DAYS: Final = 7
 """How far back the daily poll looks for load curve and max power (one request: <= 7 days)."""
 
 DATA_PROBED: HassKey[dict[str, dict[Direction, dict[date, int]]]] = HassKey(f"{DOMAIN}_probed")
 """Daily values the config flow fetched while checking access, per PRM, for the new entry."""
 
-type LinkyClient = AsyncLinkyClient | EnedisDataConnectClient
-type LinkyConfigEntry = ConfigEntry[LinkyRuntimeData]
 
+class StopReason(StrEnum):
+    """Why the coordinator sends no more requests until the entry is reloaded."""
 
-@dataclass(slots=True)
-class LinkyRuntimeData:
-    """What a loaded entry holds (``entry.runtime_data``)."""
-
-    coordinator: LinkyCoordinator
-    statistics: LinkyStatistics
-    backfill: HistoryBackfill
-
-
-# --------------------------------------------------------------------------------------------
-# Snapshot: what the sensors show (pure)
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LinkySnapshot:
-    """Values shown by the sensors, computed from the stored readings for a given day."""
-
-    today: date
-    """The Paris day the snapshot was computed for; "yesterday" is the day before."""
-    consumption_yesterday: float | None  # kWh
-    production_yesterday: float | None  # kWh
-    max_power: int | None  # VA
-    max_power_at: datetime | None  # UTC
-    consumption_month: float | None  # kWh, 1st of this month to yesterday
-    consumption_previous_month: float | None  # kWh
-    production_month: float | None
-    production_previous_month: float | None
-    latest_day: date | None
-    """The latest day any data is held for."""
-
-    @property
-    def yesterday(self) -> date:
-        """The day the "yesterday" values describe."""
-        return self.today - timedelta(days=1)
-
-
-def day_energy_wh(readings: MeterReadings, direction: Direction, day: date) -> float | None:
-    """Energy of a Paris day in Wh: the daily value, else a complete load curve, else None.
-
-    A day without data is None, never zero. Daylight-saving days need no care here: the daily
-    value covers the local day (23 or 25 h) and a curve is complete only when its intervals
-    cover the day's 1380 or 1500 minutes.
-    """
-    value = readings.daily[direction].get(day)
-    if value is not None:
-        return float(value)
-    if readings.curve_is_complete(direction, day):
-        return sum(p.energy_wh for p in readings.curve[direction][day])
-    return None
-
-
-def period_energy_wh(
-    readings: MeterReadings, direction: Direction, start: date, end: date
-) -> float | None:
-    """Sum over the days of ``[start, end)`` that have data; None when none has.
-
-    Days that Enedis has not published (or answered "no data" for) are not counted: the value
-    is the energy known so far, and the "latest data" sensor says up to which day.
-    """
-    total: float | None = None
-    day = start
-    while day < end:
-        value = day_energy_wh(readings, direction, day)
-        if value is not None:
-            total = (total or 0.0) + value
-        day += timedelta(days=1)
-    return total
-
-
-def _kwh(wh: float | None) -> float | None:
-    return None if wh is None else round(wh / 1000, 3)
-
-
-def summarize(readings: MeterReadings, today: date) -> LinkySnapshot:
-    """Compute what the sensors show on the Paris day ``today`` (pure)."""
-    yesterday = today - timedelta(days=1)
-    # Calendar months: on the 1st, "this month" has no published day yet (unknown) and the
-    # previous month is the one that just ended.
-    month_start = today.replace(day=1)
-    previous_start = (month_start - timedelta(days=1)).replace(day=1)
-    max_power = readings.max_power.get(yesterday)
-    held: list[date] = [
-        *readings.daily["consumption"],
-        *readings.daily["production"],
-        *readings.max_power,
-        *(day for direction in readings.curve.values() for day in direction),
-    ]
-
-    def month(direction: Direction) -> float | None:
-        return _kwh(period_energy_wh(readings, direction, month_start, today))
-
-    def previous(direction: Direction) -> float | None:
-        return _kwh(period_energy_wh(readings, direction, previous_start, month_start))
-
-    return LinkySnapshot(
-        today=today,
-        consumption_yesterday=_kwh(day_energy_wh(readings, "consumption", yesterday)),
-        production_yesterday=_kwh(day_energy_wh(readings, "production", yesterday)),
-        max_power=max_power.va if max_power else None,
-        max_power_at=max_power.at if max_power else None,
-        consumption_month=month("consumption"),
-        consumption_previous_month=previous("consumption"),
-        production_month=month("production"),
-        production_previous_month=previous("production"),
-        latest_day=max((day for day in held if day < today), default=None),
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Schedule (pure)
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class PollState:
-    """Polls made on one Paris day (stored, so a restart does not repeat them)."""
-
-    day: date | None = None
-    attempts: int = 0
-    last_attempt: datetime | None = None
-
-    def attempts_on(self, day: date) -> int:
-        """Return the number of polls already made on ``day``."""
-        return self.attempts if self.day == day else 0
-
-    def record(self, now: datetime) -> None:
-        """Count a poll made at ``now``."""
-        today = paris_day(now)
-        self.attempts = self.attempts_on(today) + 1
-        self.day = today
-        self.last_attempt = now
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return {
-            "day": self.day.isoformat() if self.day else None,
-            "attempts": self.attempts,
-            "last_attempt": self.last_attempt.isoformat() if self.last_attempt else None,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PollState:
-        """Rebuild from ``as_dict``."""
-        day, last = data.get("day"), data.get("last_attempt")
-        return cls(
-            day=date.fromisoformat(day) if day else None,
-            attempts=int(data.get("attempts", 0)),
-            last_attempt=datetime.fromisoformat(last) if last else None,
-        )
-
-
-def paris_day(now: datetime) -> date:
-    """Return the Paris date of an aware instant."""
-    return now.astimezone(PARIS).date()
-
-
-def first_poll_time(day: date, poll_offset: int) -> datetime:
-    """Return the first poll of a Paris day (UTC): 06:00 + offset minutes, local time."""
-    local = datetime.combine(day, FIRST_POLL, tzinfo=PARIS) + timedelta(minutes=poll_offset)
-    return local.astimezone(UTC)
-
-
-def next_poll_time(now: datetime, poll_offset: int, state: PollState, up_to_date: bool) -> datetime:
-    """When to poll next (UTC); ``now`` when a poll is due right away.
-
-    An entry that never polled (just added) polls at once: its random slot applies from the
-    next day on.
-    """
-    today = paris_day(now)
-    if state.day is None and not up_to_date:
-        return now
-    first_today = first_poll_time(today, poll_offset)
-    tomorrow = first_poll_time(today + timedelta(days=1), poll_offset)
-    if up_to_date:
-        return tomorrow
-    if now < first_today:
-        return first_today
-    attempts = state.attempts_on(today)
-    if attempts == 0:
-        return now
-    if attempts > len(RETRY_AFTER):
-        return tomorrow
-    retry = first_today + RETRY_AFTER[attempts - 1]
-    if state.last_attempt is not None:
-        retry = max(retry, state.last_attempt + MIN_RETRY_GAP)
-    if paris_day(retry) != today:
-        return tomorrow
-    return max(retry, now)
-
-
-# --------------------------------------------------------------------------------------------
-# Client
-# --------------------------------------------------------------------------------------------
-
-
-def default_base_url(source: str) -> str:
-    """Return the API address used when the user did not set one."""
-    return ENEDIS_PRODUCTION_URL if source == SOURCE_ENEDIS else CONSO_API_URL
-
-
-def api_host(data: Mapping[str, Any]) -> str:
-    """Return the API host an entry talks to (the request budget is kept per host)."""
-    base_url = data.get(CONF_BASE_URL) or default_base_url(data[CONF_SOURCE])
-    return urlsplit(base_url).netloc or base_url
-
-
-async def async_create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> LinkyClient:
-    """Build the API client an entry's data describes, on Home Assistant's HTTP session."""
-    session = async_get_clientsession(hass)
-    source = data[CONF_SOURCE]
-    base_url = data.get(CONF_BASE_URL) or default_base_url(source)
-    gate = (await async_get_budget(hass, api_host(data))).gate
-    if source == SOURCE_ENEDIS:
-        return EnedisDataConnectClient(
-            data[CONF_CLIENT_ID],
-            data[CONF_CLIENT_SECRET],
-            consumption_prm=data[CONF_PRM],
-            production_prm=data[CONF_PRM],
-            session=session,
-            base_url=base_url,
-            request_gate=gate,
-        )
-    return AsyncLinkyClient(
-        data[CONF_TOKEN],
-        prm=data.get(CONF_PRM),
-        session=session,
-        base_url=base_url,
-        request_gate=gate,
-    )
-
-
-async def async_get_data(
-    client: LinkyClient, kind: DataKind, start: date, end: date
-) -> MeteringData:
-    """One kind of data over ``[start, end)``."""
-    match kind:
-        case "consumption_daily":
-            return await client.get_daily_consumption(start, end)
-        case "consumption_curve":
-            return await client.get_consumption_load_curve(start, end)
-        case "max_power":
-            return await client.get_max_power(start, end)
-        case "production_daily":
-            return await client.get_daily_production(start, end)
-        case "production_curve":
-            return await client.get_production_load_curve(start, end)
-
-
-def _days(start: date, end: date) -> list[date]:
-    return [start + timedelta(days=n) for n in range((end - start).days)]
-
-
-# --------------------------------------------------------------------------------------------
-# Coordinator
-# --------------------------------------------------------------------------------------------
+    BLOCKED = "blocked"
+    """The API host banned this address (HTML 403)."""
+    REAUTH = "reauth"
+    """The token, the credentials or the consent were refused (or the token expired)."""
 
 
 class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
@@ -381,41 +95,42 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
 
     config_entry: LinkyConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: LinkyConfigEntry, client: LinkyClient) -> None:
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: LinkyConfigEntry,
+        client: LinkyClient,
+        statistics: LinkyStatistics,
+    ) -> None:
         """Set up the coordinator; readings are loaded in ``_async_setup``."""
         super().__init__(
             hass,
             _LOGGER,
             config_entry=entry,
             name=f"Linky {entry.data[CONF_PRM]}",
-            update_interval=None,  # see the module docstring: the schedule is our own
+            update_interval=None,  # the schedule is our own (see the module docstring)
         )
         self.client = client
+        self.statistics = statistics
         self.prm: str = entry.data[CONF_PRM]
         self.poll_offset: int = int(entry.data.get(CONF_POLL_OFFSET, 0))
         self.readings = MeterReadings()
-        self.statistics: LinkyStatistics | None = None
         self.poll_state = PollState()
         self.next_poll: datetime | None = None
-        self.blocked = False
+        self.stopped: StopReason | None = None
         self.rate_limited_until: datetime | None = None
         self.failures = 0
         self.unsupported: dict[DataKind, str] = {}
         """Kinds that do not exist for this meter (ADAM-ERR0069) since setup, with the code."""
         self.refused: dict[DataKind, date] = {}
         """Kinds refused for another reason, with the Paris day: asked again the next day."""
-        self.access_ended = False
-        """Token or consent refused: nothing is asked until the entry is reloaded."""
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}", private=True
         )
         self._dirty = False
-        self._poll_requested = False
-        self._in_refresh = False
         self._stats_lock = asyncio.Lock()
         self._unsub_poll: CALLBACK_TYPE | None = None
         self._unsub_midnight: CALLBACK_TYPE | None = None
-        self._stopped = False
 
     @property
     def production(self) -> bool:
@@ -425,23 +140,33 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
     @property
     def kinds(self) -> tuple[DataKind, ...]:
         """The kinds of data fetched for this entry."""
-        kinds: tuple[DataKind, ...] = ("consumption_daily", "consumption_curve", "max_power")
-        if self.production:
-            kinds += ("production_daily", "production_curve")
-        return kinds
+        return tuple(
+            kind for kind in KINDS if self.production or KINDS[kind].direction == "consumption"
+        )
+
+    @property
+    def reachable(self) -> bool:
+        """False from the `FAILURES_BEFORE_UNAVAILABLE`-th failed poll in a row on."""
+        return self.failures < FAILURES_BEFORE_UNAVAILABLE
+
+    def today(self) -> date:
+        """Today in Paris."""
+        return paris_day(dt_util.utcnow())
 
     # -- store -----------------------------------------------------------------------------
 
     @override
     async def _async_setup(self) -> None:
-        """Load the stored readings (no request)."""
+        """Load the stored readings (no request); a new entry takes what the flow fetched."""
         stored = await self._store.async_load()
         probed = self.hass.data.get(DATA_PROBED, {}).pop(self.prm, {})
         if stored:
-            self.readings = MeterReadings.from_dict(stored.get("readings", {}))
+            self.readings = await self.hass.async_add_executor_job(
+                MeterReadings.from_dict, stored.get("readings", {})
+            )
             self.poll_state = PollState.from_dict(stored.get("poll", {}))
             return
-        for direction, values in probed.items():  # a new entry: what the flow fetched
+        for direction, values in probed.items():
             self.readings.merge_daily(direction, values)
         if probed:
             self._schedule_save()
@@ -455,23 +180,18 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         self._dirty = True
         self._store.async_delay_save(self._store_data, SAVE_DELAY)
 
-    # -- data -------------------------------------------------------------------------------
-
-    def today(self) -> date:
-        """Today in Paris."""
-        return paris_day(dt_util.utcnow())
+    # -- what the sensors show ----------------------------------------------------------------
 
     @override
     async def _async_update_data(self) -> LinkySnapshot:
-        """Poll when the schedule asked for it; otherwise serve the stored readings."""
-        if self._poll_requested:
-            self._poll_requested = False
-            self._in_refresh = True
-            try:
-                await self._async_poll()
-            finally:
-                self._in_refresh = False
+        """Serve the stored readings (a refresh never sends a request)."""
         return summarize(self.readings, self.today())
+
+    @callback
+    def _push_snapshot(self) -> None:
+        self.async_set_updated_data(summarize(self.readings, self.today()))
+
+    # -- the daily poll -----------------------------------------------------------------------
 
     def due_kinds(self, today: date, *, retry: bool) -> list[DataKind]:
         """Kinds whose yesterday is missing (on a retry, only those expected to come)."""
@@ -492,9 +212,10 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
 
         A load curve the customer never enabled 404s every day: asked once a day, not retried.
         """
-        if kind in ("consumption_daily", "production_daily"):
+        if KINDS[kind].shape == "daily":
             return True
-        return any(self.readings.has(kind, day) for day in _days(today - timedelta(days=8), today))
+        recent = days_between(today - timedelta(days=8), today)
+        return any(self.readings.has(kind, day) for day in recent)
 
     def is_up_to_date(self, today: date) -> bool:
         """Whether nothing expected is missing for yesterday (for a new entry: nothing)."""
@@ -506,27 +227,24 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         Daily values go back to the 1st of the previous month (the month sensors; one request),
         the load curve and max power 7 days (one request). Older days are the backfill's job.
         """
-        if kind in ("consumption_daily", "production_daily"):
+        if KINDS[kind].shape == "daily":
             window = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
         else:
             window = today - timedelta(days=STEADY_CURVE_DAYS)
         start = window
-        for day in _days(window, today):
+        for day in days_between(window, today):
             if self.readings.has(kind, day):
                 start = day + timedelta(days=1)
         return min(start, today - timedelta(days=1))
 
-    async def _async_poll(self) -> None:
-        """Poll: one request per kind whose yesterday is missing."""
+    async def async_poll(self) -> None:
+        """Poll: one request per kind whose yesterday is missing; then push the snapshot."""
         now = dt_util.utcnow()
         today = paris_day(now)
-        if self.blocked:
-            return
-        if self.rate_limited_until is not None and now < self.rate_limited_until:
+        if self.stopped or (self.rate_limited_until is not None and now < self.rate_limited_until):
             return
         self.rate_limited_until = None
-        retry = self.poll_state.attempts_on(today) > 0
-        kinds = self.due_kinds(today, retry=retry)
+        kinds = self.due_kinds(today, retry=self.poll_state.attempts_on(today) > 0)
         if not kinds:
             return
         self.poll_state.record(now)
@@ -537,30 +255,19 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
                 try:
                     await self.async_fetch_range(kind, self.steady_start(kind, today), today)
                 except (BadRequestError, AccessDeniedError) as err:
-                    if self.access_ended:
-                        raise
+                    if self.stopped:
+                        return  # access ended: reauthentication started
                     self._refuse(kind, err, today)
                 except (LinkyConnectionError, ServerError) as err:
                     failure = err
                     break  # the others would fail the same way; try again later
-        except AuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="auth_failed",
-                translation_placeholders={"prm": self.prm},
-            ) from err
-        except AccessDeniedError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="access_ended",
-                translation_placeholders={"prm": self.prm, "error": str(err)},
-            ) from err
         except RateLimitError as err:
             self._handle_rate_limit(err)
             return
-        except AccessBlockedError:
-            return  # handled in async_fetch_range: polling stopped, repair issue opened
+        except AuthenticationError, AccessBlockedError:
+            return  # handled in async_fetch_range: polling stopped, the user is told
         self._handle_failure(failure)
+        self._push_snapshot()  # also when nothing changed: availability, "next update"
 
     def _refuse(self, kind: DataKind, err: LinkyError, today: date) -> None:
         """Record a kind refused for a reason other than the token or the consent.
@@ -585,9 +292,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
 
         Consumption kinds, or production ones on a production-only meter.
         """
-        if kind.startswith("consumption") or kind == "max_power":
-            return True
-        return "consumption_daily" in self.unsupported
+        return KINDS[kind].direction == "consumption" or "consumption_daily" in self.unsupported
 
     def _handle_rate_limit(self, err: RateLimitError) -> None:
         now = dt_util.utcnow()
@@ -612,11 +317,6 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             err,
         )
 
-    @property
-    def reachable(self) -> bool:
-        """False from the `FAILURES_BEFORE_UNAVAILABLE`-th failed poll in a row on."""
-        return self.failures < FAILURES_BEFORE_UNAVAILABLE
-
     def _handle_failure(self, failure: LinkyError | None) -> None:
         """Log once when the API cannot be reached and once when it is back."""
         if failure is None:
@@ -634,22 +334,27 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
                 FAILURES_BEFORE_UNAVAILABLE,
             )
 
-    async def async_fetch_range(self, kind: DataKind, start: date, end: date) -> date | None:
+    # -- the one path data enters by ------------------------------------------------------------
+
+    async def async_fetch_range(
+        self, kind: DataKind, start: date, end: date, *, import_statistics: bool = True
+    ) -> date | None:
         """Fetch one kind over ``[start, end)`` (one request) and merge it into the readings.
 
         A 404, and days of the range that did not come, are recorded as missing (never zero).
-        Saves the store (debounced), updates the statistics from the earliest changed day and
-        pushes the new snapshot to the entities. Returns the earliest changed day.
-        Errors are raised to the caller after their side effects (ban -> polling stopped and a
-        repair issue; refused token -> reauthentication).
+        Saves the store (debounced), pushes the new snapshot to the entities and, unless told
+        not to (the backfill imports once per batch), updates the statistics from the earliest
+        changed day, which it returns. Errors are raised to the caller after their side
+        effects (ban: polling stopped and a repair issue; refused token or consent:
+        reauthentication).
         """
-        if self.blocked:
-            raise AccessBlockedError("Requests are stopped: the API has blocked this address")
+        if self.stopped:
+            raise AccessBlockedError(f"Requests are stopped ({self.stopped})")
         today = self.today()
         try:
             data = await async_get_data(self.client, kind, start, end)
         except NoDataError:
-            self.readings.mark_missing(kind, _days(start, end), today)
+            self.readings.mark_missing(kind, days_between(start, end), today)
             self._schedule_save()
             return None
         except AccessBlockedError:
@@ -662,113 +367,68 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             if self.is_main_kind(kind):
                 self._handle_access_ended(err)
             raise
-        ir.async_delete_issue(self.hass, DOMAIN, f"access_blocked_{self.config_entry.entry_id}")
+        delete_issue(self.hass, ACCESS_BLOCKED, self.config_entry)
         if self.refused.pop(kind, None) is not None:
             _LOGGER.info("%s: %s data is served again", self.name, kind)
         changed = self._merge(kind, data)
         self.readings.mark_missing(
-            kind, [day for day in _days(start, end) if not self.readings.has(kind, day)], today
+            kind,
+            [day for day in days_between(start, end) if not self.readings.has(kind, day)],
+            today,
         )
         self._schedule_save()
         if changed is not None:
-            await self._async_update_statistics(changed)
-            if not self._in_refresh:
-                self.data = summarize(self.readings, today)
-                self.async_update_listeners()
+            if import_statistics:
+                await self.async_update_statistics(changed)
+            self._push_snapshot()
         return changed
 
     def _merge(self, kind: DataKind, data: MeteringData) -> date | None:
-        match kind:
-            case "consumption_daily" | "production_daily":
-                direction: Direction = (
-                    "consumption" if kind == "consumption_daily" else "production"
-                )
-                return self.readings.merge_daily(direction, daily_values(data))
-            case "consumption_curve" | "production_curve":
-                direction = "consumption" if kind == "consumption_curve" else "production"
-                return self.readings.merge_curve(direction, curve_points(data))
+        info = KINDS[kind]
+        match info.shape:
+            case "daily":
+                return self.readings.merge_daily(info.direction, daily_values(data))
+            case "curve":
+                return self.readings.merge_curve(info.direction, curve_points(data))
             case "max_power":
                 return self.readings.merge_max_power(max_power_values(data))
 
-    async def _async_update_statistics(self, changed: date) -> None:
-        if self.statistics is None:
-            return
+    async def async_update_statistics(self, changed: date) -> None:
+        """Import the statistics from the first hour of ``changed`` on (errors are logged)."""
         async with self._stats_lock:
             try:
                 await self.statistics.async_update(self.readings, changed)
             except Exception:
                 _LOGGER.exception("%s: importing statistics failed", self.name)
 
+    # -- stopping: bans, refused access, expired tokens ----------------------------------------
+
     @callback
     def _stop_for_reauth(self) -> None:
         """Stop polling and ask for new credentials (once: Home Assistant keeps one flow)."""
-        self._stopped = True
+        if self.stopped is not StopReason.REAUTH:
+            _LOGGER.warning(
+                "%s: the API refused the credentials or the consent; polling is stopped "
+                "until new ones are entered (reauthentication)",
+                self.name,
+            )
+        self.stopped = StopReason.REAUTH
         self._cancel_poll()
         self.config_entry.async_start_reauth(self.hass)
 
     @callback
     def _handle_access_ended(self, err: AccessDeniedError) -> None:
         """Consent withdrawn or expired, not the holder, API not subscribed: a new token."""
-        if not self.access_ended:
-            _LOGGER.warning(
-                "%s: access to the meter's data was refused (%s); enter a new token "
-                "(or credentials) to resume",
-                self.name,
-                err,
-            )
-        self.access_ended = True
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            f"access_ended_{self.config_entry.entry_id}",
-            is_fixable=False,
-            is_persistent=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=(
-                "access_ended_enedis"
-                if self.config_entry.data[CONF_SOURCE] == SOURCE_ENEDIS
-                else "access_ended"
-            ),
-            translation_placeholders={
-                "title": self.config_entry.title,
-                "prm": self.prm,
-                "code": err.code or str(err.status),
-            },
-        )
+        if self.stopped is not StopReason.REAUTH:
+            _LOGGER.warning("%s: access to the meter's data was refused (%s)", self.name, err)
+        create_access_ended(self.hass, self.config_entry, err)
         self._stop_for_reauth()
 
     @callback
-    def check_token_expiry(self) -> None:
-        """Warn 30 days before the Conso API token expires; ask for a new one once it has."""
-        expires = getattr(self.client, "token_expires_at", None)
-        issue_id = f"token_expiring_{self.config_entry.entry_id}"
-        now = dt_util.utcnow()
-        if not isinstance(expires, datetime) or expires - now > TOKEN_WARNING:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-            return
-        if expires <= now:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-            self._stop_for_reauth()
-            return
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
-            is_persistent=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="token_expiring",
-            translation_placeholders={
-                "title": self.config_entry.title,
-                "date": expires.astimezone(PARIS).date().isoformat(),
-                "url": "https://conso.boris.sh",
-            },
-        )
-
     def _handle_ban(self) -> None:
-        if self.blocked:
+        if self.stopped is StopReason.BLOCKED:
             return
-        self.blocked = True
+        self.stopped = StopReason.BLOCKED
         self._cancel_poll()
         host = api_host(self.config_entry.data)
         _LOGGER.error(
@@ -777,16 +437,21 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             self.name,
             host,
         )
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            f"access_blocked_{self.config_entry.entry_id}",
-            is_fixable=False,
-            is_persistent=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="access_blocked",
-            translation_placeholders={"host": host, "title": self.config_entry.title},
+        create_access_blocked(self.hass, self.config_entry, host)
+
+    @callback
+    def check_token_expiry(self) -> None:
+        """Warn 30 days before the Conso API token expires; ask for a new one once it has."""
+        expires = (
+            self.client.token_expires_at if isinstance(self.client, AsyncLinkyClient) else None
         )
+        now = dt_util.utcnow()
+        if expires is None or expires - now > TOKEN_WARNING or expires <= now:
+            delete_issue(self.hass, TOKEN_EXPIRING, self.config_entry)
+            if expires is not None and expires <= now:
+                self._stop_for_reauth()
+            return
+        create_token_expiring(self.hass, self.config_entry, expires)
 
     # -- schedule ---------------------------------------------------------------------------
 
@@ -807,15 +472,15 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
     async def _async_start(self, after: Callable[[], None] | None) -> None:
         when = self._compute_next_poll()
         if when is not None and when <= dt_util.utcnow():
-            await self._async_scheduled_poll(after)
-            return
-        self._schedule_poll(when)
-        self.async_update_listeners()  # the "next update" sensor
-        if after is not None:
+            await self._async_scheduled_poll()
+        else:
+            self._schedule_poll(when)
+            self.async_update_listeners()  # the "next update" sensor
+        if after is not None and not self._shutdown_requested:
             after()
 
     def _compute_next_poll(self) -> datetime | None:
-        if self.blocked or self._stopped or self.access_ended:
+        if self.stopped:
             return None
         now = dt_util.utcnow()
         when = next_poll_time(
@@ -844,26 +509,21 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
     def _handle_poll_time(self, _now: datetime) -> None:
         self._unsub_poll = None
         self.config_entry.async_create_background_task(
-            self.hass, self._async_scheduled_poll(None), f"{self.name} poll"
+            self.hass, self._async_scheduled_poll(), f"{self.name} poll"
         )
 
-    async def _async_scheduled_poll(self, after: Callable[[], None] | None) -> None:
-        self._poll_requested = True
+    async def _async_scheduled_poll(self) -> None:
         try:
-            await self.async_refresh()
+            await self.async_poll()
         finally:
-            self._poll_requested = False
             if not self._shutdown_requested:
                 self._schedule_poll(self._compute_next_poll())
                 self.async_update_listeners()  # the "next update" sensor
-                if after is not None:
-                    after()
 
     @callback
     def _schedule_midnight(self) -> None:
         """Recompute the snapshot at Paris midnight: "yesterday" moves on."""
-        tomorrow = self.today() + timedelta(days=1)
-        midnight = datetime.combine(tomorrow, time(0), tzinfo=PARIS).astimezone(UTC)
+        midnight = local_midnight(self.today() + timedelta(days=1))
         self._unsub_midnight = async_track_point_in_utc_time(
             self.hass, self._handle_midnight, midnight
         )
@@ -872,13 +532,12 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
     def _handle_midnight(self, _now: datetime) -> None:
         self._unsub_midnight = None
         self.check_token_expiry()
-        self.data = summarize(self.readings, self.today())
-        self.async_update_listeners()
+        self._push_snapshot()
         self._schedule_midnight()
 
     @override
     async def async_shutdown(self) -> None:
-        """Stop the schedule and write the readings now."""
+        """Stop the schedule, write the readings now, revoke an Enedis access token."""
         await super().async_shutdown()
         self._cancel_poll()
         if self._unsub_midnight is not None:

@@ -7,11 +7,13 @@ from datetime import date, datetime
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_TOKEN
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_PRM, CONF_TOKEN
-from .coordinator import LinkyConfigEntry
-from .readings import DATA_KINDS, DataKind, Direction, MeterReadings
+from .const import CONF_PRM
+from .data import LinkyConfigEntry
+from .kinds import DATA_KINDS, KINDS, DataKind
+from .readings import MeterReadings
 
 TO_REDACT = {
     CONF_TOKEN,
@@ -28,12 +30,11 @@ def _iso(value: date | datetime | None) -> str | None:
 
 
 def _kind_summary(readings: MeterReadings, kind: DataKind) -> dict[str, Any]:
-    if kind == "max_power":
+    info = KINDS[kind]
+    if info.shape == "max_power":
         days = sorted(readings.max_power)
     else:
-        direction, _, shape = kind.partition("_")
-        held = readings.daily if shape == "daily" else readings.curve
-        days = sorted(held[direction])  # type: ignore[index]
+        days = sorted((readings.daily if info.shape == "daily" else readings.curve)[info.direction])
     missing = readings.missing[kind]
     summary: dict[str, Any] = {
         "days": len(days),
@@ -42,12 +43,9 @@ def _kind_summary(readings: MeterReadings, kind: DataKind) -> dict[str, Any]:
         "missing_days": len(missing),
         "latest_missing": [_iso(day) for day in sorted(missing)[-10:]],
     }
-    if kind.endswith("_curve"):
-        curve_direction: Direction = (
-            "consumption" if kind.startswith("consumption") else "production"
-        )
+    if info.shape == "curve":
         summary["incomplete_days"] = [
-            _iso(day) for day in days if not readings.curve_is_complete(curve_direction, day)
+            _iso(day) for day in days if not readings.curve_is_complete(info.direction, day)
         ][-10:]
     return summary
 
@@ -72,7 +70,7 @@ async def async_get_config_entry_diagnostics(
             "next_poll": _iso(coordinator.next_poll),
             "polls_today": coordinator.poll_state.as_dict(),
             "consecutive_failures": coordinator.failures,
-            "blocked": coordinator.blocked,
+            "stopped": coordinator.stopped,
             "rate_limited_until": _iso(coordinator.rate_limited_until),
             "unsupported_kinds": dict(coordinator.unsupported),
             "last_update_success": coordinator.last_update_success,

@@ -7,17 +7,11 @@ Home Assistant import, so it is easy to test and serialise (``to_dict``/``from_d
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal, get_args
+from typing import Any
 
 from .api import MeteringData
-from .const import PARIS
-
-type Direction = Literal["consumption", "production"]
-type DataKind = Literal[
-    "consumption_daily", "consumption_curve", "production_daily", "production_curve", "max_power"
-]
-DIRECTIONS: tuple[Direction, ...] = get_args(Direction.__value__)
-DATA_KINDS: tuple[DataKind, ...] = get_args(DataKind.__value__)
+from .kinds import DATA_KINDS, DIRECTIONS, KINDS, DataKind, Direction, kind_of
+from .paris import day_minutes, paris_day
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +35,7 @@ class CurvePoint:
     @property
     def local_day(self) -> date:
         """The Paris day the interval belongs to (the day of its start)."""
-        return self.start.astimezone(PARIS).date()
+        return paris_day(self.start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +44,6 @@ class MaxPower:
 
     va: int
     at: datetime
-
-
-def day_minutes(day: date) -> int:
-    """Length of a Paris day in minutes: 1380, 1440 or 1500 on daylight-saving days."""
-    start = datetime.combine(day, datetime.min.time(), PARIS).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), PARIS).astimezone(UTC)
-    return int((end - start).total_seconds() // 60)
 
 
 def daily_values(data: MeteringData) -> dict[date, int]:
@@ -86,18 +73,8 @@ def max_power_values(data: MeteringData) -> dict[date, MaxPower]:
     for reading in data.interval_reading:
         if isinstance(reading.date, datetime):
             at = reading.date.astimezone(UTC)
-            values[reading.date.astimezone(PARIS).date()] = MaxPower(reading.value, at)
+            values[paris_day(reading.date)] = MaxPower(reading.value, at)
     return values
-
-
-def daily_kind(direction: Direction) -> DataKind:
-    """Return the data kind of a direction's daily values."""
-    return "consumption_daily" if direction == "consumption" else "production_daily"
-
-
-def curve_kind(direction: Direction) -> DataKind:
-    """Return the data kind of a direction's load curve."""
-    return "consumption_curve" if direction == "consumption" else "production_curve"
 
 
 def _earliest(current: date | None, candidate: date) -> date:
@@ -128,7 +105,7 @@ class MeterReadings:
         stored = self.daily[direction]
         changed: date | None = None
         for day, value in values.items():
-            self.missing[daily_kind(direction)].pop(day, None)
+            self.missing[kind_of(direction, "daily")].pop(day, None)
             if stored.get(day) != value:
                 stored[day] = value
                 changed = _earliest(changed, day)
@@ -145,7 +122,7 @@ class MeterReadings:
         stored = self.curve[direction]
         changed: date | None = None
         for day, new_points in by_day.items():
-            self.missing[curve_kind(direction)].pop(day, None)
+            self.missing[kind_of(direction, "curve")].pop(day, None)
             merged = {point.end: point for point in stored.get(day, ())}
             merged.update(new_points)
             day_points = tuple(merged[end] for end in sorted(merged))
@@ -172,11 +149,11 @@ class MeterReadings:
 
     def has(self, kind: DataKind, day: date) -> bool:
         """Whether data of this kind is held for the day."""
-        if kind == "max_power":
+        info = KINDS[kind]
+        if info.shape == "max_power":
             return day in self.max_power
-        direction, _, shape = kind.partition("_")
-        held = self.daily if shape == "daily" else self.curve
-        return day in held[direction]  # type: ignore[index]
+        held = self.daily if info.shape == "daily" else self.curve
+        return day in held[info.direction]
 
     def curve_is_complete(self, direction: Direction, day: date) -> bool:
         """Whether the day's load curve covers the whole (local) day."""

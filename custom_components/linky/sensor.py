@@ -29,7 +29,8 @@ from homeassistant.helpers.typing import StateType
 
 from .api import AsyncLinkyClient
 from .const import DOMAIN
-from .coordinator import LinkyConfigEntry, LinkyCoordinator
+from .coordinator import LinkyCoordinator
+from .data import LinkyConfigEntry
 from .entity import LinkyEntity
 
 PARALLEL_UPDATES = 0  # the coordinator does all the fetching

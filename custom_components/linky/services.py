@@ -5,23 +5,25 @@ even while an entry is not loaded; each call names the config entry (the meter) 
 """
 
 from datetime import date, timedelta
-from typing import Any, Final
+from typing import Final
 
 import probatio as vol
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.service import async_get_config_entry
 
 from .api import LinkyError
-from .backfill import entry_host, history_start, split_range
+from .backfill import history_start, split_range
 from .budget import BudgetExhausted, Priority, async_get_budget, backfill_priority
+from .client import api_host
 from .const import DOMAIN, PARIS
-from .readings import DATA_KINDS, DataKind
+from .data import LinkyConfigEntry
+from .kinds import DATA_KINDS, DataKind
 
 SERVICE_REBUILD_STATISTICS: Final = "rebuild_statistics"
 SERVICE_FETCH_RANGE: Final = "fetch_range"
-ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_START: Final = "start"
 ATTR_END: Final = "end"
 ATTR_DATA_TYPES: Final = "data_types"
@@ -37,32 +39,22 @@ FETCH_SCHEMA: Final = vol.Schema(
 )
 
 
-def _entry(hass: HomeAssistant, entry_id: str) -> Any:
-    entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_found",
-            translation_placeholders={"entry_id": entry_id},
-        )
-    if entry.state is not ConfigEntryState.LOADED:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_loaded",
-            translation_placeholders={"title": entry.title},
-        )
+def _entry(call: ServiceCall) -> LinkyConfigEntry:
+    """Return the loaded Linky entry a call names (Home Assistant's own checks)."""
+    entry: LinkyConfigEntry = async_get_config_entry(
+        call.hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
+    )
     return entry
 
 
 async def _async_rebuild(call: ServiceCall) -> None:
-    entry = _entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
-    runtime = entry.runtime_data
+    runtime = _entry(call).runtime_data
     await runtime.statistics.async_rebuild(runtime.coordinator.readings)
 
 
 async def _async_fetch_range(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
-    entry = _entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    entry = _entry(call)
     coordinator = entry.runtime_data.coordinator
     start: date = call.data[ATTR_START]
     end: date = call.data[ATTR_END]  # included
@@ -89,7 +81,7 @@ async def _async_fetch_range(call: ServiceCall) -> ServiceResponse:
             kind, max(start, history_start(kind, today)), end + timedelta(days=1)
         )
     ]
-    budget = await async_get_budget(hass, entry_host(entry.data))
+    budget = await async_get_budget(hass, api_host(entry.data))
     if budget.available(Priority.BACKFILL) < len(requests):
         frees = budget.frees_at(Priority.BACKFILL, len(requests))
         raise ServiceValidationError(
@@ -105,7 +97,9 @@ async def _async_fetch_range(call: ServiceCall) -> ServiceResponse:
     try:
         with backfill_priority():
             for request in requests:
-                day = await coordinator.async_fetch_range(request.kind, request.start, request.end)
+                day = await coordinator.async_fetch_range(
+                    request.kind, request.start, request.end, import_statistics=False
+                )
                 if day is not None and (changed is None or day < changed):
                     changed = day
     except (BudgetExhausted, LinkyError) as err:
@@ -114,6 +108,9 @@ async def _async_fetch_range(call: ServiceCall) -> ServiceResponse:
             translation_key="fetch_failed",
             translation_placeholders={"error": str(err)},
         ) from err
+    finally:
+        if changed is not None:  # one import for the whole range, even after an error
+            await coordinator.async_update_statistics(changed)
     return {"requests": len(requests), "changed_from": changed.isoformat() if changed else None}
 
 

@@ -20,13 +20,14 @@ Pure: no Home Assistant import. The rules (binding, see docs/architecture.md "St
   whenever they are recomputed; kWh = watt-minutes / 60000.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from .const import PARIS
-from .readings import CurvePoint, Direction, MeterReadings, day_minutes
+from .kinds import Direction
+from .paris import local_midnight
+from .readings import CurvePoint, MeterReadings
 from .tariff import Tariff
 
 WATT_MINUTES_PER_KWH = 60_000
@@ -48,17 +49,6 @@ class StatisticRow:
     start: datetime
     state: float
     sum: float
-
-
-def local_midnight(day: date) -> datetime:
-    """Start of a Paris day, in UTC."""
-    return datetime.combine(day, datetime.min.time(), PARIS).astimezone(UTC)
-
-
-def day_hours(day: date) -> list[int]:
-    """UTC hour starts (timestamps) of a local day: 23, 24 or 25 of them."""
-    first = int(local_midnight(day).timestamp())
-    return [first + index * HOUR for index in range(day_minutes(day) // 60)]
 
 
 def _midnight_ts(day: date) -> int:
@@ -174,25 +164,3 @@ def rows_from(rows: Iterable[StatisticRow], start: datetime | None) -> list[Stat
     if start is None:
         return list(rows)
     return [row for row in rows if row.start >= start]
-
-
-def first_hour_of(day: date | None) -> datetime | None:
-    """UTC start of a local day's first hour (None stays None)."""
-    return None if day is None else local_midnight(day)
-
-
-def total_kwh(rows: Iterable[StatisticRow]) -> float:
-    """Sum of the rows' hourly values (the last running total, computed independently)."""
-    return sum(row.state for row in rows)
-
-
-def daily_kwh(
-    readings: MeterReadings, direction: Direction, days: Iterable[date]
-) -> Mapping[date, float]:
-    """Return kWh per local day as counted by the statistics (checks, diagnostics)."""
-    wanted = sorted(set(days))
-    hours = hourly_watt_minutes(readings, direction, since=wanted[0] if wanted else None)
-    result: dict[date, float] = {}
-    for day in wanted:
-        result[day] = sum(hours.get(hour, 0) for hour in day_hours(day)) / WATT_MINUTES_PER_KWH
-    return result

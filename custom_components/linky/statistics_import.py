@@ -24,9 +24,6 @@ the same readings gives. What is re-imported:
 
 import asyncio
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any, Final, Literal
@@ -49,9 +46,11 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util.unit_conversion import EnergyConverter
 
 from .const import CONF_PRM, CONF_PRODUCTION, CONF_TARIFFS, DOMAIN
-from .readings import Direction, MeterReadings
+from .kinds import Direction
+from .paris import local_midnight
+from .readings import MeterReadings
 from .recorder_sync import async_wait_committed
-from .statistics import StatisticRow, cost_rows, energy_rows, local_midnight, rows_from
+from .statistics import StatisticRow, cost_rows, energy_rows, rows_from
 from .tariff import Tariff, TariffError, parse_tariffs
 
 _LOGGER = logging.getLogger(__name__)
@@ -71,22 +70,6 @@ NAMES: Final = {
 
 The translations are ``common.statistic_<suffix>`` in strings.json (placeholder ``{prm}``).
 """
-
-_DEFER: ContextVar[bool] = ContextVar("linky_defer_statistics", default=False)
-
-
-@contextmanager
-def deferred_import() -> Iterator[None]:
-    """Inside this block `LinkyStatistics.async_update` only records what is stale.
-
-    The history backfill runs its requests in such a block and flushes once in a while, so a
-    burst of requests costs one import instead of one per request.
-    """
-    token = _DEFER.set(True)
-    try:
-        yield
-    finally:
-        _DEFER.reset(token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,14 +129,6 @@ def _copy(readings: MeterReadings) -> MeterReadings:
         daily={direction: dict(days) for direction, days in readings.daily.items()},
         curve={direction: dict(days) for direction, days in readings.curve.items()},
     )
-
-
-def _earliest(first: datetime | None, second: datetime | None) -> datetime | None:
-    if first is None:
-        return second
-    if second is None:
-        return first
-    return min(first, second)
 
 
 class LinkyStatistics:
@@ -296,16 +271,20 @@ class LinkyStatistics:
 
     # -- public API -------------------------------------------------------------------------
 
-    async def async_update(self, readings: MeterReadings, changed_from: date | None) -> None:
-        """Re-import every row from the first hour of ``changed_from`` (new readings) on."""
+    async def async_mark_changed(self, changed_from: date) -> None:
+        """Record that every row from the first hour of ``changed_from`` on is stale.
+
+        The marker is saved at once, so a restart before the next import still imports it.
+        """
         await self._async_load()
-        if changed_from is not None:
-            start = ALL if changed_from <= ALL.date() else local_midnight(changed_from)
-            for item in self.series:
-                self._mark(item.statistic_id, start)
-        if _DEFER.get():
-            await self._async_save()
-            return
+        start = ALL if changed_from <= ALL.date() else local_midnight(changed_from)
+        for item in self.series:
+            self._mark(item.statistic_id, start)
+        await self._async_save()
+
+    async def async_update(self, readings: MeterReadings, changed_from: date) -> None:
+        """Re-import every row from the first hour of ``changed_from`` (new readings) on."""
+        await self.async_mark_changed(changed_from)
         await self.async_flush(readings)
 
     async def async_flush(self, readings: MeterReadings) -> None:

@@ -25,12 +25,13 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from .const import PARIS
-from .readings import DIRECTIONS, Direction
+from .kinds import DIRECTIONS, Direction
+from .paris import local_midnight
 
 type MinuteRange = tuple[int, int]
 """Minutes after local midnight: start (included) to end (excluded); end < start wraps."""
@@ -169,9 +170,7 @@ def _price(value: Any) -> float | None:
 
 
 def _day_bounds_utc(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, datetime.min.time(), PARIS).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), PARIS).astimezone(UTC)
-    return start, end
+    return local_midnight(day), local_midnight(day + timedelta(days=1))
 
 
 def _local_minute(instant: datetime) -> int:

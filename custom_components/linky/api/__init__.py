@@ -4,6 +4,7 @@ Imports nothing from Home Assistant nor from the integration around it, so it ca
 on its own (`pyproject.toml` here describes the `linky-client` distribution).
 """
 
+from ._client import BaseClient
 from ._transport import RequestGate
 from .conso import AsyncLinkyClient, LinkyClient, token_expiry, token_prms
 from .const import CONSO_API_URL, ENEDIS_PRODUCTION_URL, ENEDIS_SANDBOX_URL
@@ -36,6 +37,7 @@ __all__ = [
     "AsyncLinkyClient",
     "AuthenticationError",
     "BadRequestError",
+    "BaseClient",
     "EnedisApiHelper",
     "EnedisDataConnectClient",
     "IntervalReading",

@@ -1,0 +1,83 @@
+"""The repair issues a meter can raise: each says what happened and what the user can do."""
+
+from datetime import datetime
+from typing import Final
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+
+from .api import LinkyError
+from .const import CONF_PRM, CONF_SOURCE, DOMAIN, PARIS, SOURCE_ENEDIS
+
+CONSO_SITE: Final = "https://conso.boris.sh"
+ACCESS_BLOCKED: Final = "access_blocked"
+ACCESS_ENDED: Final = "access_ended"
+TOKEN_EXPIRING: Final = "token_expiring"
+ENTRY_ISSUES: Final = (ACCESS_BLOCKED, ACCESS_ENDED, TOKEN_EXPIRING)
+
+
+def issue_id(issue: str, entry: ConfigEntry) -> str:
+    """Return the id of one of an entry's issues."""
+    return f"{issue}_{entry.entry_id}"
+
+
+def _create(
+    hass: HomeAssistant,
+    issue: str,
+    entry: ConfigEntry,
+    severity: ir.IssueSeverity,
+    placeholders: dict[str, str],
+    *,
+    translation_key: str | None = None,
+) -> None:
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id(issue, entry),
+        is_fixable=False,
+        is_persistent=False,
+        severity=severity,
+        translation_key=translation_key or issue,
+        translation_placeholders={"title": entry.title, **placeholders},
+    )
+
+
+def delete_issue(hass: HomeAssistant, issue: str, entry: ConfigEntry) -> None:
+    """Delete one of an entry's issues (nothing happens if it is not open)."""
+    ir.async_delete_issue(hass, DOMAIN, issue_id(issue, entry))
+
+
+def delete_all_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Delete every issue of an entry (removed)."""
+    for issue in ENTRY_ISSUES:
+        delete_issue(hass, issue, entry)
+
+
+def create_access_blocked(hass: HomeAssistant, entry: ConfigEntry, host: str) -> None:
+    """Tell that the API host banned this address (HTML 403): polling stopped until reload."""
+    _create(hass, ACCESS_BLOCKED, entry, ir.IssueSeverity.ERROR, {"host": host})
+
+
+def create_access_ended(hass: HomeAssistant, entry: ConfigEntry, err: LinkyError) -> None:
+    """Tell that access ended (consent withdrawn or expired, not the holder): a new token."""
+    enedis = entry.data[CONF_SOURCE] == SOURCE_ENEDIS
+    _create(
+        hass,
+        ACCESS_ENDED,
+        entry,
+        ir.IssueSeverity.ERROR,
+        {"prm": entry.data[CONF_PRM], "code": err.code or str(err.status)},
+        translation_key="access_ended_enedis" if enedis else None,
+    )
+
+
+def create_token_expiring(hass: HomeAssistant, entry: ConfigEntry, expires: datetime) -> None:
+    """Warn that the Conso API token expires soon: get a new one before the date."""
+    _create(
+        hass,
+        TOKEN_EXPIRING,
+        entry,
+        ir.IssueSeverity.WARNING,
+        {"date": expires.astimezone(PARIS).date().isoformat(), "url": CONSO_SITE},
+    )
