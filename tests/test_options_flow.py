@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.linky.const import DOMAIN
+from tests.integration_helpers import conso_entry
 
 COMPONENT = Path(__file__).parents[1] / "custom_components" / "linky"
 
@@ -29,14 +29,7 @@ def no_setup() -> Iterator[None]:
 
 @pytest.fixture
 def entry(recorder_mock: Recorder, hass: HomeAssistant) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id="11111111111111",
-        data={"source": "conso", "prm": "11111111111111", "token": "x", "poll_offset": 0},
-        options={"production": False, "tariffs": []},
-    )
-    entry.add_to_hass(hass)
-    return entry
+    return conso_entry(hass, None, poll_offset=0)
 
 
 async def _menu(hass: HomeAssistant, flow_id: str, choice: str) -> dict[str, Any]:
@@ -148,5 +141,5 @@ def test_every_option_field_is_explained_in_english_and_french() -> None:
             assert steps[step]["data"].keys() == steps[step]["data_description"].keys()
             assert all(steps[step]["data_description"].values())
         assert set(strings["services"]) == {"rebuild_statistics", "fetch_range"}
-        for key in ("budget_exhausted", "invalid_range", "entry_not_loaded", "fetch_failed"):
+        for key in ("budget_exhausted", "invalid_range", "fetch_failed"):
             assert strings["exceptions"][key]["message"]

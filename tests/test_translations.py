@@ -84,5 +84,7 @@ def test_config_flow_texts() -> None:
         "unknown",
     ):
         assert key in errors
-    assert {"auth_failed", "cannot_connect"} <= set(STRINGS["exceptions"])
-    assert "access_blocked" in STRINGS["issues"]
+    assert {"auth_failed", "token_expired"} <= set(STRINGS["exceptions"])
+    assert {"access_blocked", "access_ended", "access_ended_enedis", "token_expiring"} <= set(
+        STRINGS["issues"]
+    )

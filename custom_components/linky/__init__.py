@@ -12,10 +12,10 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
-from .api import AsyncLinkyClient, InvalidTokenError, PRMAccessError
+from .api import InvalidTokenError, PRMAccessError
 from .backfill import HistoryBackfill
 from .budget import async_get_budget
-from .client import api_host, async_create_client
+from .client import api_host, async_create_client, token_expires_at
 from .const import CONF_PRM, DOMAIN
 from .coordinator import STORAGE_VERSION, LinkyCoordinator
 from .data import LinkyConfigEntry, LinkyRuntimeData
@@ -47,7 +47,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
         client = await async_create_client(hass, dict(entry.data))
     except (InvalidTokenError, PRMAccessError) as err:
         raise _auth_failed(entry, "auth_failed") from err
-    expires = client.token_expires_at if isinstance(client, AsyncLinkyClient) else None
+    expires = token_expires_at(client)
     if expires is not None and expires <= dt_util.utcnow():
         raise _auth_failed(entry, "token_expired")
     # New credentials were just given (or Home Assistant restarted): if access is still

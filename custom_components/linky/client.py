@@ -1,7 +1,7 @@
 """The API client an entry's data describes, on Home Assistant's HTTP session and budget."""
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -57,6 +57,11 @@ async def async_create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> L
         base_url=base_url,
         request_gate=gate,
     )
+
+
+def token_expires_at(client: LinkyClient) -> datetime | None:
+    """When the Conso API token expires (None for Enedis Data Connect, which renews its own)."""
+    return client.token_expires_at if isinstance(client, AsyncLinkyClient) else None
 
 
 async def async_get_data(

@@ -61,7 +61,7 @@ from .const import (
     SOURCE_CONSO,
     SOURCE_ENEDIS,
 )
-from .coordinator import DATA_PROBED
+from .data import DATA_PROBED
 from .issues import CONSO_SITE
 from .kinds import Direction
 from .options_flow import LinkyOptionsFlow

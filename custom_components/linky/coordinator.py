@@ -26,18 +26,15 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
-from homeassistant.util.hass_dict import HassKey
 
 from .api import (
     AccessBlockedError,
     AccessDeniedError,
-    AsyncLinkyClient,
     AuthenticationError,
     BadRequestError,
     EnedisDataConnectClient,
     LinkyConnectionError,
     LinkyError,
-    MeteringData,
     NoDataError,
     RateLimitError,
     ServerError,
@@ -45,20 +42,20 @@ from .api import (
 from .budget import LIMIT as BUDGET_LIMIT
 from .budget import WINDOW as BUDGET_WINDOW
 from .budget import BudgetExhausted
-from .client import LinkyClient, api_host, async_get_data
+from .client import LinkyClient, api_host, async_get_data, token_expires_at
 from .const import CONF_POLL_OFFSET, CONF_PRM, CONF_PRODUCTION, DOMAIN, PARIS, UNSUPPORTED_CODES
+from .data import DATA_PROBED
 from .issues import (
     ACCESS_BLOCKED,
-    TOKEN_EXPIRING,
     create_access_blocked,
     create_access_ended,
-    create_token_expiring,
     delete_issue,
+    update_token_expiry,
 )
-from .kinds import KINDS, DataKind, Direction
+from .kinds import KINDS, DataKind
 from .paris import days_between, local_midnight, paris_day
-from .readings import MeterReadings, curve_points, daily_values, max_power_values
-from .schedule import PollState, next_poll_time
+from .readings import MeterReadings
+from .schedule import PollState, due_kinds, next_poll_time, steady_start
 from .snapshot import LinkySnapshot, summarize
 
 if TYPE_CHECKING:
@@ -74,11 +71,6 @@ FAILURES_BEFORE_UNAVAILABLE: Final = 3
 """Consecutive failed polls (network, server) before the entities become unavailable."""
 TOKEN_WARNING: Final = timedelta(days=30)
 """A repair issue warns this long before the Conso API token expires."""
-STEADY_CURVE_DAYS: Final = 7
-"""How far back the daily poll looks for load curve and max power (one request: <= 7 days)."""
-
-DATA_PROBED: HassKey[dict[str, dict[Direction, dict[date, int]]]] = HassKey(f"{DOMAIN}_probed")
-"""Daily values the config flow fetched while checking access, per PRM, for the new entry."""
 
 
 class StopReason(StrEnum):
@@ -194,48 +186,9 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
     # -- the daily poll -----------------------------------------------------------------------
 
     def due_kinds(self, today: date, *, retry: bool) -> list[DataKind]:
-        """Kinds whose yesterday is missing (on a retry, only those expected to come)."""
-        yesterday = today - timedelta(days=1)
-        due = [
-            kind
-            for kind in self.kinds
-            if kind not in self.unsupported
-            and self.refused.get(kind) != today
-            and not self.readings.has(kind, yesterday)
-        ]
-        if retry:
-            due = [kind for kind in due if self._expected(kind, today)]
-        return due
-
-    def _expected(self, kind: DataKind, today: date) -> bool:
-        """Whether the kind's yesterday should come: the daily values, or data seen lately.
-
-        A load curve the customer never enabled 404s every day: asked once a day, not retried.
-        """
-        if KINDS[kind].shape == "daily":
-            return True
-        recent = days_between(today - timedelta(days=8), today)
-        return any(self.readings.has(kind, day) for day in recent)
-
-    def is_up_to_date(self, today: date) -> bool:
-        """Whether nothing expected is missing for yesterday (for a new entry: nothing)."""
-        return not self.due_kinds(today, retry=self.poll_state.day is not None)
-
-    def steady_start(self, kind: DataKind, today: date) -> date:
-        """First day the daily poll asks for: after the latest day held, within a window.
-
-        Daily values go back to the 1st of the previous month (the month sensors; one request),
-        the load curve and max power 7 days (one request). Older days are the backfill's job.
-        """
-        if KINDS[kind].shape == "daily":
-            window = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-        else:
-            window = today - timedelta(days=STEADY_CURVE_DAYS)
-        start = window
-        for day in days_between(window, today):
-            if self.readings.has(kind, day):
-                start = day + timedelta(days=1)
-        return min(start, today - timedelta(days=1))
+        """Kinds the poll asks for today (see `schedule.due_kinds`)."""
+        skip = {*self.unsupported, *(kind for kind, day in self.refused.items() if day == today)}
+        return due_kinds(self.readings, self.kinds, today, retry=retry, skip=skip)
 
     async def async_poll(self) -> None:
         """Poll: one request per kind whose yesterday is missing; then push the snapshot."""
@@ -253,7 +206,8 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         try:
             for kind in kinds:
                 try:
-                    await self.async_fetch_range(kind, self.steady_start(kind, today), today)
+                    start = steady_start(self.readings, kind, today)
+                    await self.async_fetch_range(kind, start, today)
                 except (BadRequestError, AccessDeniedError) as err:
                     if self.stopped:
                         return  # access ended: reauthentication started
@@ -288,10 +242,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         self.refused[kind] = today
 
     def is_main_kind(self, kind: DataKind) -> bool:
-        """Whether a refusal of this kind means access to the meter ended.
-
-        Consumption kinds, or production ones on a production-only meter.
-        """
+        """Whether a refusal means access ended: consumption, or a producer's production."""
         return KINDS[kind].direction == "consumption" or "consumption_daily" in self.unsupported
 
     def _handle_rate_limit(self, err: RateLimitError) -> None:
@@ -370,7 +321,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         delete_issue(self.hass, ACCESS_BLOCKED, self.config_entry)
         if self.refused.pop(kind, None) is not None:
             _LOGGER.info("%s: %s data is served again", self.name, kind)
-        changed = self._merge(kind, data)
+        changed = self.readings.merge(kind, data)
         self.readings.mark_missing(
             kind,
             [day for day in days_between(start, end) if not self.readings.has(kind, day)],
@@ -382,16 +333,6 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
                 await self.async_update_statistics(changed)
             self._push_snapshot()
         return changed
-
-    def _merge(self, kind: DataKind, data: MeteringData) -> date | None:
-        info = KINDS[kind]
-        match info.shape:
-            case "daily":
-                return self.readings.merge_daily(info.direction, daily_values(data))
-            case "curve":
-                return self.readings.merge_curve(info.direction, curve_points(data))
-            case "max_power":
-                return self.readings.merge_max_power(max_power_values(data))
 
     async def async_update_statistics(self, changed: date) -> None:
         """Import the statistics from the first hour of ``changed`` on (errors are logged)."""
@@ -441,17 +382,10 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
 
     @callback
     def check_token_expiry(self) -> None:
-        """Warn 30 days before the Conso API token expires; ask for a new one once it has."""
-        expires = (
-            self.client.token_expires_at if isinstance(self.client, AsyncLinkyClient) else None
-        )
-        now = dt_util.utcnow()
-        if expires is None or expires - now > TOKEN_WARNING or expires <= now:
-            delete_issue(self.hass, TOKEN_EXPIRING, self.config_entry)
-            if expires is not None and expires <= now:
-                self._stop_for_reauth()
-            return
-        create_token_expiring(self.hass, self.config_entry, expires)
+        """Warn before the Conso API token expires; ask for a new one once it has."""
+        expires = token_expires_at(self.client)
+        if update_token_expiry(self.hass, self.config_entry, expires, TOKEN_WARNING):
+            self._stop_for_reauth()
 
     # -- schedule ---------------------------------------------------------------------------
 
@@ -483,9 +417,9 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         if self.stopped:
             return None
         now = dt_util.utcnow()
-        when = next_poll_time(
-            now, self.poll_offset, self.poll_state, self.is_up_to_date(paris_day(now))
-        )
+        # A new entry asks for everything once; later days only for what is expected.
+        up_to_date = not self.due_kinds(paris_day(now), retry=self.poll_state.day is not None)
+        when = next_poll_time(now, self.poll_offset, self.poll_state, up_to_date)
         if self.rate_limited_until is not None:
             when = max(when, self.rate_limited_until)
         return when

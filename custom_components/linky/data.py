@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.util.hass_dict import HassKey
+
+from .const import DOMAIN
+from .kinds import Direction
 
 if TYPE_CHECKING:
     from .backfill import HistoryBackfill
@@ -13,6 +18,9 @@ if TYPE_CHECKING:
     from .statistics_import import LinkyStatistics
 
 type LinkyConfigEntry = ConfigEntry[LinkyRuntimeData]
+
+DATA_PROBED: HassKey[dict[str, dict[Direction, dict[date, int]]]] = HassKey(f"{DOMAIN}_probed")
+"""Daily values the config flow fetched while checking access, per PRM, for the new entry."""
 
 
 @dataclass(slots=True)

@@ -1,11 +1,12 @@
 """The repair issues a meter can raise: each says what happened and what the user can do."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 
 from .api import LinkyError
 from .const import CONF_PRM, CONF_SOURCE, DOMAIN, PARIS, SOURCE_ENEDIS
@@ -72,8 +73,14 @@ def create_access_ended(hass: HomeAssistant, entry: ConfigEntry, err: LinkyError
     )
 
 
-def create_token_expiring(hass: HomeAssistant, entry: ConfigEntry, expires: datetime) -> None:
-    """Warn that the Conso API token expires soon: get a new one before the date."""
+def update_token_expiry(
+    hass: HomeAssistant, entry: ConfigEntry, expires: datetime | None, warning: timedelta
+) -> bool:
+    """Warn ``warning`` before a Conso API token expires (with the date); True once it has."""
+    now = dt_util.utcnow()
+    if expires is None or expires <= now or expires - now > warning:
+        delete_issue(hass, TOKEN_EXPIRING, entry)
+        return expires is not None and expires <= now
     _create(
         hass,
         TOKEN_EXPIRING,
@@ -81,3 +88,4 @@ def create_token_expiring(hass: HomeAssistant, entry: ConfigEntry, expires: date
         ir.IssueSeverity.WARNING,
         {"date": expires.astimezone(PARIS).date().isoformat(), "url": CONSO_SITE},
     )
+    return False

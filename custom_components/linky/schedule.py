@@ -9,11 +9,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
-from .paris import paris_day, paris_time
+from .kinds import KINDS, DataKind
+from .paris import days_between, paris_day, paris_time
+from .readings import MeterReadings
 
 FIRST_POLL: Final = time(6, 0)
 RETRY_AFTER: Final = (
@@ -23,6 +26,8 @@ RETRY_AFTER: Final = (
     timedelta(hours=8),
 )
 MIN_RETRY_GAP: Final = timedelta(minutes=30)
+STEADY_CURVE_DAYS: Final = 7
+"""How far back the daily poll looks for load curve and max power (one request: <= 7 days)."""
 
 
 @dataclass(slots=True)
@@ -94,3 +99,46 @@ def next_poll_time(now: datetime, poll_offset: int, state: PollState, up_to_date
     if paris_day(retry) != today:
         return tomorrow
     return max(retry, now)
+
+
+def due_kinds(
+    readings: MeterReadings,
+    kinds: Iterable[DataKind],
+    today: date,
+    *,
+    retry: bool,
+    skip: Set[DataKind] = frozenset(),
+) -> list[DataKind]:
+    """Kinds whose yesterday is missing; on a retry, only those expected to come.
+
+    Daily values always come; a load curve (or max power) only if seen lately: a curve the
+    customer never enabled 404s every day, so it is asked once a day, not retried.
+    """
+    yesterday = today - timedelta(days=1)
+    recent = list(days_between(today - timedelta(days=8), today))
+
+    def expected(kind: DataKind) -> bool:
+        return KINDS[kind].shape == "daily" or any(readings.has(kind, day) for day in recent)
+
+    return [
+        kind
+        for kind in kinds
+        if kind not in skip and not readings.has(kind, yesterday) and (not retry or expected(kind))
+    ]
+
+
+def steady_start(readings: MeterReadings, kind: DataKind, today: date) -> date:
+    """First day the daily poll asks for: after the latest day held, within a window.
+
+    Daily values go back to the 1st of the previous month (the month sensors; one request),
+    the load curve and max power 7 days (one request). Older days are the backfill's job.
+    """
+    if KINDS[kind].shape == "daily":
+        window = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    else:
+        window = today - timedelta(days=STEADY_CURVE_DAYS)
+    start = window
+    for day in days_between(window, today):
+        if readings.has(kind, day):
+            start = day + timedelta(days=1)
+    return min(start, today - timedelta(days=1))

@@ -28,6 +28,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .api import AsyncLinkyClient
+from .client import token_expires_at
 from .const import DOMAIN
 from .coordinator import LinkyCoordinator
 from .data import LinkyConfigEntry
@@ -111,9 +112,7 @@ TOKEN_EXPIRY = LinkySensorEntityDescription(
     translation_key="token_expiry",
     device_class=SensorDeviceClass.TIMESTAMP,
     entity_category=EntityCategory.DIAGNOSTIC,
-    value_fn=lambda c: (
-        c.client.token_expires_at if isinstance(c.client, AsyncLinkyClient) else None
-    ),
+    value_fn=lambda c: token_expires_at(c.client),
 )
 
 
