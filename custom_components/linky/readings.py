@@ -141,6 +141,17 @@ class MeterReadings:
                 changed = _earliest(changed, day)
         return changed
 
+    def merge(self, kind: DataKind, data: MeteringData) -> date | None:
+        """Store an API answer of one kind; return the earliest day whose values changed."""
+        info = KINDS[kind]
+        match info.shape:
+            case "daily":
+                return self.merge_daily(info.direction, daily_values(data))
+            case "curve":
+                return self.merge_curve(info.direction, curve_points(data))
+            case "max_power":
+                return self.merge_max_power(max_power_values(data))
+
     def mark_missing(self, kind: DataKind, days: Iterable[date], seen: date) -> None:
         """Record days answered "no data", keeping the date first seen; held days are skipped."""
         for day in days:
