@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.linky.budget import Priority, async_get_budget, backfill_priority
 from custom_components.linky.client import api_host
 from custom_components.linky.const import DOMAIN
-from custom_components.linky.statistics_import import statistic_ids
+from custom_components.linky.series import statistic_ids
 from linky_simulator import ConsoApiSimulator, SimulatedMeter
 from tests.backfill_helpers import (
     NOW,

@@ -9,7 +9,8 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.linky.const import DOMAIN
-from custom_components.linky.statistics_import import LinkyStatistics, statistic_ids
+from custom_components.linky.series import statistic_ids
+from custom_components.linky.statistics_import import LinkyStatistics
 from tests.backfill_helpers import quiet_sql
 from tests.statistics_helpers import readings_with
 

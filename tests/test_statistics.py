@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from custom_components.linky.contract import contract_from_tariff
 from custom_components.linky.paris import day_minutes
 from custom_components.linky.statistics import (
     DaySource,
@@ -214,14 +215,14 @@ HC = Tariff(
 
 def test_cost_base_price() -> None:
     readings = readings_with(curves={NORMAL: day_curve(NORMAL, 60, lambda _: 2000)})
-    rows = cost_rows(readings, "consumption", BASE)
+    rows = cost_rows(readings, "consumption", contract_from_tariff(BASE))
     assert [row.state for row in rows] == [0.5] * 24
     assert rows[-1].sum == 12.0
 
 
 def test_cost_peak_off_peak_by_interval_start() -> None:
     readings = readings_with(curves={NORMAL: day_curve(NORMAL, 30, lambda _: 1000)})
-    rows = cost_rows(readings, "consumption", HC)
+    rows = cost_rows(readings, "consumption", contract_from_tariff(HC))
     # Local hours 0-5 and 22-23 off-peak: 0.5 kWh x 2 x 0.20; others 0.30.
     assert [row.state for row in rows] == [0.2] * 6 + [0.3] * 16 + [0.2] * 2
     assert rows[-1].sum == pytest.approx(8 * 0.2 + 16 * 0.3)
@@ -239,7 +240,7 @@ def test_cost_off_peak_boundary_inside_an_hour() -> None:
         ]
     )
     readings = readings_with(curves={NORMAL: day_curve(NORMAL, 30, lambda _: 1000)})
-    rows = cost_rows(readings, "consumption", tariff)
+    rows = cost_rows(readings, "consumption", contract_from_tariff(tariff))
     # local 12:00 hour: 12:00 peak + 12:30 off-peak; 14:00 hour: off-peak + peak at 14:30.
     assert rows[12].state == pytest.approx(0.5 * 0.30 + 0.5 * 0.10)
     assert rows[13].state == pytest.approx(0.10)
@@ -257,7 +258,7 @@ def test_cost_across_a_price_change() -> None:
             nxt: day_curve(nxt, 60, lambda _: 1000),
         }
     )
-    rows = cost_rows(readings, "consumption", tariff)
+    rows = cost_rows(readings, "consumption", contract_from_tariff(tariff))
     assert [row.state for row in rows] == [0.2] * 24 + [0.4] * 24
     assert rows[-1].sum == pytest.approx(24 * 0.2 + 24 * 0.4)
     # The change applies from local midnight (23:00 UTC), not UTC midnight.
@@ -266,7 +267,7 @@ def test_cost_across_a_price_change() -> None:
 
 def test_cost_of_daily_fallback_day_is_time_weighted() -> None:
     readings = readings_with(daily={NORMAL: 24_000, SPRING: 23_000, AUTUMN: 25_000})
-    rows = {row.start: row for row in cost_rows(readings, "consumption", HC)}
+    rows = {row.start: row for row in cost_rows(readings, "consumption", contract_from_tariff(HC))}
     # 8 of 24 hours off-peak.
     assert rows[midnight(NORMAL)].state == pytest.approx(24 * (8 * 0.2 + 16 * 0.3) / 24)
     # Spring: 00:00-02:00 and 03:00-06:00 and 22:00-24:00 lived off-peak = 7 of 23 hours.
@@ -280,6 +281,6 @@ def test_cost_rows_match_energy_rows_hours() -> None:
         curves={AUTUMN: day_curve(AUTUMN, 10)}, daily={NORMAL: 1000, SPRING: 2000}
     )
     energy = energy_rows(readings, "consumption")
-    cost = cost_rows(readings, "consumption", BASE)
+    cost = cost_rows(readings, "consumption", contract_from_tariff(BASE))
     assert [row.start for row in energy] == [row.start for row in cost]
     assert cost[-1].sum == pytest.approx(energy[-1].sum * 0.25)

@@ -23,10 +23,8 @@ from custom_components.linky.budget import DATA_BUDGETS
 from custom_components.linky.const import DOMAIN, PARIS
 from custom_components.linky.readings import MeterReadings
 from custom_components.linky.statistics import energy_rows
-from custom_components.linky.statistics_import import (
-    LinkyStatistics,
-    statistic_ids,
-)
+from custom_components.linky.series import statistic_ids
+from custom_components.linky.statistics_import import LinkyStatistics
 from linky_simulator import ConsoApiSimulator, SimulatedMeter
 from tests.backfill_helpers import (
     NOW,

@@ -24,3 +24,4 @@ SOURCE_ENEDIS: Final = "enedis"
 # entry.options
 CONF_PRODUCTION: Final = "production"
 CONF_TARIFFS: Final = "tariffs"
+CONF_CONTRACT: Final = "contract"

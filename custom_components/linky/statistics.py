@@ -20,15 +20,16 @@ Pure: no Home Assistant import. The rules (binding, see docs/architecture.md "St
   whenever they are recomputed; kWh = watt-minutes / 60000.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
+from .const import PARIS
+from .contract import ColourOf, Contract, split_by_class
 from .kinds import Direction
-from .paris import local_midnight
+from .paris import days_between, local_midnight
 from .readings import CurvePoint, MeterReadings
-from .tariff import Tariff
 
 WATT_MINUTES_PER_KWH = 60_000
 HOUR = 3600
@@ -71,52 +72,71 @@ def _point_hour(point: CurvePoint) -> int:
     return start - start % HOUR
 
 
-def _days(readings: MeterReadings, direction: Direction, since: date | None) -> list[date]:
-    days = set(readings.daily[direction]) | set(readings.curve[direction])
-    if since is not None:
-        days = {day for day in days if day >= since}
-    return sorted(days)
+def _days(readings: MeterReadings, direction: Direction) -> list[date]:
+    return sorted(set(readings.daily[direction]) | set(readings.curve[direction]))
 
 
-def hourly_watt_minutes(
-    readings: MeterReadings, direction: Direction, *, since: date | None = None
-) -> dict[int, int]:
+def _day_watt_minutes(readings: MeterReadings, direction: Direction, day: date) -> dict[int, int]:
+    """Return the day's energy per UTC hour (the module docstring says which source counts)."""
+    points = readings.curve[direction].get(day, ())
+    hours: dict[int, int] = {}
+    if day_source(readings, direction, day) is DaySource.DAILY:
+        hours = dict.fromkeys((_point_hour(point) for point in points), 0)
+        hours[_midnight_ts(day)] = readings.daily[direction][day] * 60
+        return hours
+    for point in points:
+        hour = _point_hour(point)
+        hours[hour] = hours.get(hour, 0) + point.watts * point.minutes
+    return hours
+
+
+def hourly_watt_minutes(readings: MeterReadings, direction: Direction) -> dict[int, int]:
     """Energy per UTC hour (timestamp of its start) in watt-minutes, in time order."""
     hours: dict[int, int] = {}
-    for day in _days(readings, direction, since):
-        points = readings.curve[direction].get(day, ())
-        if day_source(readings, direction, day) is DaySource.DAILY:
-            hours[_midnight_ts(day)] = readings.daily[direction][day] * 60
-            for point in points:
-                hours.setdefault(_point_hour(point), 0)
-            continue
-        for point in points:
-            hour = _point_hour(point)
-            hours[hour] = hours.get(hour, 0) + point.watts * point.minutes
+    for day in _days(readings, direction):
+        hours.update(_day_watt_minutes(readings, direction, day))
     return dict(sorted(hours.items()))
 
 
-def hourly_cost(
-    readings: MeterReadings, direction: Direction, tariff: Tariff, *, since: date | None = None
-) -> dict[int, float]:
-    """Cost (or earnings) per UTC hour, same hours as `hourly_watt_minutes`.
+def _day_classes(
+    readings: MeterReadings,
+    direction: Direction,
+    day: date,
+    contract: Contract,
+    colour_of: ColourOf,
+) -> dict[int, dict[str, int]] | None:
+    """Return the day's energy per UTC hour and class; None while a Tempo colour is unknown.
 
-    A load-curve interval is priced by the local time of its start; a day counted from its daily
-    value at the day's time-weighted average price (see `tariff`).
+    The hours are those of `_day_watt_minutes` (so they only ever grow, like the total's); a
+    daily value is split by the real minutes of the day in each class, exactly.
     """
-    hours: dict[int, float] = {}
-    for day in _days(readings, direction, since):
-        points = readings.curve[direction].get(day, ())
-        if day_source(readings, direction, day) is DaySource.DAILY:
-            watt_minutes = readings.daily[direction][day] * 60
-            hours[_midnight_ts(day)] = watt_minutes * tariff.day_average(day) / WATT_MINUTES_PER_KWH
-            for point in points:
-                hours.setdefault(_point_hour(point), 0.0)
-            continue
-        for point in points:
-            hour = _point_hour(point)
-            cost = point.watts * point.minutes * tariff.price_at(point.start)
-            hours[hour] = hours.get(hour, 0.0) + cost / WATT_MINUTES_PER_KWH
+    hours: dict[int, dict[str, int]] = {
+        hour: {} for hour in _day_watt_minutes(readings, direction, day)
+    }
+    if day_source(readings, direction, day) is DaySource.DAILY:
+        minutes = contract.class_minutes(day, colour_of)
+        if minutes is None:
+            return None
+        hours[_midnight_ts(day)] = split_by_class(readings.daily[direction][day] * 60, minutes)
+        return hours
+    for point in readings.curve[direction].get(day, ()):
+        name = contract.class_at(point.start, colour_of)
+        if name is None:
+            return None
+        bucket = hours[_point_hour(point)]
+        bucket[name] = bucket.get(name, 0) + point.watts * point.minutes
+    return hours
+
+
+def hourly_classes(
+    readings: MeterReadings, direction: Direction, contract: Contract, colour_of: ColourOf
+) -> dict[int, dict[str, int]]:
+    """Energy per UTC hour and class (watt-minutes); days waiting for a colour left out."""
+    hours: dict[int, dict[str, int]] = {}
+    for day in _days(readings, direction):
+        day_hours = _day_classes(readings, direction, day, contract, colour_of)
+        if day_hours is not None:
+            hours.update(day_hours)
     return dict(sorted(hours.items()))
 
 
@@ -124,25 +144,74 @@ def _to_utc(timestamp: int) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
 
 
-def energy_rows(readings: MeterReadings, direction: Direction) -> list[StatisticRow]:
-    """Hourly kWh rows with an exact running total, from the first day held."""
+def _energy_rows(values: Iterable[tuple[int, int]]) -> list[StatisticRow]:
+    """KWh rows with an exact running total, from (hour, watt-minutes) pairs in time order."""
     rows: list[StatisticRow] = []
     total = 0
-    for hour, watt_minutes in hourly_watt_minutes(readings, direction).items():
+    for hour, watt_minutes in values:
         total += watt_minutes
         rows.append(
             StatisticRow(
-                _to_utc(hour),
-                watt_minutes / WATT_MINUTES_PER_KWH,
-                total / WATT_MINUTES_PER_KWH,
+                _to_utc(hour), watt_minutes / WATT_MINUTES_PER_KWH, total / WATT_MINUTES_PER_KWH
             )
         )
     return rows
 
 
-def cost_rows(readings: MeterReadings, direction: Direction, tariff: Tariff) -> list[StatisticRow]:
-    """Hourly cost rows (currency of the tariff) with a running total."""
-    return cumulative_rows(hourly_cost(readings, direction, tariff).items())
+def energy_rows(readings: MeterReadings, direction: Direction) -> list[StatisticRow]:
+    """Hourly kWh rows with an exact running total, from the first day held."""
+    return _energy_rows(hourly_watt_minutes(readings, direction).items())
+
+
+def class_energy_rows(classes: Mapping[int, Mapping[str, int]], name: str) -> list[StatisticRow]:
+    """Hourly kWh rows of one class (zero in the class's hours without energy)."""
+    return _energy_rows((hour, by_class.get(name, 0)) for hour, by_class in classes.items())
+
+
+def _local_day(hour: int) -> date:
+    return datetime.fromtimestamp(hour, PARIS).date()
+
+
+def _no_colour(_day: date) -> None:
+    return None
+
+
+def cost_rows(
+    readings: MeterReadings,
+    direction: Direction,
+    contract: Contract,
+    colour_of: ColourOf = _no_colour,
+    *,
+    name: str | None = None,
+    classes: Mapping[int, Mapping[str, int]] | None = None,
+) -> list[StatisticRow]:
+    """Hourly cost rows: one class's energy cost, or (``name`` None) the total cost.
+
+    ``classes``: `hourly_classes` when already computed. The total is every class's energy at
+    its price plus the subscription, spread evenly over
+    each month's days and put on each day's first hour, for every day from the first day held
+    to the last (a month's days add up to exactly its subscription).
+    """
+    if classes is None:
+        classes = hourly_classes(readings, direction, contract, colour_of)
+    hours: dict[int, float] = {}
+    for hour, by_class in classes.items():
+        day = _local_day(hour)
+        hours[hour] = (
+            sum(
+                watt_minutes * contract.price(day, class_name)
+                for class_name, watt_minutes in by_class.items()
+                if name is None or class_name == name
+            )
+            / WATT_MINUTES_PER_KWH
+        )
+    days = _days(readings, direction)
+    if name is None and days:
+        for day in days_between(days[0], days[-1] + timedelta(days=1)):
+            if subscription := contract.day_subscription(day):
+                midnight = _midnight_ts(day)
+                hours[midnight] = hours.get(midnight, 0.0) + subscription
+    return cumulative_rows(sorted(hours.items()))
 
 
 def cumulative_rows(values: Iterable[tuple[int, float]]) -> list[StatisticRow]:

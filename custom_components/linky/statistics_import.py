@@ -24,9 +24,9 @@ the same readings gives. What is re-imported:
 
 import asyncio
 import logging
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
-from typing import Any, Final, Literal
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Final
 
 from homeassistant.components.recorder.models import (
     StatisticData,
@@ -45,13 +45,14 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util.unit_conversion import EnergyConverter
 
-from .const import CONF_PRM, CONF_PRODUCTION, CONF_TARIFFS, DOMAIN
-from .kinds import Direction
+from .const import CONF_PRM, CONF_PRODUCTION, DOMAIN
+from .contract import Colour, ColourOf, contracts_from_options, parse_contract
 from .paris import local_midnight
 from .readings import MeterReadings
 from .recorder_sync import async_wait_committed
-from .statistics import StatisticRow, cost_rows, energy_rows, rows_from
-from .tariff import Tariff, TariffError, parse_tariffs
+from .series import NAMES, StatisticSeries, build_series, compute_rows, display_name
+from .statistics import StatisticRow, rows_from
+from .tariff import TariffError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,67 +61,20 @@ CURRENCY: Final = "EUR"
 ALL: Final = datetime(2000, 1, 1, tzinfo=UTC)
 """Marker start meaning "every row" (before any Linky reading)."""
 SUM_TOLERANCE: Final = 1e-6
-NAMES: Final = {
-    "consumption": "Linky {prm} consumption",
-    "production": "Linky {prm} production",
-    "consumption_cost": "Linky {prm} consumption cost",
-    "production_earnings": "Linky {prm} production earnings",
-}
-"""Display names by statistic suffix, in English: used when no translation is found.
-
-The translations are ``common.statistic_<suffix>`` in strings.json (placeholder ``{prm}``).
-"""
 
 
-@dataclass(frozen=True, slots=True)
-class StatisticSeries:
-    """One imported statistic: what it measures and its metadata."""
-
-    statistic_id: str
-    direction: Direction
-    kind: Literal["energy", "money"]
-    name: str
-
-    @property
-    def suffix(self) -> str:
-        """What follows ``linky:<prm>_`` in the id (``consumption``, ``production_earnings``)."""
-        return self.statistic_id.rpartition(":")[2].partition("_")[2]
-
-    @property
-    def metadata(self) -> StatisticMetaData:
-        """Full metadata (mean type, unit class and unit: required since 2026.11)."""
-        energy = self.kind == "energy"
-        return StatisticMetaData(
-            mean_type=StatisticMeanType.NONE,
-            has_sum=True,
-            name=self.name,
-            source=DOMAIN,
-            statistic_id=self.statistic_id,
-            unit_class=EnergyConverter.UNIT_CLASS if energy else None,
-            unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR if energy else CURRENCY,
-        )
-
-
-def statistic_ids(prm: str) -> dict[str, str]:
-    """Return the four statistic ids of a PRM, by suffix."""
-    prefix = f"{DOMAIN}:{prm.lower()}"
-    return {
-        suffix: f"{prefix}_{suffix}"
-        for suffix in ("consumption", "production", "consumption_cost", "production_earnings")
-    }
-
-
-def compute_rows(
-    readings: MeterReadings, series: list[StatisticSeries], tariffs: dict[Direction, Tariff]
-) -> dict[str, list[StatisticRow]]:
-    """Every row of every series (pure; run in the executor on a copy of the readings)."""
-    rows: dict[str, list[StatisticRow]] = {}
-    for item in series:
-        if item.kind == "energy":
-            rows[item.statistic_id] = energy_rows(readings, item.direction)
-        else:
-            rows[item.statistic_id] = cost_rows(readings, item.direction, tariffs[item.direction])
-    return rows
+def metadata(item: StatisticSeries) -> StatisticMetaData:
+    """Full metadata of a series (mean type, unit class and unit: required since 2026.11)."""
+    energy = item.kind == "energy"
+    return StatisticMetaData(
+        mean_type=StatisticMeanType.NONE,
+        has_sum=True,
+        name=item.name,
+        source=DOMAIN,
+        statistic_id=item.statistic_id,
+        unit_class=EnergyConverter.UNIT_CLASS if energy else None,
+        unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR if energy else CURRENCY,
+    )
 
 
 def _copy(readings: MeterReadings) -> MeterReadings:
@@ -134,58 +88,36 @@ def _copy(readings: MeterReadings) -> MeterReadings:
 class LinkyStatistics:
     """Imports one config entry's statistics; see the module docstring."""
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
-        """Read the options (production, tariffs); nothing is loaded yet."""
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry[Any], colour_of: ColourOf | None = None
+    ) -> None:
+        """Read the options (production, contract and prices); nothing is loaded yet.
+
+        ``colour_of`` gives the final Tempo colours (needed when the contract uses Tempo).
+        """
         self.hass = hass
         self.prm: str = entry.data[CONF_PRM]
         self.production = bool(entry.options.get(CONF_PRODUCTION, False))
-        self.tariff_options: list[dict[str, Any]] = [
-            dict(item) for item in entry.options.get(CONF_TARIFFS, [])
-        ]
+        self.colour_of: ColourOf = colour_of or (lambda _day: None)
         try:
-            self.tariffs = parse_tariffs(self.tariff_options)
+            self.contracts = contracts_from_options(entry.options)
         except TariffError as err:
-            _LOGGER.warning("Linky %s: tariffs ignored, they are invalid: %s", self.prm, err)
-            self.tariffs = {}
-        ids = statistic_ids(self.prm)
-        self.series: list[StatisticSeries] = [
-            StatisticSeries(ids["consumption"], "consumption", "energy", self._name("consumption"))
-        ]
-        if self.production:
-            self.series.append(
-                StatisticSeries(ids["production"], "production", "energy", self._name("production"))
-            )
-        if "consumption" in self.tariffs:
-            self.series.append(
-                StatisticSeries(
-                    ids["consumption_cost"], "consumption", "money", self._name("consumption_cost")
-                )
-            )
-        if self.production and "production" in self.tariffs:
-            self.series.append(
-                StatisticSeries(
-                    ids["production_earnings"],
-                    "production",
-                    "money",
-                    self._name("production_earnings"),
-                )
-            )
+            _LOGGER.warning("Linky %s: prices ignored, they are invalid: %s", self.prm, err)
+            self.contracts = {}
+        self.series = build_series(self.prm, production=self.production, contracts=self.contracts)
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.statistics.{entry.entry_id}"
         )
         self._stale: dict[str, datetime] = {}
         """Per statistic id, the first hour to re-import (persisted)."""
         self._importing: dict[str, datetime] = {}
-        self._stored_tariffs: dict[str, list[dict[str, Any]]] | None = None
+        self._stored_contracts: dict[str, list[dict[str, Any]]] | None = None
         self._loaded = False
         self._load_lock = asyncio.Lock()
         self._import_lock = asyncio.Lock()
         self.imports = 0
         """Imports committed since start-up (for tests and diagnostics)."""
         self.rows_imported = 0
-
-    def _name(self, suffix: str, template: str | None = None) -> str:
-        return (template or NAMES[suffix]).format(prm=self.prm)
 
     async def _async_translate_names(self) -> None:
         """Name the statistics in Home Assistant's language (English when it has no text)."""
@@ -195,14 +127,18 @@ class LinkyStatistics:
         except Exception:  # names are cosmetic: never fail an import for them
             _LOGGER.debug("No %s translations for the statistics' names", language, exc_info=True)
             return
+        prefix = f"component.{DOMAIN}.common."
         series = []
         for item in self.series:
-            template = texts.get(f"component.{DOMAIN}.common.statistic_{item.suffix}")
+            template = texts.get(f"{prefix}statistic_{item.name_key}")
+            label = texts.get(f"{prefix}class_{item.klass}") if item.klass else None
             try:
-                name = self._name(item.suffix, template)
+                name = display_name(self.prm, item.name_key, item.klass, template)
+                if label is not None:
+                    name = (template or NAMES[item.name_key]).format(prm=self.prm, label=label)
             except KeyError, IndexError, ValueError:
                 _LOGGER.debug("Invalid %s name for %s: %r", language, item.suffix, template)
-                name = self._name(item.suffix)
+                name = display_name(self.prm, item.name_key, item.klass)
             series.append(replace(item, name=name))
         self.series = series
 
@@ -221,16 +157,16 @@ class LinkyStatistics:
 
     # -- persistence ------------------------------------------------------------------------
 
-    def _tariff_dicts(self) -> dict[str, list[dict[str, Any]]]:
+    def _contract_dicts(self) -> dict[str, list[dict[str, Any]]]:
         return {
-            direction: [period.to_dict(direction) for period in tariff.periods]
-            for direction, tariff in self.tariffs.items()
+            direction: [period.to_dict() for period in contract.periods]
+            for direction, contract in self.contracts.items()
         }
 
     def _data(self) -> dict[str, Any]:
         return {
             "stale": {key: value.isoformat() for key, value in self.stale.items()},
-            "tariffs": self._tariff_dicts(),
+            "contracts": self._contract_dicts(),
         }
 
     async def _async_save(self) -> None:
@@ -243,24 +179,24 @@ class LinkyStatistics:
             stored = await self._store.async_load() or {}
             for key, value in stored.get("stale", {}).items():
                 self._mark(key, datetime.fromisoformat(value))
-            self._stored_tariffs = stored.get("tariffs")
-            self._check_tariffs()
+            self._stored_contracts = _stored_contracts(stored)
+            self._check_contracts()
             await self._async_translate_names()
             self._loaded = True
 
-    def _check_tariffs(self) -> None:
-        """Cost rows are stale from the first day the tariff changed since the last import."""
-        stored = self._stored_tariffs
+    def _check_contracts(self) -> None:
+        """Cost and class rows are stale from the first day priced differently since last time."""
+        stored = self._stored_contracts
         if stored is None:
             return  # first run: the start-up check imports everything
         for item in self.series:
-            if item.kind != "money":
+            if item.kind != "money" and item.klass is None:
                 continue
             try:
-                old = parse_tariffs(stored.get(item.direction, []))
+                old = parse_contract(stored.get(item.direction, []))
             except TariffError:
-                old = {}
-            changed = self.tariffs[item.direction].first_difference(old.get(item.direction))
+                old = None
+            changed = self.contracts[item.direction].first_difference(old)
             if changed is not None:
                 start = ALL if changed <= ALL.date() else local_midnight(changed)
                 self._mark(item.statistic_id, start)
@@ -271,15 +207,17 @@ class LinkyStatistics:
 
     # -- public API -------------------------------------------------------------------------
 
-    async def async_mark_changed(self, changed_from: date) -> None:
+    async def async_mark_changed(self, changed_from: date, *, colours: bool = False) -> None:
         """Record that every row from the first hour of ``changed_from`` on is stale.
 
+        ``colours``: only Tempo colours changed, so only the cost and class rows are stale.
         The marker is saved at once, so a restart before the next import still imports it.
         """
         await self._async_load()
         start = ALL if changed_from <= ALL.date() else local_midnight(changed_from)
         for item in self.series:
-            self._mark(item.statistic_id, start)
+            if not colours or item.kind == "money" or item.klass is not None:
+                self._mark(item.statistic_id, start)
         await self._async_save()
 
     async def async_update(self, readings: MeterReadings, changed_from: date) -> None:
@@ -298,7 +236,7 @@ class LinkyStatistics:
             try:
                 wanted = [item for item in self.series if item.statistic_id in self._importing]
                 rows = await self.hass.async_add_executor_job(
-                    compute_rows, _copy(readings), wanted, self.tariffs
+                    compute_rows, _copy(readings), wanted, self.contracts, self._colours(readings)
                 )
                 self._submit(wanted, rows, self._importing)
                 await self._async_committed()
@@ -310,6 +248,20 @@ class LinkyStatistics:
             self._importing = {}
             self.imports += 1
             await self._async_save()
+
+    def _colours(self, readings: MeterReadings) -> dict[date, Colour]:
+        """Return the final Tempo colours of the days held (read on the loop, for the rows)."""
+        if not any(contract.uses_tempo for contract in self.contracts.values()):
+            return {}
+        days: set[date] = set()
+        for held in (readings.daily, readings.curve):
+            for by_day in held.values():
+                days.update(by_day)
+        colours: dict[date, Colour] = {}
+        for day in days | {day - timedelta(days=1) for day in days}:
+            if (colour := self.colour_of(day)) is not None:
+                colours[day] = colour
+        return colours
 
     async def _async_committed(self) -> None:
         """Wait until the recorder has run (and committed) every task queued so far."""
@@ -333,7 +285,7 @@ class LinkyStatistics:
             )
             async_add_external_statistics(
                 self.hass,
-                item.metadata,
+                metadata(item),
                 [StatisticData(start=row.start, state=row.state, sum=row.sum) for row in selected],
             )
             self.rows_imported += len(selected)
@@ -342,7 +294,7 @@ class LinkyStatistics:
         """At start-up: finish an interrupted import and bring every statistic in step."""
         await self._async_load()
         rows = await self.hass.async_add_executor_job(
-            compute_rows, _copy(readings), self.series, self.tariffs
+            compute_rows, _copy(readings), self.series, self.contracts, self._colours(readings)
         )
         for item in self.series:
             if item.statistic_id in self._stale:
@@ -387,3 +339,19 @@ class LinkyStatistics:
         for item in self.series:
             self._stale[item.statistic_id] = ALL
         await self.async_flush(readings)
+
+
+def _stored_contracts(stored: dict[str, Any]) -> dict[str, list[dict[str, Any]]] | None:
+    """Return the contracts of the last import (also from a store of the former periods)."""
+    if "contracts" in stored:
+        contracts: dict[str, list[dict[str, Any]]] = stored["contracts"]
+        return contracts
+    if "tariffs" not in stored:
+        return None
+    try:
+        old = contracts_from_options(
+            {"tariffs": [p for ps in stored["tariffs"].values() for p in ps]}
+        )
+    except TariffError:
+        return {}
+    return {direction: [p.to_dict() for p in c.periods] for direction, c in old.items()}

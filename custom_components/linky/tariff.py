@@ -83,7 +83,8 @@ def format_off_peak_hours(ranges: Iterable[MinuteRange]) -> str:
     )
 
 
-def _in_ranges(minute: int, ranges: Sequence[MinuteRange]) -> bool:
+def in_ranges(minute: int, ranges: Sequence[MinuteRange]) -> bool:
+    """Whether a minute of the local day falls in one of the ranges."""
     for start, end in ranges:
         if start < end:
             if start <= minute < end:
@@ -121,7 +122,7 @@ class TariffPeriod:
             return self.base
         assert self.peak is not None
         assert self.off_peak is not None
-        return self.off_peak if _in_ranges(minute, self.off_peak_hours) else self.peak
+        return self.off_peak if in_ranges(minute, self.off_peak_hours) else self.peak
 
     def day_average(self, day: date) -> float:
         """Time-weighted average price over the local day (for a day known by its total)."""
@@ -184,13 +185,13 @@ def _off_peak_minutes(day: date, ranges: tuple[MinuteRange, ...]) -> tuple[int, 
     start, end = _day_bounds_utc(day)
     total = int((end - start).total_seconds() // 60)
     if total == MINUTES_PER_DAY:
-        return sum(1 for minute in range(MINUTES_PER_DAY) if _in_ranges(minute, ranges)), total
+        return sum(1 for minute in range(MINUTES_PER_DAY) if in_ranges(minute, ranges)), total
     # Daylight-saving day: walk the real minutes (the repeated or skipped hour counts as lived).
     step = timedelta(minutes=1)
     off = 0
     instant = start
     while instant < end:
-        if _in_ranges(_local_minute(instant), ranges):
+        if in_ranges(_local_minute(instant), ranges):
             off += 1
         instant += step
     return off, total

@@ -1,0 +1,420 @@
+"""The electricity contract: option, dated periods, the class of each interval, its price.
+
+Pure: no Home Assistant import. A contract is a list of periods, each applying from its start
+date (Europe/Paris) until the next one starts; the earliest also prices older days, so a user
+who only knows today's prices still gets costs for the whole history. A period holds its
+option, the price per kWh of each class, the subscription (EUR per month) and, for HP/HC, the
+off-peak ranges, which may differ in summer (April to October: Enedis's 2026-2027 reform).
+
+The class of an interval, by the local time of its start:
+
+- Base: ``base``.
+- HP/HC: ``hc`` inside the period's off-peak ranges for the season, else ``hp``.
+- Tempo: the colour of the Tempo day, which runs 06:00 to 06:00 (so 00:00-06:00 takes the
+  previous calendar day's colour), and ``hc`` from 22:00 to 06:00, else ``hp``: ``blue_hp`` ...
+  ``red_hc``. While a colour is unknown the interval has no class: it waits, never guessed.
+
+Options store the periods as dicts (``entry.options["contract"]``)::
+
+    {"start": "2026-02-01", "option": "tempo", "subscription": 15.59,
+     "prices": {"blue_hp": 0.1612, "blue_hc": 0.1325, ...}}
+    {"start": "2026-12-01", "option": "hphc", "subscription": 16.2,
+     "prices": {"hp": 0.2065, "hc": 0.1579},
+     "off_peak_hours": "01:30-07:30;12:30-14:30",
+     "summer_off_peak_hours": "02:00-07:00;13:00-16:00"}
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Final, Literal
+
+from .const import CONF_CONTRACT, CONF_TARIFFS, PARIS
+from .kinds import Direction
+from .paris import day_minutes, local_midnight
+from .tariff import (
+    MinuteRange,
+    Tariff,
+    TariffError,
+    format_off_peak_hours,
+    in_ranges,
+    parse_off_peak_hours,
+    parse_tariffs,
+)
+
+type Colour = Literal["blue", "white", "red"]
+type ColourOf = Callable[[date], Colour | None]
+"""The final colour of a Tempo day (named by the calendar day it starts on), None if unknown."""
+
+COLOURS: Final[tuple[Colour, ...]] = ("blue", "white", "red")
+TEMPO_OFF_PEAK: Final[tuple[MinuteRange, ...]] = ((22 * 60, 6 * 60),)
+TEMPO_DAY_START: Final = 6 * 60
+SUMMER_MONTHS: Final = range(4, 11)
+"""April to October: the months summer off-peak ranges apply in, when a period has them."""
+MAX_PRICE: Final = 5.0
+"""EUR per kWh above which a price is a typing mistake (Tempo red HP is about 0.7)."""
+
+
+class TariffOption(StrEnum):
+    """The contract's "option tarifaire"."""
+
+    BASE = "base"
+    HPHC = "hphc"
+    TEMPO = "tempo"
+
+
+CLASSES: Final[Mapping[TariffOption, tuple[str, ...]]] = {
+    TariffOption.BASE: ("base",),
+    TariffOption.HPHC: ("hp", "hc"),
+    TariffOption.TEMPO: tuple(f"{colour}_{hour}" for colour in COLOURS for hour in ("hp", "hc")),
+}
+ALL_CLASSES: Final[tuple[str, ...]] = tuple(dict.fromkeys(c for cs in CLASSES.values() for c in cs))
+
+# Regulated prices (EDF Tarif Bleu, all taxes included, 6 kVA), by the date they apply from.
+# Offered as defaults in the options; the user checks them against the bill and edits them.
+REGULATED_PRICES: Final[tuple[tuple[date, Mapping[TariffOption, Mapping[str, float]]], ...]] = (
+    (
+        date(2025, 8, 1),
+        {
+            TariffOption.BASE: {"base": 0.1952},
+            TariffOption.HPHC: {"hp": 0.2068, "hc": 0.1586},
+            TariffOption.TEMPO: {
+                "blue_hp": 0.1609,
+                "blue_hc": 0.1296,
+                "white_hp": 0.1894,
+                "white_hc": 0.1486,
+                "red_hp": 0.7562,
+                "red_hc": 0.1568,
+            },
+        },
+    ),
+    (
+        date(2026, 2, 1),
+        {
+            TariffOption.BASE: {"base": 0.1940},
+            TariffOption.HPHC: {"hp": 0.2065, "hc": 0.1579},
+            TariffOption.TEMPO: {
+                "blue_hp": 0.1612,
+                "blue_hc": 0.1325,
+                "white_hp": 0.1871,
+                "white_hc": 0.1499,
+                "red_hp": 0.7060,
+                "red_hc": 0.1575,
+            },
+        },
+    ),
+)
+
+
+def regulated_prices(option: TariffOption, day: date) -> dict[str, float]:
+    """Return the regulated prices in force on ``day`` (the earliest grid before 2025-08)."""
+    starts = [start for start, _ in REGULATED_PRICES]
+    index = max(bisect_right(starts, day) - 1, 0)
+    return dict(REGULATED_PRICES[index][1][option])
+
+
+def days_in_month(day: date) -> int:
+    """Return the number of days of ``day``'s month."""
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return (following - day.replace(day=1)).days
+
+
+def _local_minute(local: datetime) -> int:
+    return local.hour * 60 + local.minute
+
+
+@dataclass(frozen=True, slots=True)
+class ContractPeriod:
+    """What applies from ``start``: option, class prices, subscription, off-peak ranges."""
+
+    start: date
+    option: TariffOption
+    prices: tuple[tuple[str, float], ...]
+    subscription: float = 0.0
+    """EUR per month, spread evenly over the month's days."""
+    off_peak_hours: tuple[MinuteRange, ...] = ()
+    summer_off_peak_hours: tuple[MinuteRange, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Check the classes match the option and every price is plausible."""
+        if {name for name, _ in self.prices} != set(CLASSES[self.option]):
+            raise TariffError(f"prices of {self.option} must be {', '.join(CLASSES[self.option])}")
+        if any(not 0 <= price <= MAX_PRICE for _, price in self.prices):
+            raise TariffError("a price is negative or absurd")
+        if not 0 <= self.subscription <= 1000:
+            raise TariffError("the subscription is negative or absurd")
+        if self.option is TariffOption.HPHC and not self.off_peak_hours:
+            raise TariffError("HP/HC needs off-peak hours")
+
+    def price(self, name: str) -> float:
+        """Return the price per kWh of a class."""
+        return dict(self.prices)[name]
+
+    def off_peak_on(self, day: date) -> tuple[MinuteRange, ...]:
+        """Return the off-peak ranges in force on a day (Tempo: 22:00-06:00)."""
+        if self.option is TariffOption.TEMPO:
+            return TEMPO_OFF_PEAK
+        if self.summer_off_peak_hours and day.month in SUMMER_MONTHS:
+            return self.summer_off_peak_hours
+        return self.off_peak_hours
+
+    def class_at(self, local: datetime, colour_of: ColourOf) -> str | None:
+        """Return the class of an interval starting at this local (Paris) time."""
+        minute = _local_minute(local)
+        match self.option:
+            case TariffOption.BASE:
+                return "base"
+            case TariffOption.HPHC:
+                return "hc" if in_ranges(minute, self.off_peak_on(local.date())) else "hp"
+            case TariffOption.TEMPO:
+                tempo_day = local.date() - timedelta(days=minute < TEMPO_DAY_START)
+                colour = colour_of(tempo_day)
+                if colour is None:
+                    return None
+                return f"{colour}_{'hc' if in_ranges(minute, TEMPO_OFF_PEAK) else 'hp'}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the options form of the period."""
+        data: dict[str, Any] = {
+            "start": self.start.isoformat(),
+            "option": str(self.option),
+            "subscription": self.subscription,
+            "prices": dict(self.prices),
+        }
+        if self.off_peak_hours:
+            data["off_peak_hours"] = format_off_peak_hours(self.off_peak_hours)
+        if self.summer_off_peak_hours:
+            data["summer_off_peak_hours"] = format_off_peak_hours(self.summer_off_peak_hours)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ContractPeriod:
+        """Build from the options form; raise `TariffError` when malformed."""
+        try:
+            start = date.fromisoformat(str(data["start"]))
+            option = TariffOption(data["option"])
+            prices = tuple((str(k), float(v)) for k, v in dict(data["prices"]).items())
+            subscription = float(data.get("subscription") or 0)
+        except (KeyError, TypeError, ValueError) as err:
+            raise TariffError(f"invalid contract period: {err}") from err
+        return cls(
+            start=start,
+            option=option,
+            prices=tuple(sorted(prices, key=lambda item: _class_order(item[0]))),
+            subscription=subscription,
+            off_peak_hours=_ranges(data.get("off_peak_hours")),
+            summer_off_peak_hours=_ranges(data.get("summer_off_peak_hours")),
+        )
+
+
+def _class_order(name: str) -> int:
+    return ALL_CLASSES.index(name) if name in ALL_CLASSES else len(ALL_CLASSES)
+
+
+def _ranges(text: Any) -> tuple[MinuteRange, ...]:
+    return parse_off_peak_hours(str(text)) if text else ()
+
+
+class Contract:
+    """The periods of a contract, sorted by start date."""
+
+    __slots__ = ("_starts", "periods")
+
+    def __init__(self, periods: Iterable[ContractPeriod]) -> None:
+        """Sort the periods; two may not start on the same day; at least one."""
+        self.periods: tuple[ContractPeriod, ...] = tuple(sorted(periods, key=lambda p: p.start))
+        self._starts = [period.start for period in self.periods]
+        if not self.periods:
+            raise TariffError("a contract needs at least one period")
+        if len(set(self._starts)) != len(self._starts):
+            raise TariffError("two periods start on the same day")
+
+    def period_on(self, day: date) -> ContractPeriod:
+        """Return the period applying on a local day (the earliest one before its start)."""
+        return self.periods[max(bisect_right(self._starts, day) - 1, 0)]
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """Every class any period uses, in a stable order."""
+        used = {name for period in self.periods for name in CLASSES[period.option]}
+        return tuple(name for name in ALL_CLASSES if name in used)
+
+    @property
+    def uses_tempo(self) -> bool:
+        """Whether a period is Tempo (day colours are needed)."""
+        return any(period.option is TariffOption.TEMPO for period in self.periods)
+
+    def class_at(self, instant: datetime, colour_of: ColourOf) -> str | None:
+        """Return the class of an interval starting at this (aware) instant."""
+        local = instant.astimezone(PARIS)
+        return self.period_on(local.date()).class_at(local, colour_of)
+
+    def price(self, day: date, name: str) -> float:
+        """Return the price per kWh of a class on a local day."""
+        return self.period_on(day).price(name)
+
+    def day_subscription(self, day: date) -> float:
+        """Return the subscription of a local day: its month's amount / the month's days."""
+        return self.period_on(day).subscription / days_in_month(day)
+
+    def class_minutes(self, day: date, colour_of: ColourOf) -> dict[str, int] | None:
+        """Return the real minutes of a local day in each class (None: a colour is unknown).
+
+        Walks the day's real minutes (23 or 25 hours on daylight-saving days) in steps of 30
+        minutes, or of one minute when an off-peak range does not fall on a half hour.
+        """
+        period = self.period_on(day)
+        bounds = {minute for ranges in (period.off_peak_on(day),) for r in ranges for minute in r}
+        step = 30 if all(minute % 30 == 0 for minute in bounds) else 1
+        start = local_midnight(day)
+        minutes: dict[str, int] = {}
+        for offset in range(0, day_minutes(day), step):
+            name = self.class_at(start + timedelta(minutes=offset), colour_of)
+            if name is None:
+                return None
+            minutes[name] = minutes.get(name, 0) + step
+        return minutes
+
+    def first_difference(self, other: Contract | None) -> date | None:
+        """Earliest day priced differently by ``other`` (``date.min`` for all); None if equal."""
+        if other is None or self.period_on(date.min) != other.period_on(date.min):
+            return date.min
+        for day in sorted({*self._starts, *other._starts}):
+            if self.period_on(day) != other.period_on(day):
+                return day
+        return None
+
+    def __eq__(self, other: object) -> bool:
+        """Contracts are equal when their periods are."""
+        return isinstance(other, Contract) and self.periods == other.periods
+
+    def __hash__(self) -> int:
+        """Hash of the periods."""
+        return hash(self.periods)
+
+    def __repr__(self) -> str:
+        """Debug form."""
+        return f"Contract({list(self.periods)!r})"
+
+
+def contract_from_tariff(tariff: Tariff) -> Contract:
+    """Convert the former price periods (base, or peak/off-peak) into a contract."""
+    periods = []
+    for period in tariff.periods:
+        if period.base is not None:
+            base = (("base", period.base),)
+            periods.append(ContractPeriod(period.start, TariffOption.BASE, base))
+        else:
+            assert period.peak is not None
+            assert period.off_peak is not None
+            periods.append(
+                ContractPeriod(
+                    period.start,
+                    TariffOption.HPHC,
+                    (("hp", period.peak), ("hc", period.off_peak)),
+                    off_peak_hours=period.off_peak_hours,
+                )
+            )
+    return Contract(periods)
+
+
+def parse_contract(options: Iterable[Mapping[str, Any]]) -> Contract | None:
+    """Build the contract of ``entry.options["contract"]`` (None when empty)."""
+    periods = [ContractPeriod.from_dict(item) for item in options]
+    return Contract(periods) if periods else None
+
+
+def split_by_class(total: int, minutes: Mapping[str, int]) -> dict[str, int]:
+    """Split an integer total by class minutes, exactly (largest remainders), in class order."""
+    whole = sum(minutes.values())
+    shares = {name: total * count // whole for name, count in minutes.items()}
+    left = total - sum(shares.values())
+    by_remainder = sorted(minutes, key=lambda name: -(total * minutes[name] % whole))
+    for name in by_remainder[:left]:
+        shares[name] += 1
+    return shares
+
+
+def contracts_from_options(options: Mapping[str, Any]) -> dict[Direction, Contract]:
+    """Return the contract of each direction an entry's options price (or `TariffError`).
+
+    Consumption: ``options["contract"]``, or the former consumption price periods of
+    ``options["tariffs"]`` converted; production: the production periods of ``tariffs``.
+    """
+    tariffs = parse_tariffs(options.get(CONF_TARIFFS, []))
+    contracts = {direction: contract_from_tariff(tariff) for direction, tariff in tariffs.items()}
+    if (contract := parse_contract(options.get(CONF_CONTRACT, []))) is not None:
+        contracts["consumption"] = contract
+    return contracts
+
+
+# ---- Typed input and the former options (used by the options flow) ------------------------
+
+MIN_OFF_PEAK_MINUTES: Final = 4 * 60
+MAX_OFF_PEAK_MINUTES: Final = 12 * 60
+"""A plausible day of off-peak hours (usually 8 hours)."""
+type OffPeakProblem = Literal["invalid", "overlapping", "unordered", "implausible"]
+
+
+class OffPeakHoursError(TariffError):
+    """Typed off-peak ranges that cannot be right; ``problem`` says why."""
+
+    def __init__(self, problem: OffPeakProblem, message: str) -> None:
+        """Keep the kind of problem for the form's error."""
+        super().__init__(message)
+        self.problem: OffPeakProblem = problem
+
+
+def check_off_peak_hours(text: str) -> tuple[MinuteRange, ...]:
+    """Parse off-peak ranges typed by the user; raise `OffPeakHoursError` unless plausible.
+
+    The ranges may not share a minute, must follow each other around the clock in the order
+    written (from any of them: ``22:00-06:00;12:30-14:30`` is fine), and add up to 4 to 12
+    hours a day.
+    """
+    try:
+        ranges = parse_off_peak_hours(text)
+    except TariffError as err:
+        raise OffPeakHoursError("invalid", str(err)) from err
+    lengths = [end - start if end > start else end + 1440 - start for start, end in ranges]
+    covered: set[int] = set()
+    for one in ranges:
+        minutes = {minute for minute in range(1440) if in_ranges(minute, (one,))}
+        if covered & minutes:
+            raise OffPeakHoursError("overlapping", "off-peak ranges overlap")
+        covered |= minutes
+    first = ranges[0][0]
+    position = first
+    for (start, _), length in zip(ranges, lengths, strict=True):
+        unrolled = first + (start - first) % 1440
+        if unrolled < position:
+            raise OffPeakHoursError("unordered", "off-peak ranges are not in the order of the day")
+        position = unrolled + length
+    if not MIN_OFF_PEAK_MINUTES <= sum(lengths) <= MAX_OFF_PEAK_MINUTES:
+        raise OffPeakHoursError("implausible", "off-peak hours do not add up to a plausible day")
+    return ranges
+
+
+def migrate_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the options with ``contract`` set and only production periods in ``tariffs``.
+
+    Before contracts, consumption prices were tariff periods (base, or peak/off-peak) in
+    ``tariffs``: when ``contract`` is absent they become its periods, without loss (no
+    subscription). Other keys are kept. Raise `TariffError` when those periods are malformed.
+    """
+    tariffs = [dict(item) for item in options.get(CONF_TARIFFS, [])]
+    consumption = [p for p in tariffs if p.get("direction", "consumption") == "consumption"]
+    migrated = dict(options)
+    if CONF_CONTRACT in options:
+        migrated[CONF_CONTRACT] = [dict(item) for item in options[CONF_CONTRACT]]
+    elif consumption:
+        contract = contract_from_tariff(parse_tariffs(consumption)["consumption"])
+        migrated[CONF_CONTRACT] = [period.to_dict() for period in contract.periods]
+    else:
+        migrated[CONF_CONTRACT] = []
+    migrated[CONF_TARIFFS] = [p for p in tariffs if p not in consumption]
+    return migrated

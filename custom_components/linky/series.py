@@ -1,0 +1,145 @@
+"""Which statistics an entry imports, and every row of each, from the readings (pure).
+
+Ids (``linky:<prm>_<suffix>``):
+
+- ``consumption`` (kWh) and, with production, ``production``;
+- with a consumption contract of several classes (HP/HC, Tempo), per class ``consumption_<class>``
+  (kWh; they add up exactly to ``consumption``) and ``consumption_<class>_cost`` (EUR);
+- with a consumption contract, ``consumption_cost`` (EUR): every class's energy at its price plus
+  the subscription; with production and its prices, ``production_earnings`` (EUR).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Final, Literal
+
+from .const import DOMAIN
+from .contract import Colour, ColourOf, Contract
+from .kinds import Direction
+from .readings import MeterReadings
+from .statistics import StatisticRow, class_energy_rows, cost_rows, energy_rows, hourly_classes
+
+NAMES: Final = {
+    "consumption": "Linky {prm} consumption",
+    "production": "Linky {prm} production",
+    "consumption_cost": "Linky {prm} consumption cost",
+    "production_earnings": "Linky {prm} production earnings",
+    "consumption_class": "Linky {prm} consumption {label}",
+    "consumption_class_cost": "Linky {prm} consumption cost {label}",
+}
+"""Display names by name key, in English: used when no translation is found.
+
+The translations are ``common.statistic_<key>`` in strings.json (placeholders ``{prm}`` and, per
+class, ``{label}``: ``common.class_<class>``).
+"""
+CLASS_LABELS: Final = {
+    "base": "base",
+    "hp": "peak hours",
+    "hc": "off-peak hours",
+    "blue_hp": "blue day peak hours",
+    "blue_hc": "blue day off-peak hours",
+    "white_hp": "white day peak hours",
+    "white_hc": "white day off-peak hours",
+    "red_hp": "red day peak hours",
+    "red_hc": "red day off-peak hours",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StatisticSeries:
+    """One imported statistic: what it measures, and its display name."""
+
+    statistic_id: str
+    direction: Direction
+    kind: Literal["energy", "money"]
+    name: str
+    klass: str | None = None
+    """The tariff class it is limited to (None: every class)."""
+
+    @property
+    def suffix(self) -> str:
+        """What follows ``linky:<prm>_`` in the id (``consumption``, ``consumption_hc_cost``)."""
+        return self.statistic_id.rpartition(":")[2].partition("_")[2]
+
+    @property
+    def name_key(self) -> str:
+        """The key of its display name in `NAMES` (and in the translations)."""
+        if self.klass is None:
+            return self.suffix
+        return "consumption_class_cost" if self.kind == "money" else "consumption_class"
+
+
+def statistic_id(prm: str, suffix: str) -> str:
+    """Return the id of one of a PRM's statistics."""
+    return f"{DOMAIN}:{prm.lower()}_{suffix}"
+
+
+def statistic_ids(prm: str) -> dict[str, str]:
+    """Return the four main statistic ids of a PRM, by suffix."""
+    return {
+        suffix: statistic_id(prm, suffix)
+        for suffix in ("consumption", "production", "consumption_cost", "production_earnings")
+    }
+
+
+def display_name(prm: str, key: str, klass: str | None, template: str | None = None) -> str:
+    """Return a statistic's name from its template (English when None)."""
+    label = CLASS_LABELS.get(klass or "", "")
+    return (template or NAMES[key]).format(prm=prm, label=label)
+
+
+def _series(
+    prm: str,
+    suffix: str,
+    direction: Direction,
+    kind: Literal["energy", "money"],
+    klass: str | None = None,
+) -> StatisticSeries:
+    item = StatisticSeries(statistic_id(prm, suffix), direction, kind, "", klass)
+    return replace(item, name=display_name(prm, item.name_key, klass))
+
+
+def build_series(
+    prm: str, *, production: bool, contracts: Mapping[Direction, Contract]
+) -> list[StatisticSeries]:
+    """Return the statistics an entry imports (English names)."""
+    series = [_series(prm, "consumption", "consumption", "energy")]
+    if production:
+        series.append(_series(prm, "production", "production", "energy"))
+    if (contract := contracts.get("consumption")) is not None:
+        series.append(_series(prm, "consumption_cost", "consumption", "money"))
+        for klass in contract.classes if len(contract.classes) > 1 else ():
+            series.append(_series(prm, f"consumption_{klass}", "consumption", "energy", klass))
+            series.append(_series(prm, f"consumption_{klass}_cost", "consumption", "money", klass))
+    if production and "production" in contracts:
+        series.append(_series(prm, "production_earnings", "production", "money"))
+    return series
+
+
+def compute_rows(
+    readings: MeterReadings,
+    series: list[StatisticSeries],
+    contracts: Mapping[Direction, Contract],
+    colours: Mapping[date, Colour],
+) -> dict[str, list[StatisticRow]]:
+    """Every row of every series (run in the executor on a copy of the readings)."""
+    colour_of: ColourOf = colours.get
+    needed = {item.direction for item in series if item.kind == "money" or item.klass}
+    classes = {
+        direction: hourly_classes(readings, direction, contract, colour_of)
+        for direction, contract in contracts.items()
+        if direction in needed
+    }
+    rows: dict[str, list[StatisticRow]] = {}
+    for item in series:
+        if item.kind == "energy" and item.klass is None:
+            rows[item.statistic_id] = energy_rows(readings, item.direction)
+        elif item.kind == "energy" and item.klass is not None:
+            rows[item.statistic_id] = class_energy_rows(classes[item.direction], item.klass)
+        else:
+            contract = contracts[item.direction]
+            rows[item.statistic_id] = cost_rows(
+                readings, item.direction, contract, name=item.klass, classes=classes[item.direction]
+            )
+    return rows
