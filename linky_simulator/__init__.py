@@ -1,4 +1,4 @@
-"""Fake Conso API and Enedis Data Connect servers over a deterministic simulated Linky meter.
+"""Fake Conso API, Enedis Data Connect and RTE Tempo servers over a deterministic simulated meter.
 
 Used by the tests (on 127.0.0.1) and by ``scripts/develop``. Imports nothing from Home Assistant.
 """
@@ -9,6 +9,7 @@ from .demo import DEMO_PRM, demo_meter
 from .enedis import EnedisSimulator
 from .meter import PARIS, CurvePoint, Direction, MaxPowerReading, SimulatedMeter, day_bounds_utc
 from .serving import KINDS, NEW_KINDS, OLD_KINDS, DataKind, EnedisError, serve
+from .tempo import TempoSimulator, tempo_calendar
 
 __all__ = [
     "DEMO_PRM",
@@ -25,7 +26,9 @@ __all__ = [
     "LoggedRequest",
     "MaxPowerReading",
     "SimulatedMeter",
+    "TempoSimulator",
     "day_bounds_utc",
     "demo_meter",
     "serve",
+    "tempo_calendar",
 ]

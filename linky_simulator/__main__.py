@@ -1,7 +1,8 @@
 """Run the simulators: ``python -m linky_simulator --port 8099 [--enedis-port 8098] --demo``.
 
 Prints the Conso API base URL, the demo PRM and token (and the Enedis Data Connect URL and
-credentials when ``--enedis-port`` is given), then serves until interrupted. Tokens and
+credentials when ``--enedis-port`` is given, the Tempo colours URL when ``--tempo-port`` is),
+then serves until interrupted. Tokens and
 credentials are made at start-up; set ``LINKY_SIMULATOR_SECRET`` to keep them across runs.
 """
 
@@ -21,6 +22,7 @@ from .conso import ConsoApiSimulator
 from .demo import demo_meter
 from .enedis import EnedisSimulator
 from .meter import PARIS
+from .tempo import TempoSimulator
 
 SECRET_ENV = "LINKY_SIMULATOR_SECRET"
 
@@ -31,6 +33,7 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8099, help="Conso API port (0: any)")
     parser.add_argument("--enedis-port", type=int, help="also serve Enedis Data Connect here")
+    parser.add_argument("--tempo-port", type=int, help="also serve RTE's Tempo colours here")
     parser.add_argument("--demo", action="store_true", help="serve the demo meter (default)")
     parser.add_argument("--seed", type=int, default=2026, help="seed of the demo meter")
     parser.add_argument(
@@ -65,6 +68,10 @@ async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> 
         details["enedis_url"] = await enedis.start(args.host, args.enedis_port)
         details["client_id"] = enedis.client_id
         details["client_secret"] = enedis.client_secret
+    tempo: TempoSimulator | None = None
+    if args.tempo_port is not None:
+        tempo = TempoSimulator(seed=args.seed)
+        details["tempo_url"] = await tempo.start(args.host, args.tempo_port)
     if args.json:
         print(json.dumps(details), flush=True)
     else:
@@ -82,6 +89,8 @@ async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> 
         await conso.stop()
         if enedis is not None:
             await enedis.stop()
+        if tempo is not None:
+            await tempo.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

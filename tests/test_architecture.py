@@ -7,7 +7,17 @@ import pytest
 
 PACKAGE = Path(__file__).parent.parent / "custom_components" / "linky"
 MODULES = {path.stem: path for path in PACKAGE.glob("*.py")}
-PURE = ("paris", "kinds", "readings", "snapshot", "schedule", "statistics", "tariff")
+PURE = (
+    "paris",
+    "kinds",
+    "readings",
+    "snapshot",
+    "schedule",
+    "statistics",
+    "tariff",
+    "contract",
+    "series",
+)
 
 
 def _imports(path: Path) -> tuple[set[str], set[str]]:

@@ -471,7 +471,7 @@ async def test_base_url_in_collapsed_section(hass: HomeAssistant) -> None:
         next(iter(k for k in form["data_schema"].schema if str(k) == "advanced"))
     ]
     assert advanced.options == {"collapsed": True}
-    assert [str(k) for k in advanced.schema.schema] == ["base_url"]
+    assert [str(k) for k in advanced.schema.schema] == ["base_url", "tempo_url"]
     assert result["step_id"] == "conso"
 
 

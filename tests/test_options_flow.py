@@ -1,7 +1,8 @@
-"""The options flow: production on/off, tariff periods added and removed."""
+"""The options flow: production on/off, contract periods, production price periods."""
 
 import json
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -10,11 +11,56 @@ import pytest
 from homeassistant.components.recorder import Recorder
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from tests.integration_helpers import conso_entry
+from custom_components.linky.const import DOMAIN, PARIS
+from custom_components.linky.contract import (
+    CLASSES,
+    ContractPeriod,
+    OffPeakHoursError,
+    TariffOption,
+    check_off_peak_hours,
+    contract_from_tariff,
+    migrate_options,
+    parse_contract,
+    regulated_prices,
+)
+from custom_components.linky.tariff import parse_tariffs
 
 COMPONENT = Path(__file__).parents[1] / "custom_components" / "linky"
+STRINGS = json.loads((COMPONENT / "strings.json").read_text())
+FORM_STEPS = (
+    "settings",
+    "add_contract",
+    "contract_base",
+    "contract_hphc",
+    "contract_tempo",
+    "remove_contract",
+    "add_tariff",
+    "tariff_base",
+    "tariff_peak_off_peak",
+    "remove_tariff",
+)
+PRODUCTION = {"direction": "production", "start": "2024-01-01", "base": 0.1276}
+OLD_BASE = {"direction": "consumption", "start": "2024-02-01", "base": 0.2516}
+OLD_HPHC = {
+    "direction": "consumption",
+    "start": "2025-08-01",
+    "peak": 0.2146,
+    "off_peak": 0.1696,
+    "off_peak_hours": "22:00-06:00;12:30-14:30",
+}
+MIGRATED = [
+    {"start": "2024-02-01", "option": "base", "subscription": 0.0, "prices": {"base": 0.2516}},
+    {
+        "start": "2025-08-01",
+        "option": "hphc",
+        "subscription": 0.0,
+        "prices": {"hp": 0.2146, "hc": 0.1696},
+        "off_peak_hours": "22:00-06:00;12:30-14:30",
+    },
+]
 
 
 @pytest.fixture(autouse=True)
@@ -29,92 +75,370 @@ def no_setup() -> Iterator[None]:
 
 @pytest.fixture
 def entry(recorder_mock: Recorder, hass: HomeAssistant) -> MockConfigEntry:
-    return conso_entry(hass, None, poll_offset=0)
-
-
-async def _menu(hass: HomeAssistant, flow_id: str, choice: str) -> dict[str, Any]:
-    result: Any = await hass.config_entries.options.async_configure(
-        flow_id, {"next_step_id": choice}
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="12345678901234",
+        title="Linky 12345678901234",
+        data={"prm": "12345678901234", "source": "conso", "token": "t", "poll_offset": 0},
+        options={"production": False, "tariffs": []},
     )
+    entry.add_to_hass(hass)
+    return entry
+
+
+def _today() -> date:
+    return dt_util.now(PARIS).date()
+
+
+async def _start(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
+    result: Any = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
     return dict(result)
 
 
-async def test_full_options_flow(
+async def _send(hass: HomeAssistant, flow_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    result: Any = await hass.config_entries.options.async_configure(flow_id, data)
+    return dict(result)
+
+
+async def _menu(hass: HomeAssistant, flow_id: str, choice: str) -> dict[str, Any]:
+    return await _send(hass, flow_id, {"next_step_id": choice})
+
+
+async def _contract_form(
+    hass: HomeAssistant, flow_id: str, start: str, option: str
+) -> dict[str, Any]:
+    result = await _menu(hass, flow_id, "add_contract")
+    assert result["step_id"] == "add_contract"
+    result = await _send(hass, flow_id, {"start": start, "option": option})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == f"contract_{option}"
+    assert result["errors"] == {}
+    return result
+
+
+def _defaults(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        str(key): key.default()
+        for key in result["data_schema"].schema
+        if callable(getattr(key, "default", None)) and key.default() is not None
+    }
+
+
+def _fields(result: dict[str, Any]) -> set[str]:
+    return {str(key) for key in result["data_schema"].schema}
+
+
+async def _save(hass: HomeAssistant, flow_id: str) -> None:
+    result = await _menu(hass, flow_id, "save")
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+# ---- adding contract periods ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("base", "2026-02-01"),
+        ("base", "2024-06-01"),
+        ("hphc", "2025-09-15"),
+        ("tempo", "2026-03-01"),
+    ],
+)
+async def test_each_option_is_prefilled_with_the_regulated_prices(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    entry: MockConfigEntry,
+    case: tuple[str, str],
+) -> None:
+    option, start = case
+    result = await _start(hass, entry)
+    assert result["menu_options"] == ["settings", "add_contract", "save"]
+    flow_id = result["flow_id"]
+    result = await _contract_form(hass, flow_id, start, option)
+    expected = regulated_prices(TariffOption(option), date.fromisoformat(start))
+    assert set(expected) == set(CLASSES[TariffOption(option)])
+    defaults = _defaults(result)
+    assert {name: defaults[name] for name in expected} == expected
+    assert result["description_placeholders"] == {"start": start}
+    assert _fields(result) == set(STRINGS["options"]["step"][result["step_id"]]["data"])
+
+    # The subscription has no default (it is on the bill): only it is typed.
+    assert "subscription" not in defaults
+    result = await _send(hass, flow_id, {"subscription": 15.59})
+    assert result["type"] is FlowResultType.MENU
+    assert "remove_contract" in result["menu_options"]
+    assert start in result["description_placeholders"]["contract"]
+    await _save(hass, flow_id)
+    period = {"start": start, "option": option, "subscription": 15.59, "prices": expected}
+    if option == "hphc":
+        period["off_peak_hours"] = "22:00-06:00"
+    assert entry.options["contract"] == [period]
+    assert entry.options["tariffs"] == []
+    contract = parse_contract(entry.options["contract"])
+    assert contract is not None
+    assert contract.period_on(date.fromisoformat(start)).subscription == 15.59
+
+
+async def test_hphc_ranges_saved_and_read_back(
     recorder_mock: Recorder,
     hass: HomeAssistant,
     enable_custom_integrations: None,
     entry: MockConfigEntry,
 ) -> None:
-    result: Any = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["settings", "add_tariff", "save"]
-    flow_id = result["flow_id"]
-
-    result = await _menu(hass, flow_id, "settings")
-    assert result["type"] is FlowResultType.FORM
-    result = await hass.config_entries.options.async_configure(flow_id, {"production": True})
-    assert result["type"] is FlowResultType.MENU
-
-    # Peak / off-peak, with a typo in the hours first.
-    result = await _menu(hass, flow_id, "add_tariff")
-    assert result["step_id"] == "add_tariff"
-    result = await hass.config_entries.options.async_configure(
+    flow_id = (await _start(hass, entry))["flow_id"]
+    await _contract_form(hass, flow_id, "2025-12-01", "hphc")
+    await _send(
+        hass,
         flow_id,
-        {"direction": "consumption", "start": "2025-08-01", "tariff_type": "peak_off_peak"},
+        {
+            "hp": 0.21,
+            "hc": 0.16,
+            "subscription": 16.2,
+            "off_peak_hours": "01h30-07h30 ; 12:30-14:30",
+            "summer_off_peak_hours": "02:00-07:00;13:00-16:00",
+        },
     )
-    assert result["step_id"] == "tariff_peak_off_peak"
-    result = await hass.config_entries.options.async_configure(
-        flow_id, {"peak": 0.2146, "off_peak": 0.1696, "off_peak_hours": "22h-6h"}
-    )
-    assert result["errors"] == {"off_peak_hours": "invalid_off_peak_hours"}
-    result = await hass.config_entries.options.async_configure(
-        flow_id, {"peak": 0.2146, "off_peak": 0.1696, "off_peak_hours": "22h00-06h00 ; 12:30-14:30"}
-    )
-    assert result["type"] is FlowResultType.MENU
-    assert "remove_tariff" in result["menu_options"]
+    result = await _contract_form(hass, flow_id, "2026-02-01", "hphc")
+    assert _defaults(result)["subscription"] == 16.2
+    assert _defaults(result)["off_peak_hours"] == "01:30-07:30;12:30-14:30"
+    summer = next(k for k in result["data_schema"].schema if str(k) == "summer_off_peak_hours")
+    assert summer.description == {"suggested_value": "02:00-07:00;13:00-16:00"}
+    await _send(hass, flow_id, {"subscription": 16.5, "summer_off_peak_hours": ""})
+    await _save(hass, flow_id)
 
-    # The same start again is refused.
-    result = await _menu(hass, flow_id, "add_tariff")
-    result = await hass.config_entries.options.async_configure(
-        flow_id, {"direction": "consumption", "start": "2025-08-01", "tariff_type": "base"}
-    )
-    assert result["errors"] == {"start": "duplicate_start"}
-
-    # A base price before it, and production earnings.
-    result = await hass.config_entries.options.async_configure(
-        flow_id, {"direction": "consumption", "start": "2024-02-01", "tariff_type": "base"}
-    )
-    assert result["step_id"] == "tariff_base"
-    result = await hass.config_entries.options.async_configure(flow_id, {"base": 0.2516})
-    result = await _menu(hass, flow_id, "add_tariff")
-    result = await hass.config_entries.options.async_configure(
-        flow_id, {"direction": "production", "start": "2024-01-01", "tariff_type": "base"}
-    )
-    result = await hass.config_entries.options.async_configure(flow_id, {"base": 0.1276})
-    assert result["type"] is FlowResultType.MENU
-    assert "2025-08-01" in result["description_placeholders"]["tariffs"]
-
-    # Remove the production period again.
-    result = await _menu(hass, flow_id, "remove_tariff")
-    assert result["step_id"] == "remove_tariff"
-    result = await hass.config_entries.options.async_configure(
-        flow_id, {"periods": ["production|2024-01-01"]}
-    )
-    result = await _menu(hass, flow_id, "save")
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {
-        "production": True,
-        "tariffs": [
-            {"direction": "consumption", "start": "2024-02-01", "base": 0.2516},
-            {
-                "direction": "consumption",
-                "start": "2025-08-01",
-                "peak": 0.2146,
-                "off_peak": 0.1696,
-                "off_peak_hours": "22:00-06:00;12:30-14:30",
-            },
-        ],
+    first, second = entry.options["contract"]
+    assert first == {
+        "start": "2025-12-01",
+        "option": "hphc",
+        "subscription": 16.2,
+        "prices": {"hp": 0.21, "hc": 0.16},
+        "off_peak_hours": "01:30-07:30;12:30-14:30",
+        "summer_off_peak_hours": "02:00-07:00;13:00-16:00",
     }
+    assert "summer_off_peak_hours" not in second
+    assert second["prices"] == regulated_prices(TariffOption.HPHC, date(2026, 2, 1))
+    contract = parse_contract(entry.options["contract"])
+    assert contract is not None
+    period = contract.period_on(date(2025, 12, 1))
+    assert period.off_peak_hours == ((90, 450), (750, 870))
+    assert period.summer_off_peak_hours == ((120, 420), (780, 960))
+    assert contract.period_on(date(2026, 6, 1)).summer_off_peak_hours == ()
+
+    def at(day: date, hour: int, minute: int = 0) -> str | None:
+        local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
+        return contract.class_at(local, lambda _: None)
+
+    assert at(date(2025, 12, 10), 1, 30) == "hc"
+    assert at(date(2025, 12, 10), 13) == "hc"
+    assert at(date(2025, 12, 10), 15) == "hp"
+    assert at(date(2026, 1, 10), 15) == "hp"
+
+
+# ---- bad input ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("hphc", "off_peak_hours", "22h-6h", "invalid_off_peak_hours"),
+        ("hphc", "off_peak_hours", " ", "invalid_off_peak_hours"),
+        ("hphc", "off_peak_hours", "01:00-07:00;06:00-08:00", "overlapping_off_peak_hours"),
+        ("hphc", "off_peak_hours", "01:00-05:00;01:00-05:00", "overlapping_off_peak_hours"),
+        ("hphc", "off_peak_hours", "22:00-06:00;05:00-07:00", "overlapping_off_peak_hours"),
+        (
+            "hphc",
+            "off_peak_hours",
+            "01:00-03:00;12:00-14:00;05:00-07:00",
+            "unordered_off_peak_hours",
+        ),
+        ("hphc", "off_peak_hours", "22:00-23:00", "implausible_off_peak_hours"),
+        ("hphc", "off_peak_hours", "20:00-09:00", "implausible_off_peak_hours"),
+        ("hphc", "off_peak_hours", "06:00-22:00", "implausible_off_peak_hours"),
+        ("hphc", "summer_off_peak_hours", "02:00-03:00", "implausible_off_peak_hours"),
+        ("hphc", "summer_off_peak_hours", "02:00-07:00;06:00-09:00", "overlapping_off_peak_hours"),
+        ("hphc", "hc", -0.01, "invalid_price"),
+        ("base", "base", -0.1, "invalid_price"),
+        ("tempo", "red_hp", 7.0, "invalid_price"),
+        ("base", "subscription", -1.0, "invalid_subscription"),
+        ("tempo", "subscription", 1000.5, "invalid_subscription"),
+    ],
+)
+async def test_bad_input_is_refused_on_its_field(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    entry: MockConfigEntry,
+    case: tuple[str, str, Any, str],
+) -> None:
+    option, field, value, error = case
+    assert error in STRINGS["options"]["error"]
+    flow_id = (await _start(hass, entry))["flow_id"]
+    await _contract_form(hass, flow_id, "2026-02-01", option)
+    result = await _send(hass, flow_id, {"subscription": 10.0, field: value})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: error}
+    assert result["step_id"] == f"contract_{option}"
+
+    # Nothing was kept: corrected, only the corrected period is saved.
+    result = await _send(hass, flow_id, {"subscription": 10.0})
+    assert result["type"] is FlowResultType.MENU
+    await _save(hass, flow_id)
+    assert len(entry.options["contract"]) == 1
+    saved = entry.options["contract"][0]
+    assert saved["subscription"] == 10.0
+    assert saved["prices"] == regulated_prices(TariffOption(option), date(2026, 2, 1))
+    assert saved.get("off_peak_hours") == ("22:00-06:00" if option == "hphc" else None)
+    assert "summer_off_peak_hours" not in saved
+
+
+async def test_start_dates_refused(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    entry: MockConfigEntry,
+) -> None:
+    flow_id = (await _start(hass, entry))["flow_id"]
+    tomorrow = (_today() + timedelta(days=1)).isoformat()
+    later = (_today() + timedelta(days=2)).isoformat()
+    result = await _menu(hass, flow_id, "add_contract")
+    result = await _send(hass, flow_id, {"start": later, "option": "base"})
+    assert result["errors"] == {"start": "start_in_future"}
+    result = await _send(hass, flow_id, {"start": tomorrow, "option": "base"})
+    assert result["step_id"] == "contract_base"
+    await _send(hass, flow_id, {"subscription": 12.0})
+
+    result = await _menu(hass, flow_id, "add_contract")
+    result = await _send(hass, flow_id, {"start": tomorrow, "option": "tempo"})
+    assert result["errors"] == {"start": "duplicate_start"}
+    assert "duplicate_start" in STRINGS["options"]["error"]
+    assert "start_in_future" in STRINGS["options"]["error"]
+    result = await _send(hass, flow_id, {"start": "2025-01-01", "option": "tempo"})
+    assert result["step_id"] == "contract_tempo"
+    await _send(hass, flow_id, {"subscription": 13.0})
+    await _save(hass, flow_id)
+    assert [(p["start"], p["option"]) for p in entry.options["contract"]] == [
+        ("2025-01-01", "tempo"),
+        (tomorrow, "base"),
+    ]
+
+
+def test_check_off_peak_hours() -> None:
+    assert check_off_peak_hours("22:00-06:00") == ((1320, 360),)
+    assert check_off_peak_hours("22:00-06:00;12:30-14:30") == ((1320, 360), (750, 870))
+    assert check_off_peak_hours("12:30-14:30;22:00-06:00") == ((750, 870), (1320, 360))
+    assert check_off_peak_hours("23:00-24:00;00:00-07:00") == ((1380, 1440), (0, 420))
+    assert check_off_peak_hours("02:00-06:00") == ((120, 360),)  # 4 hours
+    assert check_off_peak_hours("20:00-08:00") == ((1200, 480),)  # 12 hours
+    for text, problem in [
+        ("", "invalid"),
+        ("25:00-06:00", "invalid"),
+        ("02:00-05:59", "implausible"),
+        ("20:00-08:01", "implausible"),
+        ("01:00-02:00;13:00-16:00;02:00-07:00", "unordered"),
+        ("22:00-06:00;22:00-06:00", "overlapping"),
+    ]:
+        with pytest.raises(OffPeakHoursError) as caught:
+            check_off_peak_hours(text)
+        assert caught.value.problem == problem, text
+
+
+# ---- removing, migrating, production -------------------------------------------------------
+
+
+async def test_remove_a_contract_period(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    entry: MockConfigEntry,
+) -> None:
+    contract = [
+        {"start": "2025-08-01", "option": "base", "subscription": 12.0, "prices": {"base": 0.1952}},
+        {"start": "2026-02-01", "option": "base", "subscription": 12.5, "prices": {"base": 0.194}},
+    ]
+    hass.config_entries.async_update_entry(
+        entry, options={"production": False, "tariffs": [], "contract": contract}
+    )
+    result = await _start(hass, entry)
+    assert result["menu_options"] == ["settings", "add_contract", "remove_contract", "save"]
+    flow_id = result["flow_id"]
+    result = await _menu(hass, flow_id, "remove_contract")
+    assert result["step_id"] == "remove_contract"
+    assert _fields(result) == set(STRINGS["options"]["step"]["remove_contract"]["data"])
+    result = await _send(hass, flow_id, {"periods": ["2025-08-01"]})
+    assert "2025-08-01" not in result["description_placeholders"]["contract"]
+    await _save(hass, flow_id)
+    assert entry.options["contract"] == contract[1:]
+
+
+def test_migrate_options() -> None:
+    options = {"production": True, "tariffs": [OLD_BASE, PRODUCTION, OLD_HPHC], "other": 1}
+    migrated = migrate_options(options)
+    assert migrated == {
+        "production": True,
+        "tariffs": [PRODUCTION],
+        "contract": MIGRATED,
+        "other": 1,
+    }
+    assert options["tariffs"] == [OLD_BASE, PRODUCTION, OLD_HPHC]  # not changed in place
+    # Without loss: the same contract as the former consumption periods priced.
+    consumption = parse_tariffs([OLD_BASE, OLD_HPHC])["consumption"]
+    assert parse_contract(migrated["contract"]) == contract_from_tariff(consumption)
+    assert ContractPeriod.from_dict(migrated["contract"][1]).off_peak_hours == (
+        (1320, 360),
+        (750, 870),
+    )
+    # Already migrated: the contract is kept as it is, stale consumption periods dropped.
+    again = migrate_options({**migrated, "tariffs": [OLD_BASE, PRODUCTION]})
+    assert again == migrated
+    assert migrate_options({"production": False, "tariffs": []}) == {
+        "production": False,
+        "tariffs": [],
+        "contract": [],
+    }
+
+
+async def test_former_consumption_periods_become_contract_periods(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    entry: MockConfigEntry,
+) -> None:
+    tariffs = [OLD_BASE, OLD_HPHC, PRODUCTION]
+    hass.config_entries.async_update_entry(entry, options={"production": True, "tariffs": tariffs})
+    result = await _start(hass, entry)
+    assert result["menu_options"] == [
+        "settings",
+        "add_contract",
+        "remove_contract",
+        "add_tariff",
+        "remove_tariff",
+        "save",
+    ]
+    summary = result["description_placeholders"]
+    assert "2024-02-01 · Base · base 0.2516 €/kWh" in summary["contract"]
+    assert "HC 22:00-06:00;12:30-14:30" in summary["contract"]
+    assert summary["production"] == "- 2024-01-01 · 0.1276 €/kWh"
+    await _save(hass, result["flow_id"])
+    assert entry.options == {"production": True, "tariffs": [PRODUCTION], "contract": MIGRATED}
+
+
+async def test_malformed_former_periods_are_kept_as_they_are(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tariffs = [{"direction": "consumption", "start": "2024-02-01"}, PRODUCTION]
+    hass.config_entries.async_update_entry(entry, options={"production": True, "tariffs": tariffs})
+    result = await _start(hass, entry)
+    assert "not converted" in caplog.text
+    assert result["description_placeholders"]["contract"] == "-"
+    await _save(hass, result["flow_id"])
+    assert entry.options == {"production": True, "tariffs": tariffs, "contract": []}
 
 
 async def test_keeps_existing_options(
@@ -123,23 +447,95 @@ async def test_keeps_existing_options(
     enable_custom_integrations: None,
     entry: MockConfigEntry,
 ) -> None:
-    tariffs = [{"direction": "consumption", "start": "2024-02-01", "base": 0.25}]
-    hass.config_entries.async_update_entry(entry, options={"production": True, "tariffs": tariffs})
-    result: Any = await hass.config_entries.options.async_init(entry.entry_id)
-    assert "remove_tariff" in result["menu_options"]
-    result = await _menu(hass, result["flow_id"], "save")
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {"production": True, "tariffs": tariffs}
+    options = {"production": True, "tariffs": [PRODUCTION], "contract": MIGRATED}
+    hass.config_entries.async_update_entry(entry, options=options)
+    result = await _start(hass, entry)
+    await _save(hass, result["flow_id"])
+    assert entry.options == options
+
+
+async def test_production_price_periods(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    entry: MockConfigEntry,
+) -> None:
+    contract = MIGRATED[:1]
+    hass.config_entries.async_update_entry(
+        entry, options={"production": False, "tariffs": [], "contract": contract}
+    )
+    result = await _start(hass, entry)
+    assert "add_tariff" not in result["menu_options"]
+    flow_id = result["flow_id"]
+    result = await _menu(hass, flow_id, "settings")
+    assert _fields(result) == {"production"}
+    result = await _send(hass, flow_id, {"production": True})
+    assert "add_tariff" in result["menu_options"]
+
+    # Peak / off-peak, with a typo in the hours first.
+    result = await _menu(hass, flow_id, "add_tariff")
+    assert _fields(result) == set(STRINGS["options"]["step"]["add_tariff"]["data"])
+    result = await _send(hass, flow_id, {"start": "2025-08-01", "tariff_type": "peak_off_peak"})
+    assert result["step_id"] == "tariff_peak_off_peak"
+    result = await _send(hass, flow_id, {"peak": 0.2, "off_peak": 0.1, "off_peak_hours": "22h-6h"})
+    assert result["errors"] == {"off_peak_hours": "invalid_off_peak_hours"}
+    result = await _send(
+        hass, flow_id, {"peak": 0.2, "off_peak": 0.1, "off_peak_hours": "22:00-06:00;05:00-07:00"}
+    )
+    assert result["errors"] == {"off_peak_hours": "overlapping_off_peak_hours"}
+    result = await _send(
+        hass,
+        flow_id,
+        {"peak": 0.2, "off_peak": 0.1, "off_peak_hours": "22h00-06h00 ; 12:30-14:30"},
+    )
+    assert result["type"] is FlowResultType.MENU
+
+    # The same start again is refused; a base price before it; one more, removed again.
+    result = await _menu(hass, flow_id, "add_tariff")
+    result = await _send(hass, flow_id, {"start": "2025-08-01", "tariff_type": "base"})
+    assert result["errors"] == {"start": "duplicate_start"}
+    result = await _send(hass, flow_id, {"start": "2024-01-01", "tariff_type": "base"})
+    assert result["step_id"] == "tariff_base"
+    result = await _send(hass, flow_id, {"base": 0.1276})
+    result = await _menu(hass, flow_id, "add_tariff")
+    result = await _send(hass, flow_id, {"start": "2025-01-01", "tariff_type": "base"})
+    result = await _send(hass, flow_id, {"base": 0.13})
+    assert "2025-01-01" in result["description_placeholders"]["production"]
+    result = await _menu(hass, flow_id, "remove_tariff")
+    assert result["step_id"] == "remove_tariff"
+    result = await _send(hass, flow_id, {"periods": ["production|2025-01-01"]})
+    await _save(hass, flow_id)
+    assert entry.options == {
+        "production": True,
+        "contract": contract,
+        "tariffs": [
+            PRODUCTION,
+            {
+                "direction": "production",
+                "start": "2025-08-01",
+                "peak": 0.2,
+                "off_peak": 0.1,
+                "off_peak_hours": "22:00-06:00;12:30-14:30",
+            },
+        ],
+    }
+    parsed = parse_tariffs(entry.options["tariffs"])
+    assert set(parsed) == {"production"}
 
 
 def test_every_option_field_is_explained_in_english_and_french() -> None:
-    english = json.loads((COMPONENT / "strings.json").read_text())
     french = json.loads((COMPONENT / "translations" / "fr.json").read_text())
-    for strings in (english, french):
+    for strings in (STRINGS, french):
         steps = strings["options"]["step"]
-        for step in ("settings", "add_tariff", "tariff_base", "tariff_peak_off_peak"):
-            assert steps[step]["data"].keys() == steps[step]["data_description"].keys()
-            assert all(steps[step]["data_description"].values())
+        assert set(steps) == {"init", *FORM_STEPS}
+        for step in FORM_STEPS:
+            assert steps[step]["data"].keys() == steps[step]["data_description"].keys(), step
+            assert all(steps[step]["data"].values()), step
+            assert all(steps[step]["data_description"].values()), step
+        for option in TariffOption:
+            data = steps[f"contract_{option}"]["data"]
+            assert set(CLASSES[option]) | {"subscription"} <= set(data)
+        assert set(strings["selector"]["tariff_option"]["options"]) == set(TariffOption)
         assert set(strings["services"]) == {"rebuild_statistics", "fetch_range"}
         for key in ("budget_exhausted", "invalid_range", "fetch_failed"):
             assert strings["exceptions"][key]["message"]

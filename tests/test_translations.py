@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from custom_components.linky.sensor import SENSORS, TOKEN_EXPIRY
+from custom_components.linky.sensor import (
+    CLASS_SENSORS,
+    CURRENT_CLASS,
+    CURRENT_PRICE,
+    SENSORS,
+    TEMPO_SENSORS,
+    TOKEN_EXPIRY,
+)
 
 ROOT = Path(__file__).parent.parent / "custom_components" / "linky"
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -57,7 +64,15 @@ def test_texts_are_valid_format_strings(text: str) -> None:
 def test_every_sensor_has_a_name_and_an_icon() -> None:
     icons = _load(ROOT / "icons.json")["entity"]["sensor"]
     names = STRINGS["entity"]["sensor"]
-    keys = {d.translation_key for d in (*SENSORS, TOKEN_EXPIRY)}
+    every = (
+        *SENSORS,
+        TOKEN_EXPIRY,
+        *CLASS_SENSORS.values(),
+        CURRENT_CLASS,
+        CURRENT_PRICE,
+        *TEMPO_SENSORS,
+    )
+    keys = {d.translation_key for d in every}
     assert keys == set(names)
     assert keys == set(icons)
 

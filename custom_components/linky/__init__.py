@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
-from .api import InvalidTokenError, PRMAccessError
-from .backfill import HistoryBackfill
+from .api import RTE_TEMPO_URL, InvalidTokenError, PRMAccessError
+from .backfill import HistoryBackfill, history_start
 from .budget import async_get_budget
 from .client import api_host, async_create_client, token_expires_at
-from .const import CONF_PRM, DOMAIN
+from .const import CONF_PRM, CONF_TEMPO_URL, DOMAIN
+from .contract import Contract, contracts_from_options
 from .coordinator import STORAGE_VERSION, LinkyCoordinator
 from .data import LinkyConfigEntry, LinkyRuntimeData
 from .issues import ACCESS_ENDED, delete_all_issues, delete_issue
 from .services import async_setup_services
 from .statistics_import import LinkyStatistics
+from .tariff import TariffError
+from .tempo_colours import TempoColours, async_get_tempo_colours
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -55,15 +59,54 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
     delete_issue(hass, ACCESS_ENDED, entry)
     budget = await async_get_budget(hass, api_host(entry.data))
     entry.async_on_unload(budget.register(entry.entry_id))  # its share of the steady reserve
-    statistics = LinkyStatistics(hass, entry)
-    coordinator = LinkyCoordinator(hass, entry, client, statistics)
+    contract = _consumption_contract(entry)
+    colours = None
+    if contract is not None and contract.uses_tempo:
+        colours = await async_get_tempo_colours(hass, entry.data.get(CONF_TEMPO_URL, RTE_TEMPO_URL))
+    colour_of = colours.colour_of if colours else None
+    statistics = LinkyStatistics(hass, entry, colour_of)
+    coordinator = LinkyCoordinator(
+        hass, entry, client, statistics, contract=contract, colour_of=colour_of
+    )
     backfill = HistoryBackfill(coordinator, statistics)
     entry.runtime_data = LinkyRuntimeData(coordinator, statistics, backfill)
 
     await coordinator.async_config_entry_first_refresh()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     coordinator.async_start(backfill.start)
+    if colours is not None:
+        _follow_colours(hass, entry, colours)
     return True
+
+
+def _consumption_contract(entry: LinkyConfigEntry) -> Contract | None:
+    try:
+        return contracts_from_options(entry.options).get("consumption")
+    except TariffError:
+        return None  # the statistics importer says why, once
+
+
+def _follow_colours(hass: HomeAssistant, entry: LinkyConfigEntry, colours: TempoColours) -> None:
+    """Fetch the colours of the history once; re-import and update when a colour comes."""
+    runtime = entry.runtime_data
+    today = runtime.coordinator.today()
+
+    async def async_colour_known(day: date) -> None:
+        await runtime.statistics.async_mark_changed(day, colours=True)
+        await runtime.statistics.async_flush(runtime.coordinator.readings)
+        runtime.coordinator.push_snapshot()
+
+    @callback
+    def colour_known(day: date) -> None:
+        entry.async_create_background_task(
+            hass, async_colour_known(day), f"Linky {entry.title} colours from {day}"
+        )
+
+    entry.async_on_unload(colours.async_add_listener(colour_known))
+    first = history_start("consumption_daily", today)
+    entry.async_create_background_task(
+        hass, colours.async_ensure_history(first, today), f"Linky {entry.title} Tempo history"
+    )
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> bool:

@@ -35,6 +35,7 @@ from homeassistant.util import dt as dt_util
 from .api import (
     CONSO_API_URL,
     ENEDIS_PRODUCTION_URL,
+    RTE_TEMPO_URL,
     AccessBlockedError,
     AccessDeniedError,
     AuthenticationError,
@@ -56,6 +57,7 @@ from .const import (
     CONF_PRODUCTION,
     CONF_SOURCE,
     CONF_TARIFFS,
+    CONF_TEMPO_URL,
     DOMAIN,
     HISTORY_LIMIT_CODES,
     SOURCE_CONSO,
@@ -220,6 +222,14 @@ def _check_url(user_input: Mapping[str, Any], errors: dict[str, str]) -> str | N
     return url
 
 
+def _check_tempo_url(user_input: Mapping[str, Any], errors: dict[str, str]) -> str | None:
+    """Return the Tempo colours address of the advanced section (None: RTE's own)."""
+    url = _clean_url((user_input.get(SECTION_ADVANCED) or {}).get(CONF_TEMPO_URL))
+    if url is not None and (error := _url_error(url)) is not None:
+        errors["base"] = error
+    return None if url == RTE_TEMPO_URL else url
+
+
 class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up one meter (PRM) per entry."""
 
@@ -247,13 +257,17 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     def _advanced_section(schema: dict[Any, Any], user_input: Mapping[str, Any] | None) -> None:
-        """Add the collapsed "Advanced" section: the API address (self-hosted servers)."""
-        current = _clean_url((user_input or {}).get(SECTION_ADVANCED, {}).get(CONF_BASE_URL))
+        """Add the collapsed "Advanced" section: the API and Tempo colours addresses."""
+        advanced = (user_input or {}).get(SECTION_ADVANCED, {})
+        current = {key: _clean_url(advanced.get(key)) for key in (CONF_BASE_URL, CONF_TEMPO_URL)}
         schema[vol.Optional(SECTION_ADVANCED)] = section(
             vol.Schema(
-                {vol.Optional(CONF_BASE_URL, description={"suggested_value": current}): _URL}
+                {
+                    vol.Optional(key, description={"suggested_value": value}): _URL
+                    for key, value in current.items()
+                }
             ),
-            {"collapsed": not current},
+            {"collapsed": not any(current.values())},
         )
 
     # -- Conso API ------------------------------------------------------------------------
@@ -264,6 +278,7 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             token = user_input[CONF_TOKEN].strip()
             base_url = _check_url(user_input, errors)
+            tempo_url = _check_tempo_url(user_input, errors)
             try:
                 self._prms = token_prms(token)
             except InvalidTokenError:
@@ -272,6 +287,8 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._data = {CONF_SOURCE: SOURCE_CONSO, CONF_TOKEN: token}
                 if base_url:
                     self._data[CONF_BASE_URL] = base_url
+                if tempo_url:
+                    self._data[CONF_TEMPO_URL] = tempo_url
                 if len(self._prms) > 1:
                     return await self.async_step_prm()
                 if (result := await self._async_check(self._prms[0], errors)) is not None:
@@ -333,6 +350,7 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             prm = user_input[CONF_PRM].strip()
             base_url = _check_url(user_input, errors)
+            tempo_url = _check_tempo_url(user_input, errors)
             if not PRM_PATTERN.fullmatch(prm):
                 errors[CONF_PRM] = "invalid_prm"
             if not errors:
@@ -343,6 +361,8 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
                 }
                 if base_url:
                     self._data[CONF_BASE_URL] = base_url
+                if tempo_url:
+                    self._data[CONF_TEMPO_URL] = tempo_url
                 if (result := await self._async_check(prm, errors)) is not None:
                     return result
         schema: dict[Any, Any] = {

@@ -10,6 +10,8 @@ PARIS: Final = ZoneInfo("Europe/Paris")
 CONF_SOURCE: Final = "source"
 CONF_PRM: Final = "prm"
 CONF_BASE_URL: Final = "base_url"
+CONF_TEMPO_URL: Final = "tempo_url"
+"""Where Tempo day colours are read (default: RTE's open data)."""
 CONF_POLL_OFFSET: Final = "poll_offset"
 """Minutes after 06:00 (Europe/Paris) of the daily update, 0-239, chosen once per entry."""
 

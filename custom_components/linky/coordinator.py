@@ -44,6 +44,7 @@ from .budget import WINDOW as BUDGET_WINDOW
 from .budget import BudgetExhausted
 from .client import LinkyClient, api_host, async_get_data, token_expires_at
 from .const import CONF_POLL_OFFSET, CONF_PRM, CONF_PRODUCTION, DOMAIN, PARIS, UNSUPPORTED_CODES
+from .contract import ColourOf, Contract
 from .data import DATA_PROBED
 from .issues import (
     ACCESS_BLOCKED,
@@ -93,8 +94,11 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         entry: LinkyConfigEntry,
         client: LinkyClient,
         statistics: LinkyStatistics,
+        *,
+        contract: Contract | None = None,
+        colour_of: ColourOf | None = None,
     ) -> None:
-        """Set up the coordinator; readings are loaded in ``_async_setup``."""
+        """Set up; readings load in ``_async_setup``; the contract splits yesterday by class."""
         super().__init__(
             hass,
             _LOGGER,
@@ -104,6 +108,8 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         )
         self.client = client
         self.statistics = statistics
+        self.contract = contract
+        self.colour_of: ColourOf = colour_of or (lambda _day: None)
         self.prm: str = entry.data[CONF_PRM]
         self.poll_offset: int = int(entry.data.get(CONF_POLL_OFFSET, 0))
         self.readings = MeterReadings()
@@ -174,14 +180,19 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
 
     # -- what the sensors show ----------------------------------------------------------------
 
+    def snapshot(self) -> LinkySnapshot:
+        """Return what the sensors show now, from the stored readings."""
+        return summarize(self.readings, self.today(), self.contract, self.colour_of)
+
     @override
     async def _async_update_data(self) -> LinkySnapshot:
         """Serve the stored readings (a refresh never sends a request)."""
-        return summarize(self.readings, self.today())
+        return self.snapshot()
 
     @callback
-    def _push_snapshot(self) -> None:
-        self.async_set_updated_data(summarize(self.readings, self.today()))
+    def push_snapshot(self) -> None:
+        """Recompute the snapshot and update the entities."""
+        self.async_set_updated_data(self.snapshot())
 
     # -- the daily poll -----------------------------------------------------------------------
 
@@ -221,7 +232,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         except AuthenticationError, AccessBlockedError:
             return  # handled in async_fetch_range: polling stopped, the user is told
         self._handle_failure(failure)
-        self._push_snapshot()  # also when nothing changed: availability, "next update"
+        self.push_snapshot()  # also when nothing changed: availability, "next update"
 
     def _refuse(self, kind: DataKind, err: LinkyError, today: date) -> None:
         """Record a kind refused for a reason other than the token or the consent.
@@ -331,7 +342,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         if changed is not None:
             if import_statistics:
                 await self.async_update_statistics(changed)
-            self._push_snapshot()
+            self.push_snapshot()
         return changed
 
     async def async_update_statistics(self, changed: date) -> None:
@@ -466,7 +477,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
     def _handle_midnight(self, _now: datetime) -> None:
         self._unsub_midnight = None
         self.check_token_expiry()
-        self._push_snapshot()
+        self.push_snapshot()
         self._schedule_midnight()
 
     @override

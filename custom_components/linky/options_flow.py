@@ -1,11 +1,21 @@
-"""Options: production on/off, and the tariff periods that price the Energy dashboard.
+"""Options: production on/off, the dated contract periods, and production price periods.
 
 A menu leads to each screen and back, so several periods can be added or removed in one visit;
 "Save" stores everything and reloads the entry (``OptionsFlowWithReload``), which re-imports
 the cost statistics from the first day a change affects (older costs are not rewritten).
+
+- Contract (``options["contract"]``, see `contract`): a start date and an option (Base, HP/HC,
+  Tempo), then a form pre-filled with the regulated prices in force on that date, the monthly
+  subscription and, for HP/HC, the off-peak ranges (and optional summer ranges).
+- Production earnings: base or peak/off-peak periods in ``options["tariffs"]`` (direction
+  ``production``), as before contracts.
+
+Options saved before contracts hold consumption tariff periods: the flow shows them as contract
+periods (`contract.migrate_options`) and saving writes them so.
 """
 
-from datetime import date
+import logging
+from datetime import date, timedelta
 from typing import Any
 
 import probatio as vol
@@ -22,23 +32,55 @@ from homeassistant.helpers.selector import (
     SelectSelectorMode,
     TextSelector,
 )
+from homeassistant.util import dt as dt_util
 
-from .const import CONF_PRODUCTION, CONF_TARIFFS
-from .tariff import TariffError, TariffPeriod, format_off_peak_hours, parse_off_peak_hours
+from .const import CONF_CONTRACT, CONF_PRODUCTION, CONF_TARIFFS, PARIS
+from .contract import (
+    CLASSES,
+    MAX_PRICE,
+    ContractPeriod,
+    OffPeakHoursError,
+    TariffOption,
+    check_off_peak_hours,
+    migrate_options,
+    regulated_prices,
+)
+from .tariff import TariffError, TariffPeriod, format_off_peak_hours
+
+_LOGGER = logging.getLogger(__name__)
 
 CONF_DIRECTION = "direction"
 CONF_START = "start"
+CONF_OPTION = "option"
+CONF_SUBSCRIPTION = "subscription"
 CONF_TARIFF_TYPE = "tariff_type"
 CONF_BASE = "base"
 CONF_PEAK = "peak"
 CONF_OFF_PEAK = "off_peak"
 CONF_OFF_PEAK_HOURS = "off_peak_hours"
+CONF_SUMMER_OFF_PEAK_HOURS = "summer_off_peak_hours"
 CONF_PERIODS = "periods"
 
 TYPE_BASE = "base"
 TYPE_PEAK_OFF_PEAK = "peak_off_peak"
 DEFAULT_OFF_PEAK_HOURS = "22:00-06:00"
+MAX_SUBSCRIPTION = 1000.0
+"""EUR per month above which a subscription is a typing mistake."""
+OPTION_LABELS = {TariffOption.BASE: "Base", TariffOption.HPHC: "HP/HC", TariffOption.TEMPO: "Tempo"}
+CONTRACT_STEPS = {
+    TariffOption.BASE: "contract_base",
+    TariffOption.HPHC: "contract_hphc",
+    TariffOption.TEMPO: "contract_tempo",
+}
 
+# No min/max in the class price and subscription boxes: out-of-range values get a translated
+# error on the field instead of a rejected form.
+CLASS_PRICE_SELECTOR = NumberSelector(
+    NumberSelectorConfig(step="any", mode=NumberSelectorMode.BOX, unit_of_measurement="€/kWh")
+)
+SUBSCRIPTION_SELECTOR = NumberSelector(
+    NumberSelectorConfig(step="any", mode=NumberSelectorMode.BOX, unit_of_measurement="€")
+)
 PRICE_SELECTOR = NumberSelector(
     NumberSelectorConfig(
         min=0, max=10, step="any", mode=NumberSelectorMode.BOX, unit_of_measurement="€/kWh"
@@ -46,12 +88,32 @@ PRICE_SELECTOR = NumberSelector(
 )
 
 
-def _period_key(period: dict[str, Any]) -> str:
+def _today() -> date:
+    return dt_util.now(PARIS).date()
+
+
+def _start_error(start: str, starts: set[str]) -> str | None:
+    """Return the error of a new period's start date among the existing ones', if any."""
+    if date.fromisoformat(start) > _today() + timedelta(days=1):
+        return "start_in_future"
+    if start in starts:
+        return "duplicate_start"
+    return None
+
+
+def _off_peak_error(text: str) -> str | None:
+    try:
+        check_off_peak_hours(text)
+    except OffPeakHoursError as err:
+        return f"{err.problem}_off_peak_hours"
+    return None
+
+
+def _tariff_key(period: dict[str, Any]) -> str:
     return f"{period.get(CONF_DIRECTION, 'consumption')}|{period[CONF_START]}"
 
 
-def _period_label(period: dict[str, Any]) -> str:
-    direction = "Production" if period.get(CONF_DIRECTION) == "production" else "Consumption"
+def _tariff_label(period: dict[str, Any]) -> str:
     if period.get(CONF_BASE) is not None:
         prices = f"{period[CONF_BASE]} €/kWh"
     else:
@@ -59,11 +121,27 @@ def _period_label(period: dict[str, Any]) -> str:
             f"{period.get(CONF_PEAK)} / {period.get(CONF_OFF_PEAK)} €/kWh "
             f"({period.get(CONF_OFF_PEAK_HOURS)})"
         )
-    return f"{direction} · {period[CONF_START]} · {prices}"
+    return f"{period[CONF_START]} · {prices}"
+
+
+def _contract_label(period: dict[str, Any]) -> str:
+    option = TariffOption(period[CONF_OPTION])
+    prices = ", ".join(f"{name} {price}" for name, price in period["prices"].items())
+    parts = [
+        period[CONF_START],
+        OPTION_LABELS[option],
+        f"{prices} €/kWh",
+        f"{period.get(CONF_SUBSCRIPTION, 0)} €/month",
+    ]
+    if hours := period.get(CONF_OFF_PEAK_HOURS):
+        parts.append(f"HC {hours}")
+    if summer := period.get(CONF_SUMMER_OFF_PEAK_HOURS):
+        parts.append(f"summer HC {summer}")
+    return " · ".join(parts)
 
 
 class LinkyOptionsFlow(OptionsFlowWithReload):
-    """Production and tariff periods of a Linky entry."""
+    """Production, contract periods and production price periods of a Linky entry."""
 
     def __init__(self) -> None:
         """Start from the entry's options on the first step."""
@@ -72,36 +150,51 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
 
     @property
     def options(self) -> dict[str, Any]:
-        """Return the options being edited."""
+        """Return the options being edited (former consumption periods as contract periods)."""
         if self._options is None:
-            self._options = {
-                CONF_PRODUCTION: bool(self.config_entry.options.get(CONF_PRODUCTION, False)),
-                CONF_TARIFFS: [dict(p) for p in self.config_entry.options.get(CONF_TARIFFS, [])],
-            }
+            current = dict(self.config_entry.options)
+            try:
+                options = migrate_options(current)
+            except TariffError as err:
+                _LOGGER.warning("Linky: former tariff periods not converted: %s", err)
+                options = {**current, CONF_CONTRACT: list(current.get(CONF_CONTRACT, []))}
+                options[CONF_TARIFFS] = [dict(p) for p in current.get(CONF_TARIFFS, [])]
+            options[CONF_PRODUCTION] = bool(options.get(CONF_PRODUCTION, False))
+            self._options = options
         return self._options
 
     @property
+    def contract(self) -> list[dict[str, Any]]:
+        """Return the contract periods being edited, by start date."""
+        periods: list[dict[str, Any]] = self.options[CONF_CONTRACT]
+        return periods
+
+    @property
     def tariffs(self) -> list[dict[str, Any]]:
-        """Return the tariff periods being edited."""
+        """Return the (production) tariff periods being edited."""
         tariffs: list[dict[str, Any]] = self.options[CONF_TARIFFS]
         return tariffs
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the menu."""
-        menu = ["settings", "add_tariff"]
+        menu = ["settings", "add_contract"]
+        if self.contract:
+            menu.append("remove_contract")
+        if self.options[CONF_PRODUCTION]:
+            menu.append("add_tariff")
         if self.tariffs:
             menu.append("remove_tariff")
         menu.append("save")
         return self.async_show_menu(
             step_id="init",
             menu_options=menu,
-            description_placeholders={"tariffs": self._summary()},
+            description_placeholders={
+                "contract": _summary([_contract_label(p) for p in self.contract]),
+                "production": _summary(
+                    [_tariff_label(p) for p in sorted(self.tariffs, key=_tariff_key)]
+                ),
+            },
         )
-
-    def _summary(self) -> str:
-        if not self.tariffs:
-            return "-"
-        return "\n".join(f"- {_period_label(p)}" for p in sorted(self.tariffs, key=_period_key))
 
     async def async_step_settings(
         self, user_input: dict[str, Any] | None = None
@@ -121,36 +214,146 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
             ),
         )
 
+    # ---- contract periods --------------------------------------------------------------
+
+    async def async_step_add_contract(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Start a contract period: from when, which option."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            start = str(user_input[CONF_START])
+            error = _start_error(start, {p[CONF_START] for p in self.contract})
+            if error is not None:
+                errors[CONF_START] = error
+            else:
+                self._draft = {CONF_START: start}
+                return await self._contract_form(TariffOption(user_input[CONF_OPTION]), None)
+        latest = self.contract[-1][CONF_OPTION] if self.contract else TariffOption.BASE
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_START, default=_today().isoformat()): DateSelector(),
+                vol.Required(CONF_OPTION, default=str(latest)): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[str(option) for option in TariffOption],
+                        mode=SelectSelectorMode.LIST,
+                        translation_key="tariff_option",
+                    )
+                ),
+            }
+        )
+        if user_input is not None:
+            schema = self.add_suggested_values_to_schema(schema, user_input)
+        return self.async_show_form(step_id="add_contract", data_schema=schema, errors=errors)
+
+    async def async_step_contract_base(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the base price and subscription of the new period."""
+        return await self._contract_form(TariffOption.BASE, user_input)
+
+    async def async_step_contract_hphc(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the HP/HC prices, subscription and off-peak ranges of the new period."""
+        return await self._contract_form(TariffOption.HPHC, user_input)
+
+    async def async_step_contract_tempo(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the six Tempo prices and subscription of the new period."""
+        return await self._contract_form(TariffOption.TEMPO, user_input)
+
+    async def _contract_form(
+        self, option: TariffOption, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        start = date.fromisoformat(self._draft[CONF_START])
+        errors: dict[str, str] = {}
+        if user_input is not None and CONF_SUBSCRIPTION in user_input:
+            errors = _contract_errors(option, user_input)
+            if not errors:
+                self._add_contract(option, user_input)
+                return await self.async_step_init()
+        schema = vol.Schema(self._contract_fields(option, start))
+        if user_input is not None:
+            schema = self.add_suggested_values_to_schema(schema, user_input)
+        return self.async_show_form(
+            step_id=CONTRACT_STEPS[option],
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={"start": start.isoformat()},
+        )
+
+    def _contract_fields(self, option: TariffOption, start: date) -> dict[Any, Any]:
+        """Prices pre-filled from the regulated ones; the rest from the period before."""
+        before = [p for p in self.contract if p[CONF_START] < start.isoformat()]
+        previous = before[-1] if before else {}
+        fields: dict[Any, Any] = {
+            vol.Required(name, default=price): CLASS_PRICE_SELECTOR
+            for name, price in regulated_prices(option, start).items()
+        }
+        subscription = previous.get(CONF_SUBSCRIPTION)
+        fields[
+            vol.Required(CONF_SUBSCRIPTION)
+            if subscription is None
+            else vol.Required(CONF_SUBSCRIPTION, default=subscription)
+        ] = SUBSCRIPTION_SELECTOR
+        if option is TariffOption.HPHC:
+            hours = previous.get(CONF_OFF_PEAK_HOURS) or DEFAULT_OFF_PEAK_HOURS
+            summer = previous.get(CONF_SUMMER_OFF_PEAK_HOURS)
+            fields[vol.Required(CONF_OFF_PEAK_HOURS, default=hours)] = TextSelector()
+            suggested = {"suggested_value": summer} if summer else None
+            fields[vol.Optional(CONF_SUMMER_OFF_PEAK_HOURS, description=suggested)] = TextSelector()
+        return fields
+
+    def _add_contract(self, option: TariffOption, user_input: dict[str, Any]) -> None:
+        period: dict[str, Any] = {
+            CONF_START: self._draft[CONF_START],
+            CONF_OPTION: str(option),
+            CONF_SUBSCRIPTION: float(user_input[CONF_SUBSCRIPTION]),
+            "prices": {name: float(user_input[name]) for name in CLASSES[option]},
+        }
+        for key in (CONF_OFF_PEAK_HOURS, CONF_SUMMER_OFF_PEAK_HOURS):
+            if option is TariffOption.HPHC and (text := str(user_input.get(key) or "").strip()):
+                period[key] = format_off_peak_hours(check_off_peak_hours(text))
+        ContractPeriod.from_dict(period)  # validated by the form; raises if not
+        self.contract.append(period)
+        self.contract.sort(key=lambda p: str(p[CONF_START]))
+        self._draft = {}
+
+    async def async_step_remove_contract(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Remove contract periods."""
+        if user_input is not None:
+            removed = set(user_input.get(CONF_PERIODS, []))
+            self.options[CONF_CONTRACT] = [p for p in self.contract if p[CONF_START] not in removed]
+            return await self.async_step_init()
+        options = [
+            SelectOptionDict(value=p[CONF_START], label=_contract_label(p)) for p in self.contract
+        ]
+        return self.async_show_form(step_id="remove_contract", data_schema=_periods_schema(options))
+
+    # ---- production price periods ------------------------------------------------------
+
     async def async_step_add_tariff(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Start a new period: which direction, from when, which kind of price."""
+        """Start a production price period: from when, which kind of price."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            draft = {
-                CONF_DIRECTION: user_input.get(CONF_DIRECTION, "consumption"),
-                CONF_START: str(user_input[CONF_START]),
-            }
-            if any(_period_key(p) == _period_key(draft) for p in self.tariffs):
-                errors[CONF_START] = "duplicate_start"
+            start = str(user_input[CONF_START])
+            error = _start_error(start, {p[CONF_START] for p in self.tariffs})
+            if error is not None:
+                errors[CONF_START] = error
             else:
-                self._draft = draft
+                self._draft = {CONF_DIRECTION: "production", CONF_START: start}
                 if user_input[CONF_TARIFF_TYPE] == TYPE_BASE:
                     return await self.async_step_tariff_base()
                 return await self.async_step_tariff_peak_off_peak()
-        directions = ["consumption"]
-        if self.options[CONF_PRODUCTION]:
-            directions.append("production")
         schema = vol.Schema(
             {
-                vol.Required(CONF_DIRECTION, default="consumption"): SelectSelector(
-                    SelectSelectorConfig(
-                        options=directions,
-                        mode=SelectSelectorMode.LIST,
-                        translation_key="direction",
-                    )
-                ),
-                vol.Required(CONF_START, default=date.today().isoformat()): DateSelector(),  # noqa: DTZ011 - a form default
+                vol.Required(CONF_START, default=_today().isoformat()): DateSelector(),
                 vol.Required(CONF_TARIFF_TYPE, default=TYPE_BASE): SelectSelector(
                     SelectSelectorConfig(
                         options=[TYPE_BASE, TYPE_PEAK_OFF_PEAK],
@@ -167,9 +370,9 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
     async def async_step_tariff_base(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the base price of the new period."""
+        """Ask for the base price of the new production period."""
         if user_input is not None and CONF_BASE in user_input:
-            self._add({**self._draft, CONF_BASE: float(user_input[CONF_BASE])})
+            self._add_tariff({**self._draft, CONF_BASE: float(user_input[CONF_BASE])})
             return await self.async_step_init()
         return self.async_show_form(
             step_id="tariff_base",
@@ -180,20 +383,20 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
     async def async_step_tariff_peak_off_peak(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the peak and off-peak prices and off-peak hours of the new period."""
+        """Ask for the peak and off-peak prices and hours of the new production period."""
         errors: dict[str, str] = {}
         if user_input is not None and CONF_PEAK in user_input:
-            try:
-                hours = format_off_peak_hours(parse_off_peak_hours(user_input[CONF_OFF_PEAK_HOURS]))
-            except TariffError:
-                errors[CONF_OFF_PEAK_HOURS] = "invalid_off_peak_hours"
+            error = _off_peak_error(user_input[CONF_OFF_PEAK_HOURS])
+            if error is not None:
+                errors[CONF_OFF_PEAK_HOURS] = error
             else:
-                self._add(
+                hours = check_off_peak_hours(user_input[CONF_OFF_PEAK_HOURS])
+                self._add_tariff(
                     {
                         **self._draft,
                         CONF_PEAK: float(user_input[CONF_PEAK]),
                         CONF_OFF_PEAK: float(user_input[CONF_OFF_PEAK]),
-                        CONF_OFF_PEAK_HOURS: hours,
+                        CONF_OFF_PEAK_HOURS: format_off_peak_hours(hours),
                     }
                 )
                 return await self.async_step_init()
@@ -213,37 +416,58 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
             description_placeholders={"start": self._draft.get(CONF_START, "")},
         )
 
-    def _add(self, period: dict[str, Any]) -> None:
+    def _add_tariff(self, period: dict[str, Any]) -> None:
         TariffPeriod.from_dict(period)  # validated by the forms; raises if not
         self.tariffs.append(period)
-        self.tariffs.sort(key=_period_key)
+        self.tariffs.sort(key=_tariff_key)
         self._draft = {}
 
     async def async_step_remove_tariff(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Remove tariff periods."""
+        """Remove production price periods."""
         if user_input is not None:
             removed = set(user_input.get(CONF_PERIODS, []))
-            self.options[CONF_TARIFFS] = [p for p in self.tariffs if _period_key(p) not in removed]
+            self.options[CONF_TARIFFS] = [p for p in self.tariffs if _tariff_key(p) not in removed]
             return await self.async_step_init()
         options = [
-            SelectOptionDict(value=_period_key(p), label=_period_label(p))
-            for p in sorted(self.tariffs, key=_period_key)
+            SelectOptionDict(value=_tariff_key(p), label=_tariff_label(p))
+            for p in sorted(self.tariffs, key=_tariff_key)
         ]
-        return self.async_show_form(
-            step_id="remove_tariff",
-            data_schema=vol.Schema(
-                {
-                    vol.Optional(CONF_PERIODS, default=[]): SelectSelector(
-                        SelectSelectorConfig(
-                            options=options, multiple=True, mode=SelectSelectorMode.LIST
-                        )
-                    )
-                }
-            ),
-        )
+        return self.async_show_form(step_id="remove_tariff", data_schema=_periods_schema(options))
 
     async def async_step_save(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Store the options (the entry reloads)."""
         return self.async_create_entry(data=self.options)
+
+
+def _summary(labels: list[str]) -> str:
+    return "\n".join(f"- {label}" for label in labels) if labels else "-"
+
+
+def _periods_schema(options: list[SelectOptionDict]) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Optional(CONF_PERIODS, default=[]): SelectSelector(
+                SelectSelectorConfig(options=options, multiple=True, mode=SelectSelectorMode.LIST)
+            )
+        }
+    )
+
+
+def _contract_errors(option: TariffOption, user_input: dict[str, Any]) -> dict[str, str]:
+    """Return the errors of a contract period's form, by field."""
+    errors: dict[str, str] = {}
+    for name in CLASSES[option]:
+        if not 0 <= float(user_input[name]) <= MAX_PRICE:
+            errors[name] = "invalid_price"
+    if not 0 <= float(user_input[CONF_SUBSCRIPTION]) <= MAX_SUBSCRIPTION:
+        errors[CONF_SUBSCRIPTION] = "invalid_subscription"
+    if option is TariffOption.HPHC:
+        for key in (CONF_OFF_PEAK_HOURS, CONF_SUMMER_OFF_PEAK_HOURS):
+            text = str(user_input.get(key) or "").strip()
+            if key == CONF_OFF_PEAK_HOURS and not text:
+                errors[key] = "invalid_off_peak_hours"
+            elif text and (error := _off_peak_error(text)) is not None:
+                errors[key] = error
+    return errors

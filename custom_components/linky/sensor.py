@@ -12,24 +12,33 @@ hours. (A ``TOTAL`` with ``last_reset`` would still date each day's value to its
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import override
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Final, override
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
 )
-from homeassistant.const import EntityCategory, Platform, UnitOfApparentPower, UnitOfEnergy
-from homeassistant.core import HomeAssistant
+from homeassistant.const import (
+    CURRENCY_EURO,
+    EntityCategory,
+    Platform,
+    UnitOfApparentPower,
+    UnitOfEnergy,
+)
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
 
 from .api import AsyncLinkyClient
 from .client import token_expires_at
 from .const import DOMAIN
+from .contract import ALL_CLASSES, COLOURS
 from .coordinator import LinkyCoordinator
 from .data import LinkyConfigEntry
 from .entity import LinkyEntity
@@ -116,18 +125,86 @@ TOKEN_EXPIRY = LinkySensorEntityDescription(
 )
 
 
+def _yesterday_class(klass: str) -> LinkySensorEntityDescription:
+    return _energy(f"consumption_yesterday_{klass}", lambda c: c.data.classes_yesterday.get(klass))
+
+
+def _current_class(coordinator: LinkyCoordinator) -> str | None:
+    contract = coordinator.contract
+    return contract.class_at(dt_util.utcnow(), coordinator.colour_of) if contract else None
+
+
+def _current_price(coordinator: LinkyCoordinator) -> float | None:
+    klass = _current_class(coordinator)
+    if coordinator.contract is None or klass is None:
+        return None
+    return coordinator.contract.price(coordinator.today(), klass)
+
+
+CLASS_SENSORS: Final = {klass: _yesterday_class(klass) for klass in ALL_CLASSES if klass != "base"}
+CURRENT_CLASS = LinkySensorEntityDescription(
+    key="current_class",
+    translation_key="current_class",
+    device_class=SensorDeviceClass.ENUM,
+    value_fn=_current_class,
+)
+CURRENT_PRICE = LinkySensorEntityDescription(
+    key="current_price",
+    translation_key="current_price",
+    native_unit_of_measurement=f"{CURRENCY_EURO}/{UnitOfEnergy.KILO_WATT_HOUR}",
+    suggested_display_precision=4,
+    value_fn=_current_price,
+)
+
+
+def _tempo(key: str, offset: int) -> LinkySensorEntityDescription:
+    def colour(coordinator: LinkyCoordinator) -> str | None:
+        return coordinator.colour_of(coordinator.today() + timedelta(days=offset))
+
+    return LinkySensorEntityDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.ENUM,
+        options=list(COLOURS),
+        value_fn=colour,
+    )
+
+
+TEMPO_SENSORS: Final = (_tempo("tempo_today", 0), _tempo("tempo_tomorrow", 1))
+CLOCK_SENSORS: Final = {"current_class", "current_price"}
+"""Sensors that change with the time of day: re-read every minute."""
+
+
+def _descriptions(coordinator: LinkyCoordinator) -> list[LinkySensorEntityDescription]:
+    """Return the sensors this meter provides with its options."""
+    descriptions = [d for d in SENSORS if coordinator.production or not d.production]
+    if isinstance(coordinator.client, AsyncLinkyClient):
+        descriptions.append(TOKEN_EXPIRY)
+    if (contract := coordinator.contract) is not None:
+        classes = [klass for klass in contract.classes if klass != "base"]
+        descriptions.extend(CLASS_SENSORS[klass] for klass in classes)
+        descriptions.append(replace(CURRENT_CLASS, options=list(contract.classes)))
+        descriptions.append(CURRENT_PRICE)
+        if contract.uses_tempo:
+            descriptions.extend(TEMPO_SENSORS)
+    return descriptions
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: LinkyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the meter's sensors."""
+    """Add the meter's sensors (and forget those its options no longer provide)."""
     coordinator = entry.runtime_data.coordinator
-    descriptions = [d for d in SENSORS if coordinator.production or not d.production]
-    _remove_stale(hass, coordinator, [d for d in SENSORS if d not in descriptions])
-    if isinstance(coordinator.client, AsyncLinkyClient):
-        descriptions.append(TOKEN_EXPIRY)
-    async_add_entities(LinkySensor(coordinator, description) for description in descriptions)
+    descriptions = _descriptions(coordinator)
+    keys = {description.key for description in descriptions}
+    every = (*SENSORS, *CLASS_SENSORS.values(), CURRENT_CLASS, CURRENT_PRICE, *TEMPO_SENSORS)
+    _remove_stale(hass, coordinator, [d for d in every if d.key not in keys])
+    async_add_entities(
+        (LinkyClockSensor if d.key in CLOCK_SENSORS else LinkySensor)(coordinator, d)
+        for d in descriptions
+    )
 
 
 class LinkySensor(LinkyEntity, SensorEntity):
@@ -140,6 +217,21 @@ class LinkySensor(LinkyEntity, SensorEntity):
     def native_value(self) -> StateType | date | datetime:
         """The value, None (unknown) when the data is missing: never a zero in its place."""
         return self.entity_description.value_fn(self.coordinator)
+
+
+class LinkyClockSensor(LinkySensor):
+    """A value that changes with the time of day (the current class and price)."""
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Re-read the value at every minute, writing the state only when it changed."""
+        await super().async_added_to_hass()
+        self.async_on_remove(async_track_time_change(self.hass, self._tick, second=0))
+
+    @callback
+    def _tick(self, _now: datetime) -> None:
+        if self.native_value != self.state:
+            self.async_write_ha_state()
 
 
 def _remove_stale(

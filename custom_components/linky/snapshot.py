@@ -1,11 +1,14 @@
 """What the sensors show, computed from the stored readings for a Paris day (pure)."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from .contract import ColourOf, Contract
 from .kinds import Direction
 from .paris import days_between
 from .readings import MeterReadings
+from .statistics import day_classes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -23,6 +26,9 @@ class LinkySnapshot:
     production_month: float | None
     production_previous_month: float | None
     latest_day: date | None
+    classes_yesterday: Mapping[str, float] = field(default_factory=dict)
+    """Yesterday's consumption per tariff class (kWh); empty without a contract of classes or
+    while a Tempo colour is unknown."""
     """The latest day any data is held for."""
 
     @property
@@ -63,7 +69,21 @@ def _kwh(wh: float | None) -> float | None:
     return None if wh is None else round(wh / 1000, 3)
 
 
-def summarize(readings: MeterReadings, today: date) -> LinkySnapshot:
+def _classes(
+    readings: MeterReadings, day: date, contract: Contract | None, colour_of: ColourOf
+) -> dict[str, float]:
+    if contract is None or len(contract.classes) < 2:
+        return {}
+    by_class = day_classes(readings, "consumption", day, contract, colour_of)
+    return {name: round(wm / 60_000, 3) for name, wm in (by_class or {}).items()}
+
+
+def summarize(
+    readings: MeterReadings,
+    today: date,
+    contract: Contract | None = None,
+    colour_of: ColourOf = lambda _day: None,
+) -> LinkySnapshot:
     """Compute what the sensors show on the Paris day ``today`` (pure)."""
     yesterday = today - timedelta(days=1)
     # Calendar months: on the 1st, "this month" has no published day yet (unknown) and the
@@ -95,4 +115,5 @@ def summarize(readings: MeterReadings, today: date) -> LinkySnapshot:
         production_month=month("production"),
         production_previous_month=previous("production"),
         latest_day=max((day for day in held if day < today), default=None),
+        classes_yesterday=_classes(readings, yesterday, contract, colour_of),
     )

@@ -128,6 +128,24 @@ def _day_classes(
     return hours
 
 
+def day_classes(
+    readings: MeterReadings,
+    direction: Direction,
+    day: date,
+    contract: Contract,
+    colour_of: ColourOf,
+) -> dict[str, int] | None:
+    """Return a day's energy per class (watt-minutes); None while a colour is unknown."""
+    hours = _day_classes(readings, direction, day, contract, colour_of)
+    if hours is None:
+        return None
+    total: dict[str, int] = {}
+    for by_class in hours.values():
+        for name, watt_minutes in by_class.items():
+            total[name] = total.get(name, 0) + watt_minutes
+    return total
+
+
 def hourly_classes(
     readings: MeterReadings, direction: Direction, contract: Contract, colour_of: ColourOf
 ) -> dict[int, dict[str, int]]:

@@ -1,4 +1,4 @@
-"""Async client library for Linky meter data: Conso API and Enedis Data Connect.
+"""Async client library for Linky meter data (Conso API, Enedis Data Connect) and Tempo colours.
 
 Imports nothing from Home Assistant nor from the integration around it, so it can be published
 on its own (`pyproject.toml` here describes the `linky-client` distribution).
@@ -25,6 +25,7 @@ from .exceptions import (
 )
 from .helper import EnedisApiHelper
 from .models import IntervalReading, MeteringData, ReadingType
+from .tempo import RTE_TEMPO_URL, TempoClient, TempoColour, tempo_season
 
 __version__ = "0.1.0"
 
@@ -32,6 +33,7 @@ __all__ = [
     "CONSO_API_URL",
     "ENEDIS_PRODUCTION_URL",
     "ENEDIS_SANDBOX_URL",
+    "RTE_TEMPO_URL",
     "AccessBlockedError",
     "AccessDeniedError",
     "AsyncLinkyClient",
@@ -53,7 +55,10 @@ __all__ = [
     "ReadingType",
     "RequestGate",
     "ServerError",
+    "TempoClient",
+    "TempoColour",
     "TokenData",
+    "tempo_season",
     "token_expiry",
     "token_prms",
 ]
