@@ -51,17 +51,10 @@ def expected_class(instant: datetime, rte: TempoSimulator) -> str:
     return f"{rte.colour(tempo_day)}_{hour}"
 
 
-async def test_tempo_class_statistics_equal_the_meter_and_the_calendar(  # noqa: PLR0917
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    enable_custom_integrations: None,
-    freezer: FrozenDateTimeFactory,
-    conso_api_factory: Callable[..., Awaitable[ConsoApiSimulator]],
-    rte: TempoSimulator,
-) -> None:
-    freezer.move_to(paris(DAY, 10))
-    meter = SimulatedMeter(PRM, seed=11, first_day=date(2025, 1, 1))
-    api = await conso_api_factory([meter])
+def tempo_entry(
+    hass: HomeAssistant, api: ConsoApiSimulator, rte: TempoSimulator
+) -> MockConfigEntry:
+    """An entry on the fake servers with a Tempo contract (regulated prices, a subscription)."""
     options: dict[str, Any] = {
         "production": False,
         "tariffs": [],
@@ -89,6 +82,21 @@ async def test_tempo_class_statistics_equal_the_meter_and_the_calendar(  # noqa:
         options=options,
     )
     entry.add_to_hass(hass)
+    return entry
+
+
+async def test_tempo_class_statistics_equal_the_meter_and_the_calendar(  # noqa: PLR0917
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    freezer: FrozenDateTimeFactory,
+    conso_api_factory: Callable[..., Awaitable[ConsoApiSimulator]],
+    rte: TempoSimulator,
+) -> None:
+    freezer.move_to(paris(DAY, 10))
+    meter = SimulatedMeter(PRM, seed=11, first_day=date(2025, 1, 1))
+    api = await conso_api_factory([meter])
+    entry = tempo_entry(hass, api, rte)
     with no_backfill():
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done(wait_background_tasks=True)
@@ -152,3 +160,31 @@ async def test_tempo_class_statistics_equal_the_meter_and_the_calendar(  # noqa:
     price = hass.states.get(f"sensor.linky_{prm}_current_price")
     assert price is not None
     assert float(price.state) == PRICES[current.state]
+
+
+async def test_colours_coming_late_fill_their_days_in(  # noqa: PLR0917
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    freezer: FrozenDateTimeFactory,
+    conso_api_factory: Callable[..., Awaitable[ConsoApiSimulator]],
+    rte: TempoSimulator,
+) -> None:
+    """RTE unreachable at first: the days wait (no guess), then fill in when colours come."""
+    yesterday = DAY - timedelta(days=1)
+    rte.fail_next(500, {"error": "down"}, times=20)
+    freezer.move_to(paris(DAY, 10))
+    api = await conso_api_factory([SimulatedMeter(PRM, seed=11, first_day=date(2025, 1, 1))])
+    entry = tempo_entry(hass, api, rte)
+    with no_backfill():
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        day_hp = statistic_id(PRM, f"consumption_{rte.colour(yesterday)}_hp")
+        assert await read_statistics(hass, day_hp) == []  # nothing guessed
+        total = await read_statistics(hass, statistic_id(PRM, "consumption"))
+        assert total  # the energy itself does not wait
+        rte.clear_faults()
+        for hour in (11, 12, 13, 14, 15):
+            await advance(hass, freezer, paris(DAY, hour, 45))
+        hours = {row[0] for row in await read_statistics(hass, day_hp)}
+        assert local_midnight(yesterday) + timedelta(hours=12) in hours  # filled in
