@@ -1,21 +1,17 @@
 """Long-term statistics for the Energy dashboard, imported from the stored readings.
 
-Statistics (external, hourly, ``source="linky"``):
+The statistics (external, hourly, ``source="linky"``) are those `series` lists. Their display
+names follow Home Assistant's language (``common.statistic_<key>`` in strings.json, looked up
+once when the importer first loads; English when there is no text).
 
-- ``linky:<prm>_consumption`` (kWh) and, when production is enabled, ``linky:<prm>_production``;
-- ``linky:<prm>_consumption_cost`` (EUR) when a consumption tariff is set, and
-  ``linky:<prm>_production_earnings`` (EUR) when production is enabled and has a tariff.
-
-Their display names follow Home Assistant's language (``common.statistic_<suffix>`` in
-strings.json, looked up once when the importer first loads; English when there is no text).
-
-Rows are computed from the whole stored readings by the pure `statistics` module (hourly values
-and running totals), so a re-import from any hour on gives exactly what a single fresh import of
+Rows are computed from the whole stored readings (and the Tempo colours known) by the pure
+`series` and `statistics` modules, so a re-import from any hour on gives exactly what a single fresh import of
 the same readings gives. What is re-imported:
 
 - after new readings: every row from the first hour of the earliest changed day on (older
   readings such as a backfilled or late day change every later running total);
-- after a tariff change: cost rows from the first day priced differently;
+- after a contract change: cost and class rows from the first day priced differently;
+- after Tempo colours came: cost and class rows from the first day they concern;
 - at start-up: whatever a "stale from" marker says (it is persisted before an import and cleared
   once the recorder has committed it, so a restart in between finishes the job), and a check of
   each statistic's last stored row against the readings (a lost database, a missing statistic
