@@ -5,8 +5,8 @@ names follow Home Assistant's language (``common.statistic_<key>`` in strings.js
 once when the importer first loads; English when there is no text).
 
 Rows are computed from the whole stored readings (and the Tempo colours known) by the pure
-`series` and `statistics` modules, so a re-import from any hour on gives exactly what a single fresh import of
-the same readings gives. What is re-imported:
+`series` and `statistics` modules, so a re-import from any hour on gives exactly what a single
+fresh import of the same readings gives. What is re-imported:
 
 - after new readings: every row from the first hour of the earliest changed day on (older
   readings such as a backfilled or late day change every later running total);
