@@ -7,9 +7,11 @@ Run: ``scripts/py python scripts/benchmark.py``. Prints figures for the README.
    (the same planner the integration uses, re-planned after every answer), then the next day.
    The request budget lets the backfill send 40 requests per 12 hours (50 minus the reserve
    of 10 for daily updates), which gives how long the backfill takes.
-2. Import speed: 24 months of hourly data (+12 months of daily values), stored readings ->
-   committed statistics with `LinkyStatistics`, against a bare `async_add_external_statistics`
-   call with the same rows (runs `scripts/benchmark_import.py` under pytest for the recorder).
+2. The readings Store with 24 months held: size, on-loop time of setup and save
+   (`scripts/benchmark_store.py`).
+3. Import speed in a real Home Assistant (`scripts/benchmark_import.py`): 24 months of hourly
+   data (+12 months of daily values), stored readings -> committed statistics with
+   `LinkyStatistics`, against a bare `async_add_external_statistics` of the same rows.
 """
 
 import asyncio
@@ -124,25 +126,17 @@ def main() -> None:
             f"(~{(windows - 1) * 12} h after setup)"
         )
         print(f"REQUESTS [{label}] steady day: {counts['steady_day']}")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "scripts/benchmark_import.py",
-            "-q",
-            "-s",
-            "-p",
-            "no:cacheprovider",
-            "--show-capture=no",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    lines = [line for line in result.stdout.splitlines() if line.startswith("IMPORT")]
-    print("\n".join(lines) if lines else result.stdout[-3000:])
+    root = Path(__file__).resolve().parents[1]
+    for script, prefix in (("benchmark_store.py", "STORE"), ("benchmark_import.py", "IMPORT")):
+        result = subprocess.run(
+            [sys.executable, str(root / "scripts" / script)],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=root,
+        )
+        lines = [line for line in result.stdout.splitlines() if line.startswith(prefix)]
+        print("\n".join(lines) if lines else (result.stdout + result.stderr)[-3000:])
 
 
 if __name__ == "__main__":

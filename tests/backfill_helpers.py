@@ -1,11 +1,10 @@
-"""Run the integration against the fake Conso API with a frozen clock (backfill, statistics)."""
+"""Drive the integration with a frozen clock (backfill, statistics): run, settle, read back."""
 
 import asyncio
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder.statistics import statistics_during_period
@@ -16,39 +15,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
-
-from custom_components.linky.const import DOMAIN
-from linky_simulator import ConsoApiSimulator
-
-NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # 10:30 in Paris: yesterday is published
-TODAY = date(2026, 11, 23)
-
-
-def conso_entry(
-    hass: HomeAssistant,
-    api: ConsoApiSimulator,
-    prm: str,
-    *,
-    production: bool = False,
-    tariffs: list[dict[str, Any]] | None = None,
-    poll_offset: int = 0,
-) -> MockConfigEntry:
-    """A Conso API entry for ``prm`` pointing at the simulator."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=prm,
-        title=prm,
-        data={
-            "source": "conso",
-            "prm": prm,
-            "token": api.make_token([prm]),
-            "base_url": api.base_url,
-            "poll_offset": poll_offset,
-        },
-        options={"production": production, "tariffs": tariffs or []},
-    )
-    entry.add_to_hass(hass)
-    return entry
 
 
 async def let_run(hass: HomeAssistant, rounds: int = 20, pause: float = 0.001) -> None:

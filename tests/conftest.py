@@ -16,10 +16,7 @@ if importlib.util.find_spec("custom_components.linky") is not None:
     import custom_components.linky  # noqa: F401
 
 from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
-
-CONSUMPTION_PRM = "11111111111111"  # consumption and production
-CONSUMPTION_ONLY_PRM = "22222222222222"  # consumption only (production: ADAM-ERR0069)
-UNKNOWN_PRM = "99999999999999"  # in no meter list
+from tests.const import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM
 
 
 @pytest.fixture

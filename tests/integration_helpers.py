@@ -1,4 +1,4 @@
-"""Helpers for the integration tests (config entries against the fake servers, frozen clock)."""
+"""Helpers for the integration tests: the one config-entry builder, the frozen clock."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.linky.const import DOMAIN, PARIS
 from linky_simulator import ConsoApiSimulator, EnedisSimulator
-from tests.conftest import CONSUMPTION_PRM
+from tests.const import CONSUMPTION_PRM
 
 
 def paris(day: date, hour: int = 0, minute: int = 0) -> datetime:
@@ -22,15 +22,20 @@ def paris(day: date, hour: int = 0, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), PARIS).astimezone(UTC)
 
 
-def _add_entry(
-    hass: HomeAssistant, prm: str, production: bool, data: dict[str, Any]
+def _entry(
+    hass: HomeAssistant,
+    prm: str,
+    title: str | None,
+    options: dict[str, Any],
+    data: dict[str, Any],
 ) -> MockConfigEntry:
+    """The one config-entry builder: an entry for `prm`, added to Home Assistant (not set up)."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id=prm,
-        title=f"Linky {prm}",
+        title=f"Linky {prm}" if title is None else title,
         data={"prm": prm, **data},
-        options={"production": production, "tariffs": []},
+        options=options,
     )
     entry.add_to_hass(hass)
     return entry
@@ -38,50 +43,64 @@ def _add_entry(
 
 def conso_entry(
     hass: HomeAssistant,
-    conso_api: ConsoApiSimulator,
+    conso_api: ConsoApiSimulator | None,
     *,
     prm: str = CONSUMPTION_PRM,
     production: bool = False,
+    tariffs: list[dict[str, Any]] | None = None,
     poll_offset: int = 60,
+    title: str | None = None,
     **data: Any,
 ) -> MockConfigEntry:
-    """A Conso API entry for `prm` on the fake server (poll at 07:00 Paris by default)."""
-    return _add_entry(
+    """A Conso API entry for `prm` (poll at 07:00 Paris, titled "Linky <prm>", by default).
+
+    On the fake server `conso_api`: a token for `prm` and the server's address. With None (no
+    server needed): token "x" and the default address. `data` adds or overrides entry data.
+    """
+    server = (
+        {"token": conso_api.make_token([prm]), "base_url": conso_api.base_url}
+        if conso_api is not None
+        else {"token": "x"}
+    )
+    return _entry(
         hass,
         prm,
-        production,
-        {
-            "source": "conso",
-            "token": conso_api.make_token([prm]),
-            "base_url": conso_api.base_url,
-            "poll_offset": poll_offset,
-            **data,
-        },
+        title,
+        {"production": production, "tariffs": tariffs or []},
+        {"source": "conso", **server, "poll_offset": poll_offset, **data},
     )
 
 
 def enedis_entry(
     hass: HomeAssistant,
-    enedis_api: EnedisSimulator,
+    enedis_api: EnedisSimulator | None,
     *,
     prm: str = CONSUMPTION_PRM,
     production: bool = False,
+    tariffs: list[dict[str, Any]] | None = None,
     poll_offset: int = 60,
+    title: str | None = None,
     **data: Any,
 ) -> MockConfigEntry:
-    """An Enedis Data Connect entry on the fake server (its credentials unless given)."""
-    return _add_entry(
-        hass,
-        prm,
-        production,
+    """An Enedis Data Connect entry for `prm`, with the same defaults as `conso_entry`.
+
+    On the fake server `enedis_api`: its credentials and address; with None: "x" for both.
+    """
+    server = (
         {
-            "source": "enedis",
             "client_id": enedis_api.client_id,
             "client_secret": enedis_api.client_secret,
             "base_url": enedis_api.base_url,
-            "poll_offset": poll_offset,
-            **data,
-        },
+        }
+        if enedis_api is not None
+        else {"client_id": "x", "client_secret": "x"}
+    )
+    return _entry(
+        hass,
+        prm,
+        title,
+        {"production": production, "tariffs": tariffs or []},
+        {"source": "enedis", **server, "poll_offset": poll_offset, **data},
     )
 
 
@@ -118,7 +137,7 @@ def data_requests(
 
 @contextmanager
 def no_backfill() -> Iterator[None]:
-    """Keep the history backfill (issue 4) out of tests that count the steady requests."""
+    """Keep the history backfill out of tests that count the steady requests."""
     try:
         from custom_components.linky import backfill
     except ImportError:
@@ -130,7 +149,7 @@ def no_backfill() -> Iterator[None]:
 
 @contextmanager
 def fake_statistics() -> Iterator[MagicMock]:
-    """Replace the statistics importer (issue 4, tested on its own) by a recording mock.
+    """Replace the statistics importer (tested on its own) by a recording mock.
 
     The recorder imports rows one by one; tests of the schedule do not need to wait for it.
     """

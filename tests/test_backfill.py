@@ -35,14 +35,9 @@ from custom_components.linky.budget import BudgetExhausted, Priority
 from custom_components.linky.paris import months_before
 from custom_components.linky.readings import MeterReadings
 from linky_simulator import ConsoApiSimulator, SimulatedMeter
-from tests.backfill_helpers import (
-    NOW,
-    TODAY,
-    conso_entry,
-    drive,
-    max_in_window,
-    quiet_sql,
-)
+from tests.backfill_helpers import drive, max_in_window, quiet_sql
+from tests.const import NOW, TODAY
+from tests.integration_helpers import conso_entry
 
 
 @pytest.fixture(autouse=True)
@@ -149,10 +144,8 @@ def test_limit_search() -> None:
     assert search.done
 
 
-async def _setup(
-    hass: HomeAssistant, api: ConsoApiSimulator, prm: str, **options: object
-) -> HistoryBackfill:
-    entry = conso_entry(hass, api, prm, **options)  # type: ignore[arg-type]
+async def _setup(hass: HomeAssistant, api: ConsoApiSimulator, prm: str) -> HistoryBackfill:
+    entry = conso_entry(hass, api, prm=prm, poll_offset=0, title=prm)
     assert await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.LOADED
     backfill: HistoryBackfill = entry.runtime_data.backfill

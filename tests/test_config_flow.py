@@ -13,13 +13,11 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.linky.config_flow import ProbeResult, _check_url
 from custom_components.linky.const import DOMAIN
 from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
-from tests.backfill_helpers import NOW, TODAY
-from tests.conftest import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM, UNKNOWN_PRM
+from tests.const import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM, NOW, TODAY, UNKNOWN_PRM
 from tests.integration_helpers import conso_entry, enedis_entry
 
 USER = {"source": SOURCE_USER}
@@ -255,7 +253,7 @@ async def test_conso_multi_prm_error_on_selector(
 
 async def test_conso_already_configured(hass: HomeAssistant, conso_api: ConsoApiSimulator) -> None:
     """The same PRM twice aborts, before any request."""
-    MockConfigEntry(domain=DOMAIN, unique_id=CONSUMPTION_PRM, data={}).add_to_hass(hass)
+    conso_entry(hass, None)
     flow_id = await _conso_form(hass)
     result = await _submit_conso(hass, conso_api, flow_id)
     assert result["type"] is FlowResultType.ABORT
@@ -542,7 +540,7 @@ async def test_enedis_invalid_prm(hass: HomeAssistant, enedis_api: EnedisSimulat
 
 async def test_enedis_already_configured(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
     """The same PRM from the other source: already configured."""
-    MockConfigEntry(domain=DOMAIN, unique_id=CONSUMPTION_PRM, data={}).add_to_hass(hass)
+    conso_entry(hass, None)
     flow_id = await _enedis_form(hass)
     result = await _submit_enedis(hass, enedis_api, flow_id)
     assert result["type"] is FlowResultType.ABORT
@@ -552,13 +550,10 @@ async def test_enedis_already_configured(hass: HomeAssistant, enedis_api: Enedis
 # -- reauth and reconfigure -----------------------------------------------------------------------
 
 
-def _conso_entry(hass: HomeAssistant, conso_api: ConsoApiSimulator, token: str) -> MockConfigEntry:
-    return conso_entry(hass, conso_api, production=True, poll_offset=42, token=token)
-
-
 async def test_reauth_conso(hass: HomeAssistant, conso_api: ConsoApiSimulator) -> None:
     """A new token is checked; one for another meter is refused; the right one is saved."""
-    entry = _conso_entry(hass, conso_api, conso_api.make_token([CONSUMPTION_PRM], expired=True))
+    token = conso_api.make_token([CONSUMPTION_PRM], expired=True)
+    entry = conso_entry(hass, conso_api, production=True, poll_offset=42, token=token)
     result = await entry.start_reauth_flow(hass)
     assert result["step_id"] == "reauth_confirm"
     assert _fields(result) == ["token"]
@@ -597,7 +592,7 @@ async def test_reauth_enedis(hass: HomeAssistant, enedis_api: EnedisSimulator) -
 
 async def test_reconfigure(hass: HomeAssistant, conso_api: ConsoApiSimulator) -> None:
     """Token and address can be changed; they are checked first."""
-    entry = _conso_entry(hass, conso_api, conso_api.make_token([CONSUMPTION_PRM]))
+    entry = conso_entry(hass, conso_api, production=True, poll_offset=42)
     result = await entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure"
     assert _fields(result) == ["token", "base_url"]
@@ -632,7 +627,7 @@ async def test_reconfigure_back_to_default_address(
     hass: HomeAssistant, conso_api: ConsoApiSimulator
 ) -> None:
     """Clearing the address (or giving the default one) drops base_url from the data."""
-    entry = _conso_entry(hass, conso_api, conso_api.make_token([CONSUMPTION_PRM]))
+    entry = conso_entry(hass, conso_api, production=True, poll_offset=42)
     result = await entry.start_reconfigure_flow(hass)
     with patch("custom_components.linky.config_flow._async_probe", return_value=False):
         result = await hass.config_entries.flow.async_configure(
@@ -666,12 +661,6 @@ async def test_reconfigure_enedis(hass: HomeAssistant, enedis_api: EnedisSimulat
 
 async def test_options_flow_is_offered(hass: HomeAssistant) -> None:
     """The options flow (production, tariffs) comes from options_flow.py."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=CONSUMPTION_PRM,
-        data={"source": "conso", "prm": CONSUMPTION_PRM, "token": "x", "poll_offset": 0},
-        options={"production": False, "tariffs": []},
-    )
-    entry.add_to_hass(hass)
+    entry = conso_entry(hass, None, poll_offset=0)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] in (FlowResultType.FORM, FlowResultType.MENU)

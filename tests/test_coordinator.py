@@ -24,7 +24,7 @@ from custom_components.linky.const import DOMAIN
 from custom_components.linky.coordinator import LinkyCoordinator, StopReason
 from custom_components.linky.schedule import PollState, first_poll_time, next_poll_time
 from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
-from tests.conftest import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM
+from tests.const import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM
 from tests.integration_helpers import (
     advance,
     conso_entry,

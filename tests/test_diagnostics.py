@@ -15,7 +15,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.linky.diagnostics import async_get_config_entry_diagnostics
 from linky_simulator import ConsoApiSimulator, EnedisSimulator
-from tests.conftest import CONSUMPTION_PRM
+from tests.const import CONSUMPTION_PRM
 from tests.integration_helpers import (
     conso_entry,
     enedis_entry,

@@ -26,7 +26,7 @@ from custom_components.linky.coordinator import LinkyCoordinator
 from custom_components.linky.data import LinkyRuntimeData
 from custom_components.linky.readings import MeterReadings
 from linky_simulator import ConsoApiSimulator
-from tests.conftest import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM
+from tests.const import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM
 from tests.integration_helpers import (
     advance,
     conso_entry,

@@ -1,6 +1,7 @@
 """A meter's life as a user meets it: first minutes, access ending, token expiry, housekeeping.
 
-Each test reproduces a dead end a user could meet (see issue 9) against the fake Conso API.
+Each test reproduces, against the fake Conso API, a dead end a user could meet: a failure with no
+sign of why, which must end in something they can see and fix.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from custom_components.linky.const import DOMAIN
 from custom_components.linky.coordinator import LinkyCoordinator
 from linky_simulator import ConsoApiSimulator
 from linky_simulator.conso import TOKEN_LIFETIME
-from tests.conftest import CONSUMPTION_PRM
+from tests.const import CONSUMPTION_PRM
 from tests.integration_helpers import (
     advance,
     conso_entry,

@@ -23,7 +23,7 @@ from custom_components.linky.paris import day_minutes
 from custom_components.linky.readings import MaxPower, MeterReadings
 from custom_components.linky.snapshot import summarize
 from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
-from tests.conftest import CONSUMPTION_PRM
+from tests.const import CONSUMPTION_PRM
 from tests.integration_helpers import (
     conso_entry,
     enedis_entry,

@@ -18,15 +18,9 @@ from custom_components.linky.client import api_host
 from custom_components.linky.const import DOMAIN
 from custom_components.linky.series import statistic_ids
 from linky_simulator import ConsoApiSimulator, SimulatedMeter
-from tests.backfill_helpers import (
-    NOW,
-    TODAY,
-    conso_entry,
-    drive,
-    let_run,
-    quiet_sql,
-    read_statistics,
-)
+from tests.backfill_helpers import drive, let_run, quiet_sql, read_statistics
+from tests.const import NOW, TODAY
+from tests.integration_helpers import conso_entry
 
 PRM = "12121212121212"
 
@@ -50,7 +44,12 @@ async def setup(
     freezer.move_to(NOW)
     api = await conso_api_factory([SimulatedMeter(PRM, seed=12, first_day=date(2021, 1, 1))])
     entry = conso_entry(
-        hass, api, PRM, tariffs=[{"direction": "consumption", "start": "2024-01-01", "base": 0.2}]
+        hass,
+        api,
+        prm=PRM,
+        tariffs=[{"direction": "consumption", "start": "2024-01-01", "base": 0.2}],
+        poll_offset=0,
+        title=PRM,
     )
     assert await hass.config_entries.async_setup(entry.entry_id)
     await let_run(hass)

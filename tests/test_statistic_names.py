@@ -6,12 +6,11 @@ import pytest
 from homeassistant.components.recorder import Recorder, get_instance
 from homeassistant.components.recorder.statistics import get_metadata
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.linky.const import DOMAIN
 from custom_components.linky.series import statistic_ids
 from custom_components.linky.statistics_import import LinkyStatistics
 from tests.backfill_helpers import quiet_sql
+from tests.integration_helpers import conso_entry
 from tests.statistics_helpers import readings_with
 
 PRM = "12345678901234"
@@ -28,14 +27,9 @@ def _integration(recorder_mock: Recorder, enable_custom_integrations: None) -> N
 
 
 async def _imported_names(hass: HomeAssistant) -> dict[str, str | None]:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=PRM,
-        title=PRM,
-        data={"source": "conso", "prm": PRM, "token": "x", "poll_offset": 0},
-        options={"production": True, "tariffs": TARIFFS},
+    entry = conso_entry(
+        hass, None, prm=PRM, production=True, tariffs=TARIFFS, poll_offset=0, title=PRM
     )
-    entry.add_to_hass(hass)
     readings = readings_with(daily={DAY: 12_000})
     readings.merge_daily("production", {DAY: 5_000})
     stats = LinkyStatistics(hass, entry)

@@ -13,7 +13,7 @@ from homeassistant.components.recorder.statistics import (
     statistics_during_period,
 )
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
@@ -22,14 +22,11 @@ from custom_components.linky.backfill import PassResult, history_start
 from custom_components.linky.budget import DATA_BUDGETS
 from custom_components.linky.const import DOMAIN, PARIS
 from custom_components.linky.readings import MeterReadings
-from custom_components.linky.statistics import energy_rows
 from custom_components.linky.series import statistic_ids
+from custom_components.linky.statistics import energy_rows
 from custom_components.linky.statistics_import import LinkyStatistics
 from linky_simulator import ConsoApiSimulator, SimulatedMeter
 from tests.backfill_helpers import (
-    NOW,
-    TODAY,
-    conso_entry,
     drive,
     let_run,
     max_in_window,
@@ -38,6 +35,8 @@ from tests.backfill_helpers import (
     read_statistics,
     settle_entry,
 )
+from tests.const import NOW, TODAY
+from tests.integration_helpers import conso_entry
 from tests.statistics_helpers import day_curve, midnight, readings_with, utc
 
 
@@ -58,24 +57,6 @@ HC = {
     "off_peak": 0.20,
     "off_peak_hours": "22:00-06:00",
 }
-
-
-def make_entry(
-    hass: HomeAssistant,
-    prm: str = PRM,
-    *,
-    production: bool = False,
-    tariffs: list[Any] | None = None,
-) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=prm,
-        title=prm,
-        data={"source": "conso", "prm": prm, "token": "x", "poll_offset": 0},
-        options={"production": production, "tariffs": tariffs or []},
-    )
-    entry.add_to_hass(hass)
-    return entry
 
 
 async def read_back(hass: HomeAssistant, statistic_id: str) -> list[tuple[datetime, float, float]]:
@@ -112,7 +93,7 @@ def sample_readings() -> MeterReadings:
 
 
 async def test_hourly_values_and_metadata(recorder_mock: Recorder, hass: HomeAssistant) -> None:
-    entry = make_entry(hass, tariffs=[HC])
+    entry = conso_entry(hass, None, prm=PRM, tariffs=[HC], poll_offset=0, title=PRM)
     stats = LinkyStatistics(hass, entry)
     await stats.async_update(sample_readings(), NORMAL)
     ids = statistic_ids(PRM)
@@ -172,7 +153,9 @@ async def test_costs_across_a_price_change(recorder_mock: Recorder, hass: HomeAs
         {"direction": "consumption", "start": "2026-01-16", "base": 0.25},
         {"direction": "production", "start": "2025-01-01", "base": 0.10},
     ]
-    entry = make_entry(hass, production=True, tariffs=tariffs)
+    entry = conso_entry(
+        hass, None, prm=PRM, production=True, tariffs=tariffs, poll_offset=0, title=PRM
+    )
     nxt = date(2026, 1, 16)
     readings = readings_with(
         curves={
@@ -202,7 +185,7 @@ async def test_costs_across_a_price_change(recorder_mock: Recorder, hass: HomeAs
 
 
 async def test_updates_equal_a_fresh_import(recorder_mock: Recorder, hass: HomeAssistant) -> None:
-    entry = make_entry(hass, tariffs=[HC])
+    entry = conso_entry(hass, None, prm=PRM, tariffs=[HC], poll_offset=0, title=PRM)
     stats = LinkyStatistics(hass, entry)
     readings = MeterReadings()
     days = [date(2026, 1, 1) + timedelta(days=n) for n in range(20)]
@@ -226,7 +209,9 @@ async def test_updates_equal_a_fresh_import(recorder_mock: Recorder, hass: HomeA
             changed = readings.merge_curve("consumption", values)
         await stats.async_update(readings, changed)
 
-    fresh_entry = make_entry(hass, OTHER_PRM, tariffs=[HC])
+    fresh_entry = conso_entry(
+        hass, None, prm=OTHER_PRM, tariffs=[HC], poll_offset=0, title=OTHER_PRM
+    )
     await LinkyStatistics(hass, fresh_entry).async_update(readings, date.min)
     for suffix in ("consumption", "consumption_cost"):
         updated = await read_back(hass, statistic_ids(PRM)[suffix])
@@ -242,7 +227,7 @@ async def test_updates_equal_a_fresh_import(recorder_mock: Recorder, hass: HomeA
 async def test_restart_before_import_is_done(
     recorder_mock: Recorder, hass: HomeAssistant, hass_storage: dict[str, Any]
 ) -> None:
-    entry = make_entry(hass)
+    entry = conso_entry(hass, None, prm=PRM, poll_offset=0, title=PRM)
     readings = readings_with(daily={NORMAL: 1000})
     stats = LinkyStatistics(hass, entry)
     await stats.async_update(readings, NORMAL)
@@ -268,7 +253,7 @@ async def test_restart_before_import_is_done(
 async def test_resume_brings_statistics_in_step(
     recorder_mock: Recorder, hass: HomeAssistant
 ) -> None:
-    entry = make_entry(hass)
+    entry = conso_entry(hass, None, prm=PRM, poll_offset=0, title=PRM)
     readings = readings_with(daily={NORMAL: 1000})
     stats = LinkyStatistics(hass, entry)
     await stats.async_resume(readings)  # nothing stored: everything imported
@@ -296,7 +281,7 @@ async def test_resume_brings_statistics_in_step(
 
 
 async def test_rebuild(recorder_mock: Recorder, hass: HomeAssistant) -> None:
-    entry = make_entry(hass)
+    entry = conso_entry(hass, None, prm=PRM, poll_offset=0, title=PRM)
     stats = LinkyStatistics(hass, entry)
     readings = readings_with(daily={NORMAL: 1000, date(2026, 1, 20): 3000})
     await stats.async_update(readings, NORMAL)
@@ -307,7 +292,14 @@ async def test_rebuild(recorder_mock: Recorder, hass: HomeAssistant) -> None:
 
 
 async def test_invalid_tariff_is_ignored(recorder_mock: Recorder, hass: HomeAssistant) -> None:
-    entry = make_entry(hass, tariffs=[{"direction": "consumption", "start": "x", "base": 1}])
+    entry = conso_entry(
+        hass,
+        None,
+        prm=PRM,
+        tariffs=[{"direction": "consumption", "start": "x", "base": 1}],
+        poll_offset=0,
+        title=PRM,
+    )
     stats = LinkyStatistics(hass, entry)
     assert stats.statistic_ids == [statistic_ids(PRM)["consumption"]]
 
@@ -341,7 +333,7 @@ async def test_backfill_budget_restart_late_day_equal_fresh_import(  # noqa: PLR
     freezer.move_to(NOW)
     meter = e2e_meter()
     api = await conso_api_factory([meter])
-    entry = conso_entry(hass, api, E2E_PRM)
+    entry = conso_entry(hass, api, prm=E2E_PRM, poll_offset=0, title=E2E_PRM)
     assert await hass.config_entries.async_setup(entry.entry_id)
     backfill = entry.runtime_data.backfill
 
@@ -423,7 +415,7 @@ async def test_backfill_budget_restart_late_day_equal_fresh_import(  # noqa: PLR
     assert midnight(old) + timedelta(hours=1) not in by_start
 
     # After all of it: exactly what a single fresh import of the same readings gives.
-    fresh_entry = make_entry(hass, OTHER_PRM)
+    fresh_entry = conso_entry(hass, None, prm=OTHER_PRM, poll_offset=0, title=OTHER_PRM)
     await LinkyStatistics(hass, fresh_entry).async_update(readings, date.min)
     for suffix in ("consumption",):
         imported = await read_statistics(hass, ids[suffix])

@@ -7,11 +7,14 @@ Home Assistant import, so it is easy to test and serialise (``to_dict``/``from_d
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from .api import MeteringData
 from .kinds import DATA_KINDS, DIRECTIONS, KINDS, DataKind, Direction, kind_of
 from .paris import day_minutes, paris_day
+
+STORE_FORMAT: Final = 2
+"""Format of `MeterReadings.to_dict`: 2 stores the curve as runs (`encode_runs`); 1 had none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,10 @@ class MeterReadings:
     missing: dict[DataKind, dict[date, date]] = field(
         default_factory=lambda: {kind: {} for kind in DATA_KINDS}
     )
+    _encoded: dict[Direction, dict[date, tuple[tuple[CurvePoint, ...], list[list[Any]]]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Per day, the points last encoded by `to_dict` and their encoding (reused while the same)."""
 
     def merge_daily(self, direction: Direction, values: Mapping[date, int]) -> date | None:
         """Store daily values; return the earliest day whose value changed."""
@@ -172,19 +179,19 @@ class MeterReadings:
         return sum(point.minutes for point in points) >= day_minutes(day)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (for a Store)."""
+        """JSON-serialisable form (for a Store), in the compact `STORE_FORMAT`.
+
+        Runs on the event loop (the Store calls it there when it writes): each day's encoded
+        curve is kept and reused while the day's points are the same tuple (they are immutable,
+        and `merge_curve` replaces a changed day's tuple), so a save encodes only changed days.
+        """
         return {
+            "format": STORE_FORMAT,
             "daily": {
                 direction: {day.isoformat(): wh for day, wh in sorted(days.items())}
                 for direction, days in self.daily.items()
             },
-            "curve": {
-                direction: {
-                    day.isoformat(): [[int(p.end.timestamp()), p.watts, p.minutes] for p in pts]
-                    for day, pts in sorted(days.items())
-                }
-                for direction, days in self.curve.items()
-            },
+            "curve": {direction: self._encoded_curve(direction) for direction in self.curve},
             "max_power": {
                 day.isoformat(): [value.va, int(value.at.timestamp())]
                 for day, value in sorted(self.max_power.items())
@@ -195,22 +202,47 @@ class MeterReadings:
             },
         }
 
+    def _encoded_curve(self, direction: Direction) -> dict[str, list[list[Any]]]:
+        days = self.curve[direction]
+        cache = self._encoded.setdefault(direction, {})
+        encoded: dict[str, list[list[Any]]] = {}
+        for day, points in sorted(days.items()):
+            held = cache.get(day)
+            if held is None or held[0] is not points:
+                held = cache[day] = (points, encode_runs(points))
+            encoded[day.isoformat()] = held[1]
+        if len(cache) > len(days):
+            for day in cache.keys() - days.keys():
+                del cache[day]
+        return encoded
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MeterReadings:
-        """Rebuild from ``to_dict`` output."""
+        """Rebuild from ``to_dict`` output, of the current format or of format 1 (no "format").
+
+        Format 1 stored every curve point as ``[end, watts, minutes]``.
+        """
         readings = cls()
+        compact = data.get("format", 1) >= STORE_FORMAT
         for direction in DIRECTIONS:
             readings.daily[direction] = {
                 date.fromisoformat(day): int(wh)
                 for day, wh in data.get("daily", {}).get(direction, {}).items()
             }
-            readings.curve[direction] = {
-                date.fromisoformat(day): tuple(
-                    CurvePoint(datetime.fromtimestamp(end, UTC), watts, minutes)
-                    for end, watts, minutes in points
-                )
-                for day, points in data.get("curve", {}).get(direction, {}).items()
-            }
+            # The encoding is kept (see `to_dict`): made here, off the loop, for format 1.
+            cache = readings._encoded[direction] = {}
+            curve = readings.curve[direction]
+            for day_text, stored in data.get("curve", {}).get(direction, {}).items():
+                day = date.fromisoformat(day_text)
+                if compact:
+                    points = curve[day] = decode_runs(stored)
+                    cache[day] = (points, stored)
+                else:
+                    points = curve[day] = tuple(
+                        CurvePoint(datetime.fromtimestamp(end, UTC), watts, minutes)
+                        for end, watts, minutes in stored
+                    )
+                    cache[day] = (points, encode_runs(points))
         readings.max_power = {
             date.fromisoformat(day): MaxPower(va, datetime.fromtimestamp(at, UTC))
             for day, (va, at) in data.get("max_power", {}).items()
@@ -221,3 +253,36 @@ class MeterReadings:
                 for day, seen in data.get("missing", {}).get(kind, {}).items()
             }
         return readings
+
+
+def encode_runs(points: Iterable[CurvePoint]) -> list[list[Any]]:
+    """Encode a day's points as runs ``[start, minutes, [watts, ...]]`` (start: a timestamp).
+
+    A run is a sequence of back-to-back intervals of the same length: a whole day (daylight-
+    saving days too: 46 or 50 half hours) is one run; a gap or a change of interval length
+    (PT10M, PT30M, PT60M) starts another, so any sequence of points round-trips exactly.
+    """
+    runs: list[list[Any]] = []
+    watts: list[int] = []
+    minutes = step = expected = 0
+    for point in points:
+        end = int(point.end.timestamp())
+        if point.minutes != minutes or end != expected:
+            minutes, step = point.minutes, point.minutes * 60
+            watts = []
+            runs.append([end - step, minutes, watts])
+        watts.append(point.watts)
+        expected = end + step
+    return runs
+
+
+def decode_runs(runs: Iterable[list[Any]]) -> tuple[CurvePoint, ...]:
+    """Return the points that `encode_runs` encoded."""
+    points: list[CurvePoint] = []
+    for start, minutes, watts in runs:
+        step = timedelta(minutes=minutes)
+        end = datetime.fromtimestamp(start, UTC)
+        for value in watts:
+            end += step
+            points.append(CurvePoint(end, value, minutes))
+    return tuple(points)

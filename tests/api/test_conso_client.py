@@ -332,15 +332,18 @@ async def test_start_not_before_end_raises_before_any_request(
     assert client.requests_count == 0
 
 
-async def test_default_range_is_yesterday_to_today(conso_api_factory: Factory) -> None:
+async def test_default_range_is_yesterday_to_today(
+    conso_api_factory: Factory, freezer: FrozenDateTimeFactory
+) -> None:
+    # 00:30 in Paris is still the previous day in UTC: "today" is the Paris date.
+    freezer.move_to(datetime(2026, 11, 24, 0, 30, tzinfo=PARIS))
+    today, yesterday = date(2026, 11, 24), date(2026, 11, 23)
     early = SimulatedMeter(CONSUMPTION_PRM, seed=3, first_day=date(2025, 1, 1), publication=time(0))
-    sim = await conso_api_factory([early])  # real clock: the client's default uses it too
+    sim = await conso_api_factory([early])  # its default clock follows the freezer
     async with AsyncLinkyClient(sim.make_token([CONSUMPTION_PRM]), base_url=sim.base_url) as c:
         data = await c.get_daily_consumption()
-        only_start = await c.get_daily_consumption(start=datetime.now(PARIS).date() - timedelta(2))
+        only_start = await c.get_daily_consumption(start=today - timedelta(2))
 
-    today = datetime.now(PARIS).date()
-    yesterday = today - timedelta(days=1)
     assert [(r.start, r.end) for r in sim.requests] == [
         (yesterday.isoformat(), today.isoformat()),
         ((today - timedelta(days=2)).isoformat(), today.isoformat()),

@@ -1,12 +1,12 @@
 """EnedisDataConnectClient against the fake Enedis Data Connect."""
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 
 import aiohttp
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 
 from custom_components.linky.api import (
     ENEDIS_PRODUCTION_URL,
@@ -395,17 +395,33 @@ async def test_ranges_are_split(enedis: EnedisSimulator, meter: SimulatedMeter) 
     assert enedis.count("token") == 1
 
 
+@pytest.mark.parametrize(
+    ("now", "published"),
+    [
+        (datetime(2026, 11, 24, 0, 30, tzinfo=PARIS), False),  # 23:30 UTC on the 23rd
+        (datetime(2026, 11, 24, 12, 0, tzinfo=PARIS), True),
+    ],
+)
 async def test_default_range_is_yesterday_to_today(
-    enedis_api_factory: Factory, meter: SimulatedMeter
+    enedis_api_factory: Factory,
+    meter: SimulatedMeter,
+    freezer: FrozenDateTimeFactory,
+    now: datetime,
+    published: bool,
 ) -> None:
-    sim = await enedis_api_factory([meter])
+    freezer.move_to(now)
+    sim = await enedis_api_factory([meter])  # its default clock follows the freezer
     async with client_for(sim) as client:
-        with contextlib.suppress(NoDataError):  # before 08:00 in Paris, yesterday is not out
-            await client.get_daily_consumption()
+        try:
+            data = await client.get_daily_consumption()
+        except NoDataError:  # before 08:00 in Paris, yesterday is not out
+            assert not published
+        else:
+            assert published
+            assert [r.date for r in data.interval_reading] == [date(2026, 11, 23)]
 
-    today = datetime.now(PARIS).date()
     assert [(r.start, r.end) for r in sim.requests if r.type == "consommation_quotidienne"] == [
-        ((today - timedelta(days=1)).isoformat(), today.isoformat())
+        ("2026-11-23", "2026-11-24")
     ]
 
 

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from linky_simulator import PARIS, ConsoApiSimulator, SimulatedMeter
-from tests.conftest import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM, UNKNOWN_PRM
+from tests.const import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM, UNKNOWN_PRM
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # 11:00 in Paris
 type Factory = Callable[..., Awaitable[ConsoApiSimulator]]

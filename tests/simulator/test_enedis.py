@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
-from tests.conftest import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM, UNKNOWN_PRM
+from tests.const import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM, UNKNOWN_PRM
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 PARAMS = {"pointId": CONSUMPTION_PRM, "dateDebut": "2026-11-16", "dateFin": "2026-11-23"}

@@ -7,7 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from linky_simulator import ConsoApiSimulator, EnedisSimulator
-from tests.conftest import CONSUMPTION_PRM
+from tests.const import CONSUMPTION_PRM
 
 
 async def fetch(hass: HomeAssistant, conso_api: ConsoApiSimulator) -> int:
