@@ -1,4 +1,4 @@
-"""What both async clients share: transport, counters, context manager, the seven getters."""
+"""What the async clients share: transport, counters, context manager, the seven getters."""
 
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
@@ -27,11 +27,8 @@ def data_params(endpoint: ep.Endpoint, prm: str, start: date, end: date) -> dict
     }
 
 
-class BaseClient:
-    """Base of the API clients; a subclass says how one piece of a range is fetched.
-
-    Long ranges are split (load curves 7 days a request, daily data 365) and merged.
-    """
+class HttpClient:
+    """What every client of this library has: its transport, counters, and lifecycle."""
 
     def __init__(
         self,
@@ -84,6 +81,13 @@ class BaseClient:
     ) -> None:
         """Leave: `close` the client."""
         await self.close()
+
+
+class BaseClient(HttpClient):
+    """Base of the meter data clients; a subclass says how one piece of a range is fetched.
+
+    Long ranges are split (load curves 7 days a request, daily data 365) and merged.
+    """
 
     def _parse(self, response: Response) -> MeteringData:
         try:

@@ -7,12 +7,12 @@ Both answers map days to colours, ``{"values": {"2026-12-01": "BLUE", "2026-12-0
 import json
 import re
 from datetime import date
-from types import TracebackType
-from typing import Any, Final, Literal, Self
+from typing import Any, Final, Literal
 
 import aiohttp
 
-from ._transport import RequestGate, Response, Transport
+from ._client import HttpClient
+from ._transport import RequestGate, Response
 from .const import DEFAULT_TIMEOUT, DEFAULT_USER_AGENT
 from .exceptions import LinkyConnectionError, LinkyError, ServerError
 from .parsing import error_from_response
@@ -78,7 +78,7 @@ def parse_tempo_values(text: str) -> dict[date, TempoColour | None]:
     return {day: None if day in fallback else colour for day, colour in colours.items()}
 
 
-class TempoClient:
+class TempoClient(HttpClient):
     """Async client of RTE's Tempo open data (no credentials); one request per call."""
 
     def __init__(
@@ -91,8 +91,8 @@ class TempoClient:
         request_gate: RequestGate | None = None,
     ) -> None:
         """Use `session` (else an own one, closed by `close`); await `request_gate` per request."""
-        self._base_url = base_url.rstrip("/")
-        self._transport = Transport(
+        super().__init__(
+            base_url,
             session=session,
             user_agent=user_agent,
             timeout=timeout,
@@ -103,38 +103,6 @@ class TempoClient:
     def __repr__(self) -> str:
         """Show the server."""
         return f"{type(self).__name__}(base_url={self._base_url!r})"
-
-    @property
-    def base_url(self) -> str:
-        """The server's root URL."""
-        return self._base_url
-
-    @property
-    def requests_count(self) -> int:
-        """HTTP requests sent so far."""
-        return self._transport.requests_count
-
-    @property
-    def errors_count(self) -> int:
-        """Requests that failed (network error, non-2xx status or unusable body)."""
-        return self._transport.errors_count
-
-    async def close(self) -> None:
-        """Close the HTTP session the client created (an injected one stays open)."""
-        await self._transport.close()
-
-    async def __aenter__(self) -> Self:
-        """Enter: nothing is sent before the first call."""
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Leave: `close` the client."""
-        await self.close()
 
     async def get_light(self) -> dict[date, TempoColour | None]:
         """Colours of the recent days RTE lists (today, and tomorrow once published)."""
