@@ -1,8 +1,8 @@
 """`scripts/develop`: a real Home Assistant with this integration and the simulated Conso API.
 
-Starts the simulator's demo meter (`python -m linky_simulator --demo`) and Home Assistant on
-127.0.0.1, with `custom_components/linky` linked into `.develop/config`. The first run creates a
-demo user. Ctrl-C stops both.
+Starts the simulator's demo meter and RTE Tempo colours (`python -m linky_simulator --demo
+--tempo-port 8097`) and Home Assistant on 127.0.0.1, with `custom_components/linky` linked into
+`.develop/config`. The first run creates a demo user. Ctrl-C stops them.
 Home Assistant's "Restart" (exit code 100) restarts it. `--reset` starts from a fresh config.
 """
 
@@ -80,10 +80,13 @@ def _simulator_secret() -> str:
     return path.read_text().strip()
 
 
-async def _start_simulator(port: int, log: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
-    """Start the demo simulator; return it and what it printed (URL, PRM, token)."""
+async def _start_simulator(
+    port: int, tempo_port: int, log: Path
+) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+    """Start the demo simulator; return it and what it printed (URLs, PRM, token)."""
+    args = ["--port", str(port), "--tempo-port", str(tempo_port), "--demo", "--json"]
     proc = start_process(
-        [sys.executable, "-u", "-m", "linky_simulator", "--port", str(port), "--demo", "--json"],
+        [sys.executable, "-u", "-m", "linky_simulator", *args],
         log,
         append=False,
         env={"LINKY_SIMULATOR_SECRET": _simulator_secret()},
@@ -114,7 +117,8 @@ async def _prepare_user(hass: Hass) -> Tokens | None:
             return None
 
 
-def _banner(hass: Hass, api_url: str, token: str, user: bool, entries: int) -> str:
+def _banner(hass: Hass, details: dict[str, str], user: bool, entries: int) -> str:
+    api_url, token, tempo_url = details["conso_url"], details["token"], details["tempo_url"]
     login_line = (
         f"  Log in as {_bold(USERNAME)} / {_bold(PASSWORD)}"
         if user
@@ -134,6 +138,8 @@ def _banner(hass: Hass, api_url: str, token: str, user: bool, entries: int) -> s
                 f"{hass.url}/config/integrations/integration/linky",
                 f"Simulated Conso API: {api_url}, demo token:",
                 f"  {token}",
+                f"Simulated Tempo colours (RTE): {tempo_url}",
+                "  (used by an entry added with it in Advanced > Tempo colours address)",
                 "",
                 *tail,
             ]
@@ -147,10 +153,13 @@ def _banner(hass: Hass, api_url: str, token: str, user: bool, entries: int) -> s
             "  2. Choose Conso API and paste the demo token:",
             f"     {token}",
             f"  3. Open Advanced, and in API address paste the simulator's: {_bold(api_url)}",
+            f"     and in Tempo colours address the simulated RTE's: {_bold(tempo_url)}",
             "  4. Submit, keep production checked, Submit.",
             "  The history (three years) arrives within a few minutes; as Linky statistics",
-            "  appear, this script adds them to the Energy dashboard (if it is empty). Prices:",
-            "  Settings > Devices & services > Linky > Configure > Add a tariff period.",
+            "  appear, this script adds them to the Energy dashboard (if it is empty).",
+            "  Prices: Settings > Devices & services > Linky > Configure > Add a contract period",
+            "  (Base, HP/HC or Tempo: the regulated prices are pre-filled; add your",
+            "  subscription), then Save. Tempo colours come from the simulated RTE above.",
             "",
             *tail,
         ]
@@ -211,8 +220,13 @@ async def _update_energy(hass: Hass, tokens: Tokens, prm: str) -> None:
 async def _start(
     args: argparse.Namespace, hass: Hass
 ) -> tuple[subprocess.Popen[bytes], dict[str, str], Tokens | None]:
-    print(f"==> Starting the simulated Conso API on {HOST}:{args.api_port}")
-    simulator, details = await _start_simulator(args.api_port, DEVELOP / "simulator.log")
+    print(
+        f"==> Starting the simulated Conso API on {HOST}:{args.api_port} "
+        f"and Tempo colours on {HOST}:{args.tempo_port}"
+    )
+    simulator, details = await _start_simulator(
+        args.api_port, args.tempo_port, DEVELOP / "simulator.log"
+    )
     try:
         print("==> Starting Home Assistant (a few seconds)")
         started = time.monotonic()
@@ -228,7 +242,12 @@ async def _start(
 
 
 async def _run(args: argparse.Namespace) -> int:
-    for port, what in ((args.port, "Home Assistant"), (args.api_port, "the simulator")):
+    ports = (
+        (args.port, "Home Assistant"),
+        (args.api_port, "the simulator"),
+        (args.tempo_port, "the Tempo simulator"),
+    )
+    for port, what in ports:
         if not _port_free(port):
             print(f"Port {HOST}:{port} (for {what}) is in use: is another develop running?")
             return 1
@@ -260,7 +279,7 @@ async def _run(args: argparse.Namespace) -> int:
         interrupted.cancel()
         simulator, details, tokens = startup.result()
         entries = await _linky_entries(hass, tokens)
-        print(_banner(hass, details["conso_url"], details["token"], tokens is not None, entries))
+        print(_banner(hass, details, tokens is not None, entries))
         if tokens is not None:
             energy = asyncio.create_task(_configure_energy(hass, tokens, details["prm"]))
 
@@ -314,6 +333,9 @@ def main() -> None:
     parser.add_argument("--reset", action="store_true", help="start from a fresh config")
     parser.add_argument("--port", type=int, default=8123, help="Home Assistant's port")
     parser.add_argument("--api-port", type=int, default=8099, help="the simulator's port")
+    parser.add_argument(
+        "--tempo-port", type=int, default=8097, help="the simulated RTE Tempo colours' port"
+    )
     sys.exit(asyncio.run(_run(parser.parse_args())))
 
 

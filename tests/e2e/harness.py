@@ -468,6 +468,49 @@ def linky_energy_sources(statistic_ids: Iterable[str], prm: str) -> list[dict[st
     ]
 
 
+CLASS_ORDER = (
+    "base",
+    "hp",
+    "hc",
+    *(f"{colour}_{hours}" for colour in ("blue", "white", "red") for hours in ("hp", "hc")),
+)
+
+
+def _class_order(klass: str) -> tuple[int, str]:
+    return (CLASS_ORDER.index(klass) if klass in CLASS_ORDER else len(CLASS_ORDER), klass)
+
+
+def linky_class_energy_sources(statistic_ids: Iterable[str], prm: str) -> list[dict[str, Any]]:
+    """One grid connection per tariff class statistic of a meter, each with its cost.
+
+    The Energy dashboard then shows the classes (HP/HC, Tempo colours) as separate bars; they
+    add up to the consumption, and the subscription is only in `linky:<prm>_consumption_cost`.
+    """
+    ids = set(statistic_ids)
+    prefix = f"linky:{prm}_consumption_"
+    classes = sorted(
+        (
+            statistic_id
+            for statistic_id in ids
+            if statistic_id.startswith(prefix)
+            and statistic_id != f"{prefix}cost"
+            and not statistic_id.endswith("_cost")
+        ),
+        key=lambda statistic_id: _class_order(statistic_id.removeprefix(prefix)),
+    )
+    return [
+        {
+            "type": "grid",
+            "stat_energy_from": statistic_id,
+            "stat_energy_to": None,
+            "stat_cost": f"{statistic_id}_cost" if f"{statistic_id}_cost" in ids else None,
+            "stat_compensation": None,
+            "cost_adjustment_day": 0,
+        }
+        for statistic_id in classes
+    ]
+
+
 def grep_file(path: Path, needles: Iterable[str]) -> list[str]:
     """Lines of `path` containing any of `needles`."""
     wanted = [needle for needle in needles if needle]

@@ -1,17 +1,22 @@
 """A real Home Assistant process, the simulated Conso API and the Energy dashboard, end to end.
 
 One scenario, in phases (timed, see the summary): start a fresh `hass`, onboard, add Linky
-through the config-flow HTTP API, wait for the first import, compare the imported statistics
-with the simulated meter hour by hour, add tariffs through the options flow and check the
-costs, configure the Energy dashboard, screenshot it with headless Chromium, restart Home
-Assistant and check nothing was fetched twice and nothing changed, restart once more with the
-request budget freed (as half a day later) and check the backfill resumes without fetching
-anything twice, and that the token is in no log. Also: yesterday is in the sensors and the
-statistics within a minute of adding the meter; the README's automation fires once, when
-yesterday's value first appears, and not after reloads and restarts; a consent withdrawn at
-Enedis (403 ADAM-DC-0008 on the next request) opens a repair issue and a reauthentication
-flow, and a new token given through that flow resumes fetching with the history kept.
-Artifacts (config dir, logs, screenshots): `artifacts/e2e/`.
+through the config-flow HTTP API (the simulated RTE Tempo colours' address in its advanced
+section), wait for the first import, compare the imported statistics with the simulated meter
+hour by hour, set a Base contract and a production price through the options flow and check the
+costs, switch the contract to Tempo (regulated prices as pre-filled, a subscription) and check
+every hour's class energy and cost against the meter and the simulated colour calendar, one
+month's total cost against the hand-computed bill, and the Tempo sensors; save and validate the
+Energy dashboard two ways (the total with its cost; one grid connection per class) and
+screenshot each with headless Chromium, restart Home Assistant and check nothing was fetched
+twice and nothing changed, restart once more with the request budget freed (as half a day
+later) and check the backfill resumes without fetching anything twice, and that the token is in
+no log. Also: yesterday is in the sensors and the statistics within a minute of adding the
+meter; the README's automation fires once, when yesterday's value first appears, and not after
+reloads and restarts; a consent withdrawn at Enedis (403 ADAM-DC-0008 on the next request)
+opens a repair issue and a reauthentication flow, and a new token given through that flow
+resumes fetching with the history kept; the colours cost one request per season in the whole
+run. Artifacts (config dir, logs, screenshots): `artifacts/e2e/`.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from linky_simulator import (
     PARIS,
     ConsoApiSimulator,
     SimulatedMeter,
+    TempoSimulator,
     day_bounds_utc,
     demo_meter,
 )
@@ -48,6 +54,7 @@ from .harness import (
     Tokens,
     free_port,
     grep_file,
+    linky_class_energy_sources,
     linky_energy_sources,
     onboard,
     prepare_config,
@@ -68,6 +75,19 @@ SIMULATOR_EARLIEST = clock_time(9, 0)
 BACKFILL_CAPACITY = 40
 """Requests the backfill may send in 12 h: the budget's 50 less the 10 kept for one entry."""
 YESTERDAY_ENTITY = f"sensor.linky_{PRM}_consumption_yesterday"
+TEMPO_SEED = 2026
+README_ENTITIES = {
+    f"sensor.linky_{PRM}_tempo_colour_tomorrow",
+    f"sensor.linky_{PRM}_current_tariff_class",
+}
+"""The entity ids the README's Tempo automations use."""
+CLOCK_SENSORS = {"next_update", "current_class", "current_price", "tempo_today", "tempo_tomorrow"}
+"""Sensors whose state follows the clock: not compared across a restart."""
+TEMPO_CLASSES = tuple(
+    f"{colour}_{hours}" for colour in ("blue", "white", "red") for hours in ("hp", "hc")
+)
+SUBSCRIPTION = 15.0
+"""EUR per month of the Tempo contract the test sets."""
 
 # The README quotes this automation (keep them identical): a notification each time Enedis
 # publishes a new day. `not_from`/`not_to` keep it quiet when the sensor comes back after a
@@ -131,6 +151,15 @@ async def simulator(meter: SimulatedMeter) -> AsyncIterator[ConsoApiSimulator]:
 
 
 @pytest.fixture
+async def tempo() -> AsyncIterator[TempoSimulator]:
+    """RTE's Tempo colours (the demo calendar `scripts/develop` serves), on the real clock."""
+    sim = TempoSimulator(seed=TEMPO_SEED)
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
 def hass(artifacts: Path) -> Iterator[Hass]:
     """A Home Assistant (not started) with a fresh config dir; stopped at teardown."""
     # --skip-pip: everything Home Assistant needs must come from scripts/setup (offline CI).
@@ -141,7 +170,11 @@ def hass(artifacts: Path) -> Iterator[Hass]:
 
 
 async def test_real_home_assistant(
-    hass: Hass, simulator: ConsoApiSimulator, meter: SimulatedMeter, timings: Timings
+    hass: Hass,
+    simulator: ConsoApiSimulator,
+    tempo: TempoSimulator,
+    meter: SimulatedMeter,
+    timings: Timings,
 ) -> None:
     token = simulator.make_token([PRM])
     async with aiohttp.ClientSession() as session:
@@ -153,7 +186,9 @@ async def test_real_home_assistant(
         await hass.wait_running(tokens)
         timings.mark("start Home Assistant, onboard")
 
-        entry = await add_linky(session, hass, tokens, token, simulator.base_url)
+        entry = await add_linky(
+            session, hass, tokens, token, simulator.base_url, tempo_url=tempo.base_url
+        )
         flow_requests = len(simulator.requests)
         timings.mark("config flow")
         assert entry["state"] == "loaded", entry
@@ -176,21 +211,60 @@ async def test_real_home_assistant(
     async with aiohttp.ClientSession() as session:
         await set_tariffs(session, hass, tokens, entry["entry_id"], meter.first_day)
     await wait_quiet(hass, tokens, simulator)
-    timings.mark("options flow: tariffs, reload")
+    timings.mark("options flow: Base contract, production price, reload")
     before = await read_statistics(hass, tokens, meter)
     compare_with_meter(before, meter, simulator)  # the reload re-imported: still right
     timings.note(check_costs(before))
+    assert not tempo.requests, f"colours asked without a Tempo contract: {tempo.requests}"
 
-    prefs = await save_energy_prefs(hass, tokens)
-    timings.mark("energy/save_prefs")
+    async with aiohttp.ClientSession() as session:
+        prices = await set_tempo(session, hass, tokens, entry["entry_id"], meter.first_day)
+    timings.note(
+        f"Tempo contract from {meter.first_day}, pre-filled prices {prices}, "
+        f"subscription {SUBSCRIPTION} EUR/month"
+    )
+    await wait_quiet(hass, tokens, simulator, tempo)
+    if await wait_classes(hass, tokens, meter) > 1:  # the classes came after the barrier
+        await wait_quiet(hass, tokens, simulator, tempo)
+    timings.mark("options flow: Tempo contract, colours, re-import")
+    before = await read_statistics(hass, tokens, meter)
+    compare_with_meter(before, meter, simulator)
+    for note in check_tempo(before, meter, simulator, tempo, prices):
+        timings.note(note)
+    timings.note(check_tempo_requests(tempo, meter))
+    sensors = await read_sensors(hass, tokens)
+    timings.note(check_sensors(sensors, meter))
+    timings.note(check_tempo_sensors(sensors, meter, tempo, prices))
+    async with websocket(hass.url, tokens.access_token) as ws:
+        entity_ids = {state["entity_id"] for state in await ws.call("get_states")}
+    assert entity_ids >= README_ENTITIES, README_ENTITIES - entity_ids
+    timings.mark("check Tempo classes, costs, the bill, sensors")
+
     async with websocket(hass.url, tokens.access_token) as ws:
         devices = await ws.call("config/device_registry/list")
+        listed = await ws.call("recorder/list_statistic_ids", statistic_type="sum")
     device = next(d for d in devices if entry["entry_id"] in d["config_entries"])
     device_page = {"device.png": f"/config/devices/device/{device['id']}"}
-    timings.note(
-        await screenshot_energy(hass, tokens, before, ARTIFACTS / "energy.png", device_page)
+    listed_ids = [row["statistic_id"] for row in listed]
+    total_sources = linky_energy_sources(listed_ids, PRM)
+    class_sources = linky_class_energy_sources(listed_ids, PRM)
+    assert all(total_sources[0][key] for key in ENERGY_KEYS), total_sources
+    assert sorted(s["stat_energy_from"] for s in class_sources) == sorted(
+        f"linky:{PRM}_consumption_{klass}" for klass in TEMPO_CLASSES
+    ), class_sources
+    notes, prefs = await screenshot_energy(
+        hass,
+        tokens,
+        before,
+        [
+            (ARTIFACTS / "energy.png", total_sources),
+            (ARTIFACTS / "energy_by_class.png", class_sources),
+        ],
+        device_page,
     )
-    timings.mark("screenshot /energy")
+    for note in notes:
+        timings.note(note)
+    timings.mark("energy prefs (total; by class): save, validate, screenshot /energy")
 
     requests_before = len(simulator.requests)
     assert await hass.async_stop() == 0
@@ -213,9 +287,10 @@ async def test_real_home_assistant(
     assert [item["state"] for item in entries] == ["loaded"]
     sensors_after = await read_sensors(hass, tokens)
     if sensors_after.get("latest_data") == sensors.get("latest_data"):  # no new day meanwhile
-        assert {k: v for k, v in sensors_after.items() if k != "next_update"} == {
-            k: v for k, v in sensors.items() if k != "next_update"
+        assert {k: v for k, v in sensors_after.items() if k not in CLOCK_SENSORS} == {
+            k: v for k, v in sensors.items() if k not in CLOCK_SENSORS
         }
+    timings.note(f"after restart: {check_tempo_sensors(sensors_after, meter, tempo, prices)}")
     # Not again after the options flow's reload nor the restart (notifications do not
     # survive a restart: one now would be a new run).
     runs = await automation_runs(hass, tokens)
@@ -240,7 +315,8 @@ async def test_real_home_assistant(
     later = await read_statistics(hass, tokens, meter)
     for note in compare_with_meter(later, meter, simulator):
         timings.note(f"resumed: {note}")
-    timings.note(check_costs(later))
+    for note in check_tempo(later, meter, simulator, tempo, prices):
+        timings.note(f"resumed: {note}")
     timings.mark("budget aged 13 h, restart, resumed backfill, compare")
 
     # The customer withdraws the consent at Enedis while Home Assistant is down; the next
@@ -284,6 +360,8 @@ async def test_real_home_assistant(
     )
     for note in compare_with_meter(resumed, meter, simulator):
         timings.note(f"after reauth: {note}")
+    check_tempo(resumed, meter, simulator, tempo, prices)
+    timings.note(f"whole run: {check_tempo_requests(tempo, meter)}")
     # Stored traces only survive restarts where they were listed: last_triggered (restored
     # with the automation) and the notifications (none since the last start) tell instead.
     runs = await automation_runs(hass, tokens)
@@ -317,14 +395,24 @@ async def test_real_home_assistant(
 
 
 async def add_linky(
-    session: aiohttp.ClientSession, hass: Hass, tokens: Tokens, token: str, base_url: str
+    session: aiohttp.ClientSession,
+    hass: Hass,
+    tokens: Tokens,
+    token: str,
+    base_url: str,
+    *,
+    tempo_url: str,
 ) -> dict[str, Any]:
-    """Run the config flow over HTTP as the frontend does; the API address is in "Advanced"."""
+    """Run the config flow over HTTP as the frontend does.
+
+    The API and Tempo colours addresses are in the collapsed "Advanced" section.
+    """
     headers = {"Authorization": f"Bearer {tokens.access_token}"}
     answers: dict[str, Any] = {
         "source": "conso",
         "token": token,
         "base_url": base_url,
+        "tempo_url": tempo_url,
         "prm": PRM,
         "production": True,
     }
@@ -379,33 +467,86 @@ PRICES = {"consumption": 0.2, "production": 0.1}  # EUR/kWh, base tariffs from t
 COSTS = {"consumption": "consumption_cost", "production": "production_earnings"}
 
 
-async def set_tariffs(
-    session: aiohttp.ClientSession, hass: Hass, tokens: Tokens, entry_id: str, first_day: date
+async def options_flow(
+    session: aiohttp.ClientSession,
+    hass: Hass,
+    tokens: Tokens,
+    entry_id: str,
+    steps: list[tuple[str, dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]]],
 ) -> None:
-    """Through the options flow's menu: a base price for each direction, then save."""
+    """Run the options flow over HTTP as the frontend does: each step's id, then its answer.
+
+    An answer may be a function of the step's form (to submit what it pre-filled).
+    """
     headers = {"Authorization": f"Bearer {tokens.access_token}"}
     url = f"{hass.url}/api/config/config_entries/options/flow"
-    steps: list[tuple[str, dict[str, Any]]] = []
-    for direction, price in PRICES.items():
-        steps += [
-            ("init", {"next_step_id": "add_tariff"}),
-            (
-                "add_tariff",
-                {"direction": direction, "start": first_day.isoformat(), "tariff_type": "base"},
-            ),
-            ("tariff_base", {"base": price}),
-        ]
-    steps.append(("init", {"next_step_id": "save"}))
     async with session.post(url, json={"handler": entry_id}, headers=headers) as resp:
         result = await resp.json()
-    for step_id, payload in steps:
+    for step_id, answer in steps:
         assert result.get("step_id") == step_id, (step_id, result)
         assert not result.get("errors"), result
+        payload = answer(result) if callable(answer) else answer
         async with session.post(
             f"{url}/{result['flow_id']}", json=payload, headers=headers
         ) as resp:
             result = await resp.json()
     assert result["type"] == "create_entry", result
+
+
+async def set_tariffs(
+    session: aiohttp.ClientSession, hass: Hass, tokens: Tokens, entry_id: str, first_day: date
+) -> None:
+    """Through the options flow's menu: a Base contract (no subscription) and a production
+    price, both from the meter's first day, then save."""
+    start = first_day.isoformat()
+    await options_flow(
+        session,
+        hass,
+        tokens,
+        entry_id,
+        [
+            ("init", {"next_step_id": "add_contract"}),
+            ("add_contract", {"start": start, "option": "base"}),
+            ("contract_base", {"base": PRICES["consumption"], "subscription": 0}),
+            ("init", {"next_step_id": "add_tariff"}),
+            ("add_tariff", {"start": start, "tariff_type": "base"}),
+            ("tariff_base", {"base": PRICES["production"]}),
+            ("init", {"next_step_id": "save"}),
+        ],
+    )
+
+
+async def set_tempo(
+    session: aiohttp.ClientSession, hass: Hass, tokens: Tokens, entry_id: str, first_day: date
+) -> dict[str, float]:
+    """Switch to Tempo: the Base period removed, a Tempo one from the meter's first day with
+    the prices the form pre-fills (the regulated ones) and `SUBSCRIPTION`; returns the prices."""
+    prices: dict[str, float] = {}
+
+    def prefilled(form: dict[str, Any]) -> dict[str, Any]:
+        defaults = {field["name"]: field.get("default") for field in form["data_schema"]}
+        assert set(defaults) >= set(TEMPO_CLASSES), form
+        prices.update({klass: float(defaults[klass]) for klass in TEMPO_CLASSES})
+        assert all(0 < price < 1 for price in prices.values()), prices
+        assert prices["blue_hp"] < prices["white_hp"] < prices["red_hp"], prices
+        assert all(prices[f"{c}_hc"] < prices[f"{c}_hp"] for c in ("blue", "white", "red"))
+        return {**prices, "subscription": SUBSCRIPTION}
+
+    await options_flow(
+        session,
+        hass,
+        tokens,
+        entry_id,
+        [
+            ("init", {"next_step_id": "remove_contract"}),
+            ("remove_contract", {"periods": [first_day.isoformat()]}),
+            ("init", {"next_step_id": "add_contract"}),
+            ("add_contract", {"start": first_day.isoformat(), "option": "tempo"}),
+            ("contract_tempo", prefilled),
+            ("init", {"next_step_id": "save"}),
+        ],
+    )
+    return prices
 
 
 def check_costs(stats: dict[str, list[dict[str, Any]]]) -> str:
@@ -425,30 +566,288 @@ def check_costs(stats: dict[str, list[dict[str, Any]]]) -> str:
     return "costs match energy x price: " + ", ".join(counts)
 
 
+# ---- Tempo ---------------------------------------------------------------------------------
+
+
+def tempo_class(hour: datetime, tempo: TempoSimulator) -> str:
+    """The class of the hour starting at `hour`, by the simulated colour calendar.
+
+    The Tempo day runs 06:00 to 06:00 (the night takes the previous day's colour); HC from
+    22:00 to 06:00, HP from 06:00 to 22:00 (Paris).
+    """
+    local = hour.astimezone(PARIS)
+    day = local.date() - timedelta(days=local.hour < 6)
+    return f"{tempo.colour(day)}_{'hc' if local.hour >= 22 or local.hour < 6 else 'hp'}"
+
+
+def _day_hours(day: date) -> list[datetime]:
+    """The UTC hours of a Paris day (23 or 25 on daylight-saving days)."""
+    start, end = day_bounds_utc(day)
+    return [start + timedelta(hours=n) for n in range(int((end - start) / timedelta(hours=1)))]
+
+
+def _by_hour(rows: list[dict[str, Any]]) -> dict[datetime, float]:
+    return {datetime.fromtimestamp(row["start"] / 1000, UTC): row["change"] for row in rows}
+
+
+def _sum_before(rows: list[dict[str, Any]], instant: datetime) -> float:
+    """The running total of a statistic at `instant` (its last row starting before it)."""
+    limit = instant.timestamp() * 1000
+    return max(
+        ((row["start"], row["sum"]) for row in rows if row["start"] < limit), default=(0, 0.0)
+    )[1]
+
+
+def _days_in_month(day: date) -> int:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return (following - day.replace(day=1)).days
+
+
+def expected_classes(
+    meter: SimulatedMeter,
+    simulator: ConsoApiSimulator,
+    tempo: TempoSimulator,
+    first: date,
+    last: date,
+) -> dict[str, dict[datetime, float]]:
+    """{class: {UTC hour: Wh}} of the consumption, from the meter and the colour calendar.
+
+    Load-curve days: each hour's energy in its class. Days known only by their daily value:
+    on the day's first hour, split between the classes by the day's real hours in each.
+    Missing days: nothing.
+    """
+    served = served_days(simulator)
+    curve_days = served.get(("consumption", "curve"), set()) - meter.missing_curve_days
+    daily_days = served.get(("consumption", "daily"), set())
+    want: dict[str, dict[datetime, float]] = {klass: {} for klass in TEMPO_CLASSES}
+    day = first
+    while day <= last:
+        hours = _day_hours(day)
+        if day in meter.missing_days:
+            pass
+        elif day in curve_days:
+            start, end = day_bounds_utc(day)
+            for hour, wh in meter.hourly_wh("consumption", start, end).items():
+                want[tempo_class(hour, tempo)][hour] = wh
+        elif day in daily_days:
+            shares = Counter(tempo_class(hour, tempo) for hour in hours)
+            total = meter.daily_wh("consumption", day)
+            for klass, count in shares.items():
+                want[klass][hours[0]] = total * count / len(hours)
+        day += timedelta(days=1)
+    return want
+
+
+async def wait_classes(
+    hass: Hass, tokens: Tokens, meter: SimulatedMeter, limit: float = FIRST_IMPORT_TIMEOUT
+) -> int:
+    """Until the Tempo class statistics hold the whole consumption (colours fetched, imported).
+
+    Returns how many times it looked.
+    """
+    started, looks = time.monotonic(), 0
+    ids = [f"linky:{PRM}_consumption", *(f"linky:{PRM}_consumption_{k}" for k in TEMPO_CLASSES)]
+    start = datetime.combine(meter.first_day, datetime.min.time(), PARIS)
+    async with websocket(hass.url, tokens.access_token) as ws:
+        while True:
+            result = await ws.call(
+                "recorder/statistics_during_period",
+                start_time=start.isoformat(),
+                end_time=datetime.now(UTC).isoformat(),
+                statistic_ids=ids,
+                period="month",
+                units={"energy": "Wh"},
+                types=["change"],
+            )
+            looks += 1
+            totals = [sum(row["change"] or 0.0 for row in result.get(i, [])) for i in ids]
+            if all(i in result for i in ids) and abs(sum(totals[1:]) - totals[0]) < 0.5:
+                return looks
+            if time.monotonic() - started > limit:
+                raise AssertionError(
+                    f"the Tempo classes do not add up to the consumption after {limit:.0f} s: "
+                    f"{dict(zip(ids, totals, strict=True))}; see {hass.log_file}"
+                )
+            await asyncio.sleep(2)
+
+
+def check_tempo(
+    stats: dict[str, list[dict[str, Any]]],
+    meter: SimulatedMeter,
+    simulator: ConsoApiSimulator,
+    tempo: TempoSimulator,
+    prices: dict[str, float],
+) -> list[str]:
+    """Every hour's class energy and cost, the classes' sum, and one month's bill.
+
+    - Each class statistic's hour is the meter's energy when the hour is in that class (by the
+      colour calendar), else 0, to the Wh (to the watt-minute: daily values are split exactly).
+    - The classes add up to `linky:<prm>_consumption` exactly, hour by hour and in total.
+    - Each class cost hour = its energy x its price; the total cost hour = the classes' costs
+      plus, on each day's first hour, the subscription / the month's days.
+    - The last whole month: total cost at its end minus at its start = the hand-computed bill
+      (the meter's energy per class x price + `SUBSCRIPTION`), to the cent.
+    """
+    prefix = f"linky:{PRM}_consumption"
+    total_rows = stats[prefix]
+    total = _by_hour(total_rows)
+    missing = [k for k in TEMPO_CLASSES if not stats.get(f"{prefix}_{k}")]
+    assert not missing, f"no statistics for the classes {missing}"
+    classes = {k: _by_hour(stats[f"{prefix}_{k}"]) for k in TEMPO_CLASSES}
+    class_costs = {k: _by_hour(stats.get(f"{prefix}_{k}_cost", [])) for k in TEMPO_CLASSES}
+    cost_rows = stats[f"{prefix}_cost"]
+    cost = _by_hour(cost_rows)
+    first, last = min(total).astimezone(PARIS).date(), max(total).astimezone(PARIS).date()
+    want = expected_classes(meter, simulator, tempo, first, last)
+
+    wrong: list[tuple[str, str, float, float]] = []
+    for klass in TEMPO_CLASSES:
+        for hour in sorted(set(classes[klass]) | set(want[klass])):
+            got, expected = classes[klass].get(hour, 0.0), want[klass].get(hour, 0.0)
+            if abs(got - expected) > 0.02:  # less than a watt-minute
+                wrong.append((klass, hour.isoformat(), got, expected))
+    assert not wrong, f"{len(wrong)} wrong class hours (class, hour, got, want): {wrong[:8]}"
+
+    hours = sorted(set(total).union(*classes.values()))
+    unequal = [
+        (hour.isoformat(), total.get(hour), {k: classes[k].get(hour) for k in TEMPO_CLASSES})
+        for hour in hours
+        if abs(sum(classes[k].get(hour, 0.0) for k in TEMPO_CLASSES) - total.get(hour, 0.0)) > 1e-6
+    ]
+    assert not unequal, f"{len(unequal)} hours where the classes miss the total: {unequal[:5]}"
+    class_sum = sum(stats[f"{prefix}_{k}"][-1]["sum"] for k in TEMPO_CLASSES)
+    assert abs(class_sum - total_rows[-1]["sum"]) < 1e-3, (class_sum, total_rows[-1])
+
+    wrong_costs: list[tuple[str, str, float, float]] = []
+    expected_cost: dict[datetime, float] = {}
+    for klass in TEMPO_CLASSES:
+        for hour in sorted(set(class_costs[klass]) | set(classes[klass])):
+            expected = classes[klass].get(hour, 0.0) / 1000 * prices[klass]
+            expected_cost[hour] = expected_cost.get(hour, 0.0) + expected
+            if abs(class_costs[klass].get(hour, 0.0) - expected) > 1e-6:
+                wrong_costs.append(
+                    (klass, hour.isoformat(), class_costs[klass].get(hour, -1), expected)
+                )
+    day = first
+    while day <= last:
+        midnight = day_bounds_utc(day)[0]
+        expected_cost[midnight] = expected_cost.get(midnight, 0.0) + SUBSCRIPTION / _days_in_month(
+            day
+        )
+        day += timedelta(days=1)
+    for hour in sorted(set(cost) | set(expected_cost)):
+        if abs(cost.get(hour, 0.0) - expected_cost.get(hour, 0.0)) > 1e-6:
+            wrong_costs.append(("total", hour.isoformat(), cost.get(hour, -1), expected_cost[hour]))
+    assert not wrong_costs, f"{len(wrong_costs)} wrong cost hours: {wrong_costs[:8]}"
+
+    month_end = (last + timedelta(days=1)).replace(day=1)
+    month = (month_end - timedelta(days=1)).replace(day=1)
+    assert month >= first, (first, last)
+    start, end = day_bounds_utc(month)[0], day_bounds_utc(month_end)[0]
+    got = _sum_before(cost_rows, end) - _sum_before(cost_rows, start)
+    energy = {k: sum(wh for hour, wh in want[k].items() if start <= hour < end) for k in want}
+    bill = sum(energy[k] / 1000 * prices[k] for k in TEMPO_CLASSES) + SUBSCRIPTION
+    assert abs(got - bill) < 0.005, f"{month:%Y-%m}: cost {got:.4f} EUR, the bill {bill:.4f} EUR"
+    days = [month + timedelta(days=n) for n in range((month_end - month).days)]
+    colours = Counter(tempo.colour(d) for d in days)
+    return [
+        f"Tempo: {len(hours)} hours {first} .. {last}, 6 classes x energy, cost: every hour "
+        "matches the meter and the colour calendar; the classes add up to the total (last sum "
+        f"{total_rows[-1]['sum']:.0f} Wh); total cost = class costs + subscription every hour",
+        f"bill {month:%Y-%m} ({dict(colours)} days): "
+        + ", ".join(f"{k} {energy[k] / 1000:.3f} kWh" for k in TEMPO_CLASSES)
+        + f" + {SUBSCRIPTION:.2f} EUR = {bill:.2f} EUR; consumption_cost over the month "
+        f"{got:.4f} EUR",
+    ]
+
+
+def check_tempo_requests(tempo: TempoSimulator, meter: SimulatedMeter) -> str:
+    """Colours of the history: one request per season, each answered once; few tempoLight."""
+    seasons = Counter(r.start or "" for r in tempo.requests if r.type == "tempo")
+    light = [r for r in tempo.requests if r.type == "tempoLight"]
+    failed = [r for r in tempo.requests if r.status != 200]
+    assert not failed, failed
+    first = meter.first_day - timedelta(days=1)
+    first_year = first.year if first.month >= 9 else first.year - 1
+    today = datetime.now(PARIS).date()
+    last_year = today.year if today.month >= 9 else today.year - 1
+    needed = {f"{year}-{year + 1}" for year in range(first_year, last_year + 1)}
+    assert needed <= set(seasons), (needed, seasons)
+    twice = {season: n for season, n in seasons.items() if n > 1}
+    assert not twice, f"seasons asked more than once: {twice}"
+    assert len(light) <= 2, light
+    return (
+        f"Tempo colours: {len(seasons)} season request(s) {sorted(seasons)}, each once; "
+        f"{len(light)} tempoLight"
+    )
+
+
+def check_tempo_sensors(
+    sensors: dict[str, str], meter: SimulatedMeter, tempo: TempoSimulator, prices: dict[str, float]
+) -> str:
+    """Today's and tomorrow's colours, the current class and price, yesterday by class."""
+    now = datetime.now(PARIS)
+    today = now.date()
+    assert sensors.get("tempo_today") == tempo.colour(today), (sensors, tempo.colour(today))
+    tomorrow = sensors.get("tempo_tomorrow")
+    if tomorrow != "unknown":
+        assert tomorrow == tempo.colour(today + timedelta(days=1)), sensors
+    else:  # asked after 11:00 (published at 10:40)
+        assert now.time() < clock_time(11, 5), f"tomorrow's colour unknown at {now}: {sensors}"
+    current = sensors.get("current_class")
+    possible = {tempo_class(now + timedelta(seconds=s), tempo) for s in (-90, 0)}
+    assert current in possible, (current, possible, sensors)
+    assert current is not None
+    assert abs(float(sensors["current_price"]) - prices[current]) < 1e-9, (sensors, prices)
+    yesterday = today - timedelta(days=1)
+    by_class: dict[str, float] = dict.fromkeys(TEMPO_CLASSES, 0.0)
+    start, end = day_bounds_utc(yesterday)
+    for hour, wh in meter.hourly_wh("consumption", start, end).items():
+        by_class[tempo_class(hour, tempo)] += wh / 1000
+    shown = {k: sensors.get(f"consumption_yesterday_{k}", "-") for k in TEMPO_CLASSES}
+    for klass, kwh in by_class.items():
+        state = shown[klass]
+        if state in {"unknown", "-"}:  # no energy in that class yesterday
+            assert kwh == 0, (klass, state, kwh)
+        else:
+            assert abs(float(state) - kwh) < 0.0011, (klass, state, kwh)
+    return (
+        f"Tempo sensors: today {sensors['tempo_today']}, tomorrow {tomorrow}, current class "
+        f"{current} at {sensors['current_price']} EUR/kWh; yesterday by class {shown}"
+    )
+
+
 # ---- waiting -------------------------------------------------------------------------------
 
 
-async def wait_quiet(hass: Hass, tokens: Tokens, simulator: ConsoApiSimulator) -> int:
+async def wait_quiet(
+    hass: Hass, tokens: Tokens, simulator: ConsoApiSimulator, *others: TempoSimulator
+) -> int:
     """Until the integration stopped asking and the recorder wrote everything it was given.
 
-    Quiet: no request to the simulator for `QUIET_SECONDS`. Then a barrier: a statistic imported
-    through the recorder's queue, behind every import the integration queued; once it reads
-    back (and still no new request), everything before it is committed. Returns the number of
-    barriers it took (each is a pass of the integration: fetch, import, fetch again...).
+    Quiet: no request to the simulator (nor to `others`) for `QUIET_SECONDS`. Then a barrier: a
+    statistic imported through the recorder's queue, behind every import the integration queued;
+    once it reads back (and still no new request), everything before it is committed. Returns
+    the number of barriers it took (each is a pass of the integration: fetch, import, fetch
+    again...).
     """
     deadline = time.monotonic() + FIRST_IMPORT_TIMEOUT
-    count, since, barriers = len(simulator.requests), time.monotonic(), 0
+
+    def requests() -> int:
+        return len(simulator.requests) + sum(len(other.requests) for other in others)
+
+    count, since, barriers = requests(), time.monotonic(), 0
     while time.monotonic() < deadline:
         await asyncio.sleep(1)
-        if len(simulator.requests) != count:
-            count, since = len(simulator.requests), time.monotonic()
+        if requests() != count:
+            count, since = requests(), time.monotonic()
             continue
         if time.monotonic() - since < QUIET_SECONDS:
             continue
         barriers += 1
         await recorder_barrier(hass, tokens, deadline)
         await asyncio.sleep(2)  # what the integration does once its imports are written
-        if len(simulator.requests) == count:
+        if requests() == count:
             return barriers
     raise HassError(
         f"the import did not settle in {FIRST_IMPORT_TIMEOUT:.0f} s "
@@ -498,8 +897,13 @@ async def recorder_barrier(hass: Hass, tokens: Tokens, deadline: float) -> None:
 async def read_statistics(
     hass: Hass, tokens: Tokens, meter: SimulatedMeter, period: str = "hour"
 ) -> dict[str, list[dict[str, Any]]]:
-    """Every row of the Linky energy statistics since the meter's first day, in Wh."""
-    ids = [f"linky:{PRM}_{suffix}" for suffix in (*DIRECTIONS, *COSTS.values())]
+    """Every row of the Linky statistics (energy in Wh) since the meter's first day.
+
+    The per-class ones (Tempo) are read too; absent ones are left out of the answer.
+    """
+    suffixes = [*DIRECTIONS, *COSTS.values()]
+    suffixes += [f"consumption_{klass}{cost}" for klass in TEMPO_CLASSES for cost in ("", "_cost")]
+    ids = [f"linky:{PRM}_{suffix}" for suffix in suffixes]
     async with websocket(hass.url, tokens.access_token) as ws:
         result: dict[str, list[dict[str, Any]]] = await ws.call(
             "recorder/statistics_during_period",
@@ -622,16 +1026,20 @@ def check_sensors(sensors: dict[str, str], meter: SimulatedMeter) -> str:
 # ---- Energy dashboard ----------------------------------------------------------------------
 
 
-async def save_energy_prefs(hass: Hass, tokens: Tokens) -> dict[str, Any]:
-    """A grid connection from the Linky statistics (as scripts/develop does); no issue."""
+async def save_energy_prefs(
+    hass: Hass, tokens: Tokens, sources: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Save these grid connections in the Energy dashboard; `energy/validate` finds no issue."""
     async with websocket(hass.url, tokens.access_token) as ws:
-        listed = await ws.call("recorder/list_statistic_ids", statistic_type="sum")
-        sources = linky_energy_sources((row["statistic_id"] for row in listed), PRM)
-        assert all(sources[0][key] for key in ENERGY_KEYS), sources
         prefs: dict[str, Any] = await ws.call(
             "energy/save_prefs", energy_sources=sources, device_consumption=[]
         )
         validation = await ws.call("energy/validate")
+    saved = [
+        {key: source.get(key) for key in wanted}
+        for source, wanted in zip(prefs["energy_sources"], sources, strict=True)
+    ]
+    assert saved == sources, prefs
     issues = [issue for source in validation["energy_sources"] for issue in source]
     assert not issues, f"the Energy dashboard reports: {issues}"
     return prefs
@@ -641,14 +1049,19 @@ async def screenshot_energy(
     hass: Hass,
     tokens: Tokens,
     stats: dict[str, list[dict[str, Any]]],
-    path: Path,
+    shots: list[tuple[Path, list[dict[str, Any]]]],
     more_pages: dict[str, str],
-) -> str:
-    """Open /energy on the last imported day in headless Chromium, screenshot, check data.
+) -> tuple[list[str], dict[str, Any]]:
+    """For each (path, grid connections): save and validate them, open /energy on the last
+    imported day in headless Chromium, screenshot, check it shows the day's consumption.
 
     Logged in by putting the tokens where the frontend keeps them (localStorage `hassTokens`).
     The dashboard opens on today, which has no data yet: go back to the last imported day.
+    The last set-up also gets a month view (`<path>_month.png`, best effort: the last whole
+    month, through the date picker's "This month" and "previous"). Returns notes and the
+    preferences saved last.
     """
+    from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -664,8 +1077,13 @@ async def screenshot_energy(
         )
         / 1000
     )
-    clicks = (datetime.now(PARIS).date() - day).days
+    today = datetime.now(PARIS).date()
+    clicks = (today - day).days
+    month = ((day + timedelta(days=1)).replace(day=1) - timedelta(days=1)).replace(day=1)
+    months_back = today.year * 12 + today.month - (month.year * 12 + month.month)
     seen: list[dict[str, Any]] = []
+    notes: list[str] = []
+    prefs: dict[str, Any] = {}
 
     def on_frame(payload: str | bytes) -> None:
         message = json.loads(payload)
@@ -678,7 +1096,10 @@ async def screenshot_energy(
         browser = await playwright.chromium.launch(executable_path=chromium)
         try:
             context = await browser.new_context(
-                viewport={"width": 1600, "height": 1000}, timezone_id="Europe/Paris", locale="en-GB"
+                # Tall enough for the whole page: the floating date bar then hides nothing.
+                viewport={"width": 1600, "height": 1250},
+                timezone_id="Europe/Paris",
+                locale="en-GB",
             )
             hass_tokens = json.dumps(tokens.hass_tokens())
             await context.add_init_script(
@@ -686,33 +1107,73 @@ async def screenshot_energy(
             )
             page = await context.new_page()
             page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
-            await page.goto(f"{hass.url}/energy", wait_until="networkidle", timeout=60_000)
             previous = page.locator(
                 "hui-energy-period-selector .date-actions .overflow > ha-icon-button"
             ).first
-            for _ in range(clicks):
-                await previous.click(timeout=30_000)
-            await page.wait_for_load_state("networkidle", timeout=30_000)
-            await page.wait_for_timeout(2_000)
-            await page.screenshot(path=path, full_page=True)
-            # The Totals card shows the day's consumption (2 decimals, en-GB).
-            shown = [
-                text
-                for text in _kwh_texts(day_kwh)
-                if await page.get_by_text(text, exact=True).count()
-            ]
-            empty = await page.get_by_text("There is no data to show").count()
+            for path, sources in shots:
+                prefs = await save_energy_prefs(hass, tokens, sources)
+                seen.clear()
+                await page.goto(f"{hass.url}/energy", wait_until="networkidle", timeout=60_000)
+                for _ in range(clicks):
+                    await previous.click(timeout=30_000)
+                await page.wait_for_load_state("networkidle", timeout=30_000)
+                await page.wait_for_timeout(2_000)
+                await page.screenshot(path=path, full_page=True)
+                # The Totals card shows the day's consumption (2 decimals, en-GB).
+                shown = [
+                    text
+                    for text in _kwh_texts(day_kwh)
+                    if await page.get_by_text(text, exact=True).count()
+                ]
+                empty = await page.get_by_text("There is no data to show").count()
+                wanted = {source["stat_energy_from"] for source in sources}
+                fetched = {key for result in seen for key in result}
+                assert wanted <= fetched, f"the dashboard did not fetch {wanted - fetched}"
+                assert shown, f"/energy on {day} does not show {day_kwh:.3f} kWh; see {path}"
+                assert not empty, f"/energy on {day} says there is no data; see {path}"
+                notes.append(
+                    f"energy/save_prefs + energy/validate (no issue): {len(sources)} grid "
+                    f"connection(s) {[s['stat_energy_from'] for s in sources]}; /energy on {day} "
+                    f"shows {shown[0]} of consumption: {path.relative_to(REPO)}"
+                )
+            path = shots[-1][0].with_name(f"{shots[-1][0].stem}_month.png")
+            try:
+                await page.locator("hui-energy-period-selector section.date-range").first.click(
+                    timeout=10_000
+                )
+                await page.get_by_text("This month", exact=True).first.click(timeout=10_000)
+                await page.wait_for_timeout(1_000)
+                for _ in range(months_back):
+                    await previous.click(timeout=30_000)
+                await page.wait_for_load_state("networkidle", timeout=30_000)
+                await page.wait_for_timeout(2_000)
+                await page.screenshot(path=path, full_page=True)
+                month_kwh = (
+                    sum(
+                        row["change"]
+                        for row in rows
+                        if day_bounds_utc(month)[0]
+                        <= datetime.fromtimestamp(row["start"] / 1000, UTC)
+                        < day_bounds_utc((month + timedelta(days=31)).replace(day=1))[0]
+                    )
+                    / 1000
+                )
+                texts = {f"{kwh:,.2f} kWh" for kwh in (month_kwh - 1e-4, month_kwh + 1e-4)}
+                counts = [await page.get_by_text(text, exact=True).count() for text in texts]
+                notes.append(
+                    f"/energy, {month:%B %Y}: {path.relative_to(REPO)} (month total "
+                    f"{month_kwh:,.2f} kWh {'shown' if any(counts) else 'NOT shown'})"
+                )
+            except PlaywrightError as err:
+                notes.append(f"no month view ({err.message.splitlines()[0]})")
             # The meter's device page (its sensors), for a human look.
             for name, url in more_pages.items():
                 await page.goto(f"{hass.url}{url}", wait_until="networkidle", timeout=60_000)
                 await page.wait_for_timeout(1_000)
-                await page.screenshot(path=path.with_name(name), full_page=True)
+                await page.screenshot(path=shots[0][0].with_name(name), full_page=True)
         finally:
             await browser.close()
-    assert seen, "the dashboard never received Linky statistics"
-    assert shown, f"/energy on {day} does not show {day_kwh:.3f} kWh; see {path}"
-    assert not empty, f"/energy on {day} says there is no data; see {path}"
-    return f"/energy on {day} shows {shown[0]} of consumption: {path.relative_to(REPO)}"
+    return notes, prefs
 
 
 def _kwh_texts(kwh: float) -> list[str]:
