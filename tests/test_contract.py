@@ -15,6 +15,7 @@ from custom_components.linky.contract import (
     split_by_class,
 )
 from custom_components.linky.paris import local_midnight
+from custom_components.linky.snapshot import summarize
 from custom_components.linky.statistics import (
     class_energy_rows,
     cost_rows,
@@ -199,3 +200,18 @@ def test_former_price_periods_become_a_contract() -> None:
     period = contracts["consumption"].periods[1]
     options["contract"] = [period.to_dict()]
     assert contracts_from_options(options)["consumption"].periods == (period,)
+
+
+def test_yesterday_per_class_is_zero_for_classes_without_energy_and_unknown_without_data() -> None:
+    readings = readings_with(curves={RED: day_curve(RED, 30, lambda _i: 1000)})
+    snapshot = summarize(readings, RED + timedelta(days=1), TEMPO, colours)
+    assert snapshot.classes_yesterday == {
+        "blue_hp": 0.0,
+        "blue_hc": 6.0,  # 00:00-06:00: the previous (blue) Tempo day
+        "white_hp": 0.0,
+        "white_hc": 0.0,
+        "red_hp": 16.0,
+        "red_hc": 2.0,
+    }
+    assert summarize(readings, RED, TEMPO, colours).classes_yesterday == {}  # no data
+    assert summarize(readings, RED + timedelta(days=1), TEMPO).classes_yesterday == {}  # waits

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from .contract import ColourOf, Contract
+from .contract import CLASSES, ColourOf, Contract
 from .kinds import Direction
 from .paris import days_between
 from .readings import MeterReadings
@@ -75,7 +75,10 @@ def _classes(
     if contract is None or len(contract.classes) < 2:
         return {}
     by_class = day_classes(readings, "consumption", day, contract, colour_of)
-    return {name: round(wm / 60_000, 3) for name, wm in (by_class or {}).items()}
+    if by_class is None or not by_class:
+        return {}  # no data for the day, or a colour still unknown: every class unknown
+    classes = CLASSES[contract.period_on(day).option]
+    return {name: round(by_class.get(name, 0) / 60_000, 3) for name in classes}
 
 
 def summarize(
