@@ -11,6 +11,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.linky.budget import Priority, async_get_budget, backfill_priority
@@ -18,7 +19,7 @@ from custom_components.linky.client import api_host
 from custom_components.linky.const import DOMAIN
 from custom_components.linky.series import statistic_ids
 from linky_simulator import ConsoApiSimulator, SimulatedMeter
-from tests.backfill_helpers import drive, let_run, quiet_sql, read_statistics
+from tests.backfill_helpers import drive, quiet_sql, read_statistics
 from tests.const import NOW, TODAY
 from tests.integration_helpers import conso_entry
 
@@ -52,7 +53,13 @@ async def setup(
         title=PRM,
     )
     assert await hass.config_entries.async_setup(entry.entry_id)
-    await let_run(hass)
+    # A new entry polls at once: let that poll (and its import) finish before the test starts.
+    coordinator = entry.runtime_data.coordinator
+    await drive(
+        hass,
+        freezer,
+        lambda: coordinator.next_poll is not None and coordinator.next_poll > dt_util.utcnow(),
+    )
     return entry, api
 
 
