@@ -59,7 +59,8 @@ from custom_components.linky.paris import months_before
 from custom_components.linky.readings import CurvePoint, MeterReadings
 from custom_components.linky.recorder_sync import async_wait_committed
 from custom_components.linky.statistics import energy_rows
-from custom_components.linky.statistics_import import LinkyStatistics, StatisticSeries
+from custom_components.linky.series import StatisticSeries
+from custom_components.linky.statistics_import import LinkyStatistics, metadata
 from linky_simulator import SimulatedMeter
 
 TODAY = date(2026, 11, 23)
@@ -109,7 +110,7 @@ async def async_setup(hass, config):
             data = [StatisticData(start=r.start, state=r.state, sum=r.sum) for r in rows]
             await async_wait_committed(hass)
             began = time.perf_counter()
-            async_add_external_statistics(hass, series.metadata, data)
+            async_add_external_statistics(hass, metadata(series), data)
             await async_wait_committed(hass)
             bare = time.perf_counter() - began
 
