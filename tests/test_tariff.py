@@ -1,9 +1,11 @@
 """Tariff periods and prices."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
+from custom_components.linky.const import PARIS
+from custom_components.linky.contract import Contract, contract_from_tariff
 from custom_components.linky.tariff import (
     Tariff,
     TariffError,
@@ -13,6 +15,23 @@ from custom_components.linky.tariff import (
     parse_tariffs,
 )
 from tests.statistics_helpers import utc
+
+
+def price_at(contract: Contract, instant: datetime) -> float:
+    """Price of an interval starting at ``instant`` (the contract the periods became)."""
+    day = instant.astimezone(PARIS).date()
+    name = contract.class_at(instant, lambda _day: None)
+    assert name is not None
+    return contract.price(day, name)
+
+
+def day_average(contract: Contract, day: date) -> float:
+    """Time-weighted average price of a day, by its real minutes in each class."""
+    minutes = contract.class_minutes(day, lambda _day: None)
+    assert minutes is not None
+    return sum(count * contract.price(day, name) for name, count in minutes.items()) / sum(
+        minutes.values()
+    )
 
 
 def test_parse_off_peak_hours() -> None:
@@ -44,37 +63,49 @@ def test_period_validation() -> None:
 
 
 def test_price_at_local_time_and_period() -> None:
-    tariff = parse_tariffs(
-        [
-            {"direction": "consumption", "start": "2025-02-01", "base": 0.2016},
-            {
-                "direction": "consumption",
-                "start": "2025-08-01",
-                "peak": "0.2146",
-                "off_peak": 0.1696,
-                "off_peak_hours": "22:00-06:00",
-            },
-        ]
-    )["consumption"]
+    tariff = contract_from_tariff(
+        parse_tariffs(
+            [
+                {"direction": "consumption", "start": "2025-02-01", "base": 0.2016},
+                {
+                    "direction": "consumption",
+                    "start": "2025-08-01",
+                    "peak": "0.2146",
+                    "off_peak": 0.1696,
+                    "off_peak_hours": "22:00-06:00",
+                },
+            ]
+        )["consumption"]
+    )
     # Before the first period: the earliest period applies.
-    assert tariff.price_at(utc(2024, 6, 1, 12)) == 0.2016
-    assert tariff.price_at(utc(2025, 7, 31, 21, 59)) == 0.2016
+    assert price_at(tariff, utc(2024, 6, 1, 12)) == 0.2016
+    assert price_at(tariff, utc(2025, 7, 31, 21, 59)) == 0.2016
     # 2025-07-31 22:00 UTC is 2025-08-01 00:00 local: the new period, off-peak.
-    assert tariff.price_at(utc(2025, 7, 31, 22)) == 0.1696
-    assert tariff.price_at(utc(2025, 8, 1, 3, 59)) == 0.1696  # 05:59 local
-    assert tariff.price_at(utc(2025, 8, 1, 4)) == 0.2146  # 06:00 local
-    assert tariff.price_at(utc(2025, 12, 1, 21)) == 0.1696  # 22:00 local in winter
-    assert tariff.price_at(utc(2025, 12, 1, 20, 30)) == 0.2146
+    assert price_at(tariff, utc(2025, 7, 31, 22)) == 0.1696
+    assert price_at(tariff, utc(2025, 8, 1, 3, 59)) == 0.1696  # 05:59 local
+    assert price_at(tariff, utc(2025, 8, 1, 4)) == 0.2146  # 06:00 local
+    assert price_at(tariff, utc(2025, 12, 1, 21)) == 0.1696  # 22:00 local in winter
+    assert price_at(tariff, utc(2025, 12, 1, 20, 30)) == 0.2146
 
 
 def test_day_average() -> None:
-    period = TariffPeriod(
-        date(2025, 1, 1), peak=0.3, off_peak=0.2, off_peak_hours=parse_off_peak_hours("22:00-06:00")
+    period = contract_from_tariff(
+        Tariff(
+            [
+                TariffPeriod(
+                    date(2025, 1, 1),
+                    peak=0.3,
+                    off_peak=0.2,
+                    off_peak_hours=parse_off_peak_hours("22:00-06:00"),
+                )
+            ]
+        )
     )
-    assert period.day_average(date(2026, 1, 15)) == pytest.approx((8 * 0.2 + 16 * 0.3) / 24)
-    assert period.day_average(date(2026, 3, 29)) == pytest.approx((7 * 0.2 + 16 * 0.3) / 23)
-    assert period.day_average(date(2026, 10, 25)) == pytest.approx((9 * 0.2 + 16 * 0.3) / 25)
-    assert TariffPeriod(date(2025, 1, 1), base=0.2).day_average(date(2026, 1, 1)) == 0.2
+    assert day_average(period, date(2026, 1, 15)) == pytest.approx((8 * 0.2 + 16 * 0.3) / 24)
+    assert day_average(period, date(2026, 3, 29)) == pytest.approx((7 * 0.2 + 16 * 0.3) / 23)
+    assert day_average(period, date(2026, 10, 25)) == pytest.approx((9 * 0.2 + 16 * 0.3) / 25)
+    base = contract_from_tariff(Tariff([TariffPeriod(date(2025, 1, 1), base=0.2)]))
+    assert day_average(base, date(2026, 1, 1)) == 0.2
 
 
 def test_round_trip_and_directions() -> None:
@@ -100,17 +131,23 @@ def test_round_trip_and_directions() -> None:
 
 
 def test_first_difference() -> None:
+    """The former periods, as contracts: the first day priced differently."""
     first = TariffPeriod(date(2025, 1, 1), base=0.2)
     second = TariffPeriod(date(2026, 1, 1), base=0.3)
     old = Tariff([first])
     new = Tariff([first, second])
-    assert new.first_difference(old) == date(2026, 1, 1)
-    assert new.first_difference(new) is None
-    assert new.first_difference(None) == date.min
-    assert Tariff([TariffPeriod(date(2025, 1, 1), base=0.25)]).first_difference(old) == date.min
+
+    def contract(tariff: Tariff) -> Contract:
+        return contract_from_tariff(tariff)
+
+    assert contract(new).first_difference(contract(old)) == date(2026, 1, 1)
+    assert contract(new).first_difference(contract(new)) is None
+    assert contract(new).first_difference(None) == date.min
+    cheaper = Tariff([TariffPeriod(date(2025, 1, 1), base=0.25)])
+    assert contract(cheaper).first_difference(contract(old)) == date.min
     assert old == Tariff([first])
     assert hash(old) == hash(Tariff([first]))
     assert "0.2" in repr(old)
     # Moving a later start earlier changes prices from the earlier of the two starts.
     moved = Tariff([first, TariffPeriod(date(2025, 6, 1), base=0.3)])
-    assert moved.first_difference(new) == date(2025, 6, 1)
+    assert contract(moved).first_difference(contract(new)) == date(2025, 6, 1)

@@ -1,18 +1,10 @@
-"""Electricity prices over time: the user's tariff periods, and the price of an instant.
+"""Off-peak hour ranges, and the price periods of ``entry.options["tariffs"]`` (pure).
 
-Pure: no Home Assistant import. A tariff is a list of periods, each applying from its start date
-(Europe/Paris) until the next one starts, so adding a price change never rewrites older costs.
-The earliest period also prices everything before its start date: a user who only knows today's
-price still gets costs for the whole history.
-
-A period is either a single base price per kWh, or peak / off-peak prices with off-peak hour
-ranges such as ``"22:00-06:00;12:30-14:30"`` (local wall-clock time, a range may wrap midnight).
-An interval is priced by the local time of its start.
-
-A day known only by its daily total (no load curve) cannot be split between peak and off-peak
-hours; it is priced at the day's time-weighted average: the share of the day's real minutes
-(1380/1440/1500 on daylight-saving days) that are off-peak, at the off-peak price, the rest at
-the peak price.
+Off-peak ranges are written like ``"22:00-06:00;12:30-14:30"`` (local wall-clock time, a range
+may wrap midnight). The price periods are a base price, or peak / off-peak prices with off-peak
+ranges, each from a start date: production earnings use them, and they are what consumption
+prices were before contracts. `contract.contract_from_tariff` turns them into a contract, which
+does all the pricing.
 
 Options store periods as dicts (``entry.options["tariffs"]``)::
 
@@ -22,16 +14,12 @@ Options store periods as dicts (``entry.options["tariffs"]``)::
 """
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from functools import lru_cache
+from datetime import date
 from typing import Any
 
-from .const import PARIS
 from .kinds import DIRECTIONS, Direction
-from .paris import local_midnight
 
 type MinuteRange = tuple[int, int]
 """Minutes after local midnight: start (included) to end (excluded); end < start wraps."""
@@ -116,23 +104,6 @@ class TariffPeriod:
         if self.base is not None and (self.peak is not None or self.off_peak is not None):
             raise TariffError("a period has either a base price or peak/off-peak prices")
 
-    def price_at_minute(self, minute: int) -> float:
-        """Price of an interval starting at this local minute of the day."""
-        if self.base is not None:
-            return self.base
-        assert self.peak is not None
-        assert self.off_peak is not None
-        return self.off_peak if in_ranges(minute, self.off_peak_hours) else self.peak
-
-    def day_average(self, day: date) -> float:
-        """Time-weighted average price over the local day (for a day known by its total)."""
-        if self.base is not None:
-            return self.base
-        assert self.peak is not None
-        assert self.off_peak is not None
-        off_minutes, total = _off_peak_minutes(day, self.off_peak_hours)
-        return (off_minutes * self.off_peak + (total - off_minutes) * self.peak) / total
-
     def to_dict(self, direction: Direction) -> dict[str, Any]:
         """Return the options form of the period."""
         data: dict[str, Any] = {"direction": direction, "start": self.start.isoformat()}
@@ -170,75 +141,19 @@ def _price(value: Any) -> float | None:
         raise TariffError(f"invalid price {value!r}") from err
 
 
-def _day_bounds_utc(day: date) -> tuple[datetime, datetime]:
-    return local_midnight(day), local_midnight(day + timedelta(days=1))
-
-
-def _local_minute(instant: datetime) -> int:
-    local = instant.astimezone(PARIS)
-    return local.hour * 60 + local.minute
-
-
-@lru_cache(maxsize=4096)
-def _off_peak_minutes(day: date, ranges: tuple[MinuteRange, ...]) -> tuple[int, int]:
-    """(off-peak minutes, total minutes) of a local day, by the wall clock of each real minute."""
-    start, end = _day_bounds_utc(day)
-    total = int((end - start).total_seconds() // 60)
-    if total == MINUTES_PER_DAY:
-        return sum(1 for minute in range(MINUTES_PER_DAY) if in_ranges(minute, ranges)), total
-    # Daylight-saving day: walk the real minutes (the repeated or skipped hour counts as lived).
-    step = timedelta(minutes=1)
-    off = 0
-    instant = start
-    while instant < end:
-        if in_ranges(_local_minute(instant), ranges):
-            off += 1
-        instant += step
-    return off, total
-
-
 class Tariff:
     """The periods of one direction, sorted by start date."""
 
-    __slots__ = ("_starts", "periods")
+    __slots__ = ("periods",)
 
     def __init__(self, periods: Iterable[TariffPeriod]) -> None:
         """Sort the periods; two periods may not start on the same day."""
         self.periods: tuple[TariffPeriod, ...] = tuple(sorted(periods, key=lambda p: p.start))
-        self._starts = [period.start for period in self.periods]
-        if len(set(self._starts)) != len(self._starts):
+        starts = [period.start for period in self.periods]
+        if len(set(starts)) != len(starts):
             raise TariffError("two periods start on the same day")
         if not self.periods:
             raise TariffError("a tariff needs at least one period")
-
-    def period_on(self, day: date) -> TariffPeriod:
-        """Return the period applying on a local day (the earliest one before its start)."""
-        index = bisect_right(self._starts, day) - 1
-        return self.periods[max(index, 0)]
-
-    def price_at(self, instant: datetime) -> float:
-        """Price per kWh of an interval starting at this (aware) instant."""
-        local = instant.astimezone(PARIS)
-        return self.period_on(local.date()).price_at_minute(local.hour * 60 + local.minute)
-
-    def day_average(self, day: date) -> float:
-        """Time-weighted average price of a local day (see the module docstring)."""
-        return self.period_on(day).day_average(day)
-
-    def first_difference(self, other: Tariff | None) -> date | None:
-        """Earliest day priced differently by ``other`` (``date.min`` for all); None if equal."""
-        if other is None:
-            return date.min
-        if self.periods == other.periods:
-            return None
-        boundaries = sorted({*self._starts, *other._starts})
-        # Before the first boundary both tariffs use their earliest period.
-        if self.period_on(date.min) != other.period_on(date.min):
-            return date.min
-        for day in boundaries:
-            if self.period_on(day) != other.period_on(day):
-                return day
-        return None  # pragma: no cover - equal periods are caught above
 
     def __eq__(self, other: object) -> bool:
         """Tariffs are equal when their periods are."""
