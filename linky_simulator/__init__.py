@@ -8,6 +8,7 @@ from .conso import ConsoApiSimulator
 from .demo import DEMO_PRM, demo_meter
 from .enedis import EnedisSimulator
 from .meter import PARIS, CurvePoint, Direction, MaxPowerReading, SimulatedMeter, day_bounds_utc
+from .registers import MeterTariff
 from .serving import KINDS, NEW_KINDS, OLD_KINDS, DataKind, EnedisError, serve
 from .tempo import TempoSimulator, tempo_calendar
 
@@ -25,6 +26,7 @@ __all__ = [
     "EnedisSimulator",
     "LoggedRequest",
     "MaxPowerReading",
+    "MeterTariff",
     "SimulatedMeter",
     "TempoSimulator",
     "day_bounds_utc",

@@ -1,9 +1,10 @@
 """Run the simulators: ``python -m linky_simulator --port 8099 [--enedis-port 8098] --demo``.
 
 Prints the Conso API base URL, the demo PRM and token (and the Enedis Data Connect URL and
-credentials when ``--enedis-port`` is given, the Tempo colours URL when ``--tempo-port`` is),
-then serves until interrupted. Tokens and
-credentials are made at start-up; set ``LINKY_SIMULATOR_SECRET`` to keep them across runs.
+credentials when ``--enedis-port`` is given, the Tempo colours URLs, RTE's and
+api-couleur-tempo.fr's on one server, when ``--tempo-port`` is), then serves until
+interrupted. Tokens and credentials are made at start-up; set ``LINKY_SIMULATOR_SECRET`` to
+keep them across runs.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8099, help="Conso API port (0: any)")
     parser.add_argument("--enedis-port", type=int, help="also serve Enedis Data Connect here")
-    parser.add_argument("--tempo-port", type=int, help="also serve RTE's Tempo colours here")
+    parser.add_argument(
+        "--tempo-port", type=int, help="also serve the Tempo colours (RTE, api-couleur-tempo.fr)"
+    )
     parser.add_argument("--demo", action="store_true", help="serve the demo meter (default)")
     parser.add_argument("--seed", type=int, default=2026, help="seed of the demo meter")
     parser.add_argument(
@@ -72,6 +75,7 @@ async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> 
     if args.tempo_port is not None:
         tempo = TempoSimulator(seed=args.seed)
         details["tempo_url"] = await tempo.start(args.host, args.tempo_port)
+        details["tempo_fallback_url"] = tempo.couleur_url
     if args.json:
         print(json.dumps(details), flush=True)
     else:

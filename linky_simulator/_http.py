@@ -7,7 +7,7 @@ import contextlib
 import json
 import math
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -73,6 +73,13 @@ class _Break:
     type: str | None
 
 
+@dataclass(slots=True)
+class _Stall:
+    seconds: float
+    times: int
+    type: str | None
+
+
 def encode_body(body: str | bytes | Mapping[str, Any] | list[Any] | None) -> bytes:
     """Bytes of a body given as text, bytes or a JSON-serialisable value."""
     if body is None:
@@ -117,6 +124,10 @@ class BaseSimulator:
         self.requests: list[LoggedRequest] = []
         self._faults: list[_Fault] = []
         self._breaks: list[_Break] = []
+        self._stalls: list[_Stall] = []
+        self.served_faults: Counter[str] = Counter()
+        """Injected faults answered so far, by kind (``"status 500"``, ``"break truncated"``,
+        ``"stall"``, ``"throttle"``, ``"throttle until"``)."""
         self._second_window: deque[float] = deque()
         self._hour_window: deque[datetime] = deque()
         self._throttle_until: datetime | None = None
@@ -230,6 +241,15 @@ class BaseSimulator:
         """
         self._breaks.append(_Break(mode, times, type))
 
+    def stall_next(self, seconds: float = 90.0, *, times: int = 1, type: str | None = None) -> None:
+        """Hold the next `times` requests (of `type` only, if given) unanswered for `seconds`.
+
+        The seconds are the event loop's (a frozen test clock's, when it drives the loop): a
+        client whose timeout is shorter gives up first. The connection is then closed without
+        an answer (logged with status 0).
+        """
+        self._stalls.append(_Stall(seconds, times, type))
+
     def rate_limit(self, next_access: datetime | None = None) -> None:
         """Throttle data requests: 429 with `nextAccessTime` until `next_access`.
 
@@ -245,6 +265,7 @@ class BaseSimulator:
         """Forget queued faults, breaks and forced throttling."""
         self._faults.clear()
         self._breaks.clear()
+        self._stalls.clear()
         self._throttle_until = None
         self._throttle_once = 0
         self._drop_retry = None
@@ -264,9 +285,11 @@ class BaseSimulator:
         now = self.now()
         if self._throttle_once:
             self._throttle_once -= 1
+            self.served_faults["throttle"] += 1
             return throttled(None)
         if self._throttle_until is not None:
             if now < self._throttle_until:
+                self.served_faults["throttle until"] += 1
                 return throttled(self._throttle_until)
             self._throttle_until = None
         tick = _REAL_CLOCK["monotonic"]()
@@ -303,8 +326,23 @@ class BaseSimulator:
                 return item
         return None
 
-    def log(self, request: web.Request, info: RequestInfo, status: int) -> None:
-        """Record one request in `requests`."""
+    def _take_stall(self, info: RequestInfo) -> _Stall | None:
+        for item in self._stalls:
+            if item.type is None or item.type == info.type:
+                item.times -= 1
+                if item.times <= 0:
+                    self._stalls.remove(item)
+                return item
+        return None
+
+    def log(
+        self,
+        request: web.Request,
+        info: RequestInfo,
+        status: int,
+        arrived: datetime | None = None,
+    ) -> None:
+        """Record one request in `requests`, at the time it `arrived` (default: now)."""
         self.requests.append(
             LoggedRequest(
                 type=info.type,
@@ -312,7 +350,7 @@ class BaseSimulator:
                 start=info.start,
                 end=info.end,
                 status=status,
-                time=self.now(),
+                time=arrived or self.now(),
                 method=request.method,
                 path=request.path,
             )
@@ -326,6 +364,7 @@ class BaseSimulator:
         gate: Callable[[web.Request, RequestInfo], web.StreamResponse | None] | None = None,
     ) -> web.StreamResponse:
         """Apply gate (e.g. a ban), injected faults, breaks and delay, then `handler`; log."""
+        arrived = self.now()
         response = gate(request, info) if gate else None
         if response is None:
             response = await self._injected(request, info)
@@ -334,7 +373,8 @@ class BaseSimulator:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), self.delay)
             response = await handler(request, info)
-        self.log(request, info, 0 if isinstance(response, _DroppedResponse) else response.status)
+        status = 0 if isinstance(response, _DroppedResponse) else response.status
+        self.log(request, info, status, arrived)
         return response
 
     async def _injected(self, request: web.Request, info: RequestInfo) -> web.StreamResponse | None:
@@ -346,12 +386,20 @@ class BaseSimulator:
             return await _broken_response(request, "drop")
         fault = self._take_fault(info)
         if fault is not None:
+            self.served_faults[f"status {fault.status}"] += 1
             resp = web.Response(status=fault.status, body=fault.body, headers=fault.headers)
             resp.headers["Content-Type"] = fault.content_type
             return resp
+        stall = self._take_stall(info)
+        if stall is not None:
+            self.served_faults["stall"] += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), stall.seconds)
+            return await _broken_response(request, "drop")
         broken = self._take_break(info)
         if broken is None:
             return None
+        self.served_faults[f"break {broken.mode}"] += 1
         if broken.mode == "drop":
             self._drop_retry = (request.path_qs, tick)
         return await _broken_response(request, broken.mode)

@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from .registers import MeterTariff, Register
+
 PARIS = ZoneInfo("Europe/Paris")
 
 type Direction = Literal["consumption", "production"]
@@ -124,6 +126,7 @@ class SimulatedMeter:
         late_days: Mapping[date, datetime] | None = None,
         solar_peak_w: int = 3000,
         index_offset_wh: int = 12_000_000,
+        tariff: MeterTariff | None = None,
     ) -> None:
         """Describe the meter; nothing is computed before it is asked for."""
         overrides = dict(interval_overrides or {})
@@ -151,6 +154,8 @@ class SimulatedMeter:
         self.solar_peak_w = solar_peak_w
         self.index_offset_wh = index_offset_wh
         self._index_cache: dict[Direction, list[int]] = {}
+        self.tariff = tariff
+        self._register_cache: list[dict[Register, int]] = []
 
     def __repr__(self) -> str:
         """Short description (PRM and directions)."""
@@ -188,6 +193,33 @@ class SimulatedMeter:
             done = self.first_day + timedelta(days=len(sums) - 1)
             sums.append(sums[-1] + self.daily_wh(direction, done))
         return sums[(day - self.first_day).days]
+
+    def day_registers_wh(self, day: date) -> dict[Register, int]:
+        """Consumption of the local day per register (Wh; empty without a `tariff`)."""
+        if self.tariff is None:
+            return {}
+        energy = dict.fromkeys(self.tariff.registers(), 0)
+        for point in self.curve("consumption", day):
+            for register in self.tariff.registers_at(point.start):
+                energy[register] += point.wh
+        return energy
+
+    def registers_wh(self, day: date) -> dict[Register, int]:
+        """Per-class registers (Wh) at the local midnight starting `day` (consumption)."""
+        if self.tariff is None:
+            return {}
+        sums = self._register_cache
+        if not sums:  # each calendar's registers add up to the totaliser (`index_wh`)
+            calendars = {register[0]: register for register in reversed(self.tariff.registers())}
+            first = set(calendars.values())
+            sums.append(
+                {r: self.index_offset_wh if r in first else 0 for r in self.tariff.registers()}
+            )
+        while len(sums) <= (day - self.first_day).days:
+            done = self.first_day + timedelta(days=len(sums) - 1)
+            energy = self.day_registers_wh(done)
+            sums.append({register: sums[-1][register] + energy[register] for register in energy})
+        return sums[max((day - self.first_day).days, 0)]
 
     # ---- availability -------------------------------------------------------------------
 

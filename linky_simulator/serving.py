@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from .meter import PARIS, Direction, SimulatedMeter
+from .registers import LABELS
 
 type Measure = Literal["daily", "curve", "max_power", "index"]
 type Json = dict[str, Any]
@@ -376,14 +377,15 @@ def _max_power_body(
 def _index_body(
     meter: SimulatedMeter, kind: DataKind, start: date, end: date, now: datetime
 ) -> Json:
-    values = [
-        {"d": day.isoformat(), "v": meter.index_wh(kind.direction, day), "iv": 0}
-        for day in _days(start, end)
-        if meter.has_daily(kind.direction, day, now)
-    ]
-    if not values:
+    days = [day for day in _days(start, end) if meter.has_daily(kind.direction, day, now)]
+    if not days:
         raise no_data()
+    values = [
+        {"d": day.isoformat(), "v": meter.index_wh(kind.direction, day), "iv": 0} for day in days
+    ]
     grandeur = _grandeur(kind, "EA", "Wh", [])
+    if kind.direction == "consumption":
+        grandeur["calendrier"] = _calendars(meter, days)
     grandeur["cadranTotalisateur"] = {"codeCadran": "CT", "valeur": values}
     return {
         "idPrm": meter.prm,
@@ -398,3 +400,34 @@ def _index_body(
             }
         ],
     }
+
+
+def _calendars(meter: SimulatedMeter, days: list[date]) -> list[Json]:
+    """Return the meter's calendars (`calendrier[]`): each class register on each day."""
+    if meter.tariff is None:
+        return []
+    by_day = {day: meter.registers_wh(day) for day in days}
+    calendars: dict[str, Json] = {}
+    for calendar_id, code in meter.tariff.registers():
+        calendar = calendars.setdefault(
+            calendar_id,
+            {
+                "idCalendrier": calendar_id,
+                "libelleCalendrier": "Distributeur"
+                if calendar_id.startswith("DI")
+                else "Fournisseur",
+                "classeTemporelle": [],
+            },
+        )
+        calendar["classeTemporelle"].append(
+            {
+                "idClasseTemporelle": code,
+                "libelleClasseTemporelle": LABELS[code],
+                "codeCadran": code,
+                "valeur": [
+                    {"d": day.isoformat(), "v": registers[(calendar_id, code)], "iv": 0}
+                    for day, registers in by_day.items()
+                ],
+            }
+        )
+    return list(calendars.values())

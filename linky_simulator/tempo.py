@@ -1,10 +1,14 @@
-"""A fake RTE Tempo open data server over a deterministic colour calendar.
+"""Fake Tempo colour servers over one deterministic calendar: RTE's and api-couleur-tempo.fr.
 
 Day D's colour is published on D-1 at 10:40 Paris by the server's clock (`now`), unless
-`late_days` says otherwise. Serves ``/cms/open_data/v1/tempoLight`` (yesterday, today and
-tomorrow; a day not yet published is listed with ``-fallback`` ``"true"``, or left out with
+`late_days` says otherwise. RTE's open data: ``/cms/open_data/v1/tempoLight`` (yesterday, today
+and tomorrow; a day not yet published is listed with ``-fallback`` ``"true"``, or left out with
 ``fallback_unpublished`` False) and ``/cms/open_data/v1/tempo?season=YYYY-YYYY`` (the season's
-published days: up to today, tomorrow after 10:40).
+published days: up to today, tomorrow after 10:40). api-couleur-tempo.fr, on the same server:
+``/api/jourTempo/{today|tomorrow|YYYY-MM-DD}`` (one day; 404 for a day it does not hold) and
+``/api/joursTempo?dateJour[]=...`` or ``?periode=YYYY-YYYY`` (a list; days not held left out).
+It holds every day from `couleur_first_day` to the day after tomorrow, codeJour 0 until
+published.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import random
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, time, timedelta
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from aiohttp import web
 
@@ -29,6 +33,18 @@ PUBLICATION_TIME: Final = time(10, 40)
 FALLBACK_GUESS: Final = "BLUE"
 """What an unpublished day shows (with ``-fallback`` ``"true"``)."""
 API_PATH: Final = "/cms/open_data/v1"
+COULEUR_PATH: Final = "/api"
+COULEUR_FIRST_DAY: Final = date(2017, 9, 1)
+"""The first day api-couleur-tempo.fr holds, by default."""
+_CODES: Final[dict[Colour, int]] = {"blue": 1, "white": 2, "red": 3}
+_LABELS: Final = {0: "Inconnu", 1: "Bleu", 2: "Blanc", 3: "Rouge"}
+_NOT_FOUND: Final = {
+    "type": "/errors/404",
+    "title": "An error occurred",
+    "status": 404,
+    "detail": "Not Found",
+}
+_PROBLEM: Final = "application/problem+json"
 _SEASON = re.compile(r"(\d{4})-(\d{4})")
 
 
@@ -67,15 +83,18 @@ def season_of(day: date) -> int:
 
 
 class TempoSimulator(BaseSimulator):
-    """RTE's Tempo open data at ``http://127.0.0.1:PORT/cms/open_data/v1``.
+    """RTE's Tempo open data at `base_url`, api-couleur-tempo.fr at `couleur_url`.
 
     - `calendar`: colours that replace the default calendar's (`tempo_calendar` with `seed`)
       on their days; `colour(day)` is the ground truth.
     - `late_days`: day -> when its colour is published instead of D-1 10:40 Paris.
     - `fallback_unpublished`: tempoLight lists an unpublished day with fallback "true"
       (default) or leaves it out; the season answer always leaves it out.
-    - Quotas and faults as every simulator (`fail_next`, `break_next`, `rate_limit`, `delay`);
-      request types "tempoLight" and "tempo" (the season in `start`).
+    - `couleur_first_day`: the first day api-couleur-tempo.fr holds.
+    - Quotas and faults as every simulator (`fail_next`, `break_next`, `rate_limit`, `delay`),
+      shared by both route sets; request types "tempoLight" and "tempo" (the season in
+      `start`), "jourTempo" (the day asked in `start`) and "joursTempo" (the periode, or the
+      days asked, comma-separated, in `start`).
     """
 
     def __init__(
@@ -86,6 +105,7 @@ class TempoSimulator(BaseSimulator):
         seed: int = 0,
         late_days: Mapping[date, datetime] | None = None,
         fallback_unpublished: bool = True,
+        couleur_first_day: date = COULEUR_FIRST_DAY,
         max_per_second: int | None = 5,
     ) -> None:
         """Serve `calendar` over the default one; the server starts with `start()`."""
@@ -94,6 +114,7 @@ class TempoSimulator(BaseSimulator):
         self.seed = seed
         self.late_days: dict[date, datetime] = dict(late_days or {})
         self.fallback_unpublished = fallback_unpublished
+        self.couleur_first_day = couleur_first_day
         self._seasons: dict[int, dict[date, Colour]] = {}
 
     @property
@@ -101,11 +122,18 @@ class TempoSimulator(BaseSimulator):
         """``http://127.0.0.1:PORT/cms/open_data/v1``."""
         return f"{self.root_url}{API_PATH}"
 
+    @property
+    def couleur_url(self) -> str:
+        """``http://127.0.0.1:PORT/api``: api-couleur-tempo.fr's routes."""
+        return f"{self.root_url}{COULEUR_PATH}"
+
     def make_app(self) -> web.Application:
-        """Build the application: the two open data routes."""
+        """Build the application: RTE's two open data routes, api-couleur-tempo.fr's two."""
         app = web.Application()
         app.router.add_get(f"{API_PATH}/tempoLight", self._light)
         app.router.add_get(f"{API_PATH}/tempo", self._season)
+        app.router.add_get(f"{COULEUR_PATH}/jourTempo/{{day}}", self._couleur_day)
+        app.router.add_get(f"{COULEUR_PATH}/joursTempo", self._couleur_days)
         return app
 
     # ---- the calendar -------------------------------------------------------------------
@@ -150,6 +178,19 @@ class TempoSimulator(BaseSimulator):
             values[f"{day.isoformat()}-fallback"] = "false" if published else "true"
         return values
 
+    def couleur_row(self, day: date) -> dict[str, Any] | None:
+        """Return api-couleur-tempo.fr's object for a day; None for a day it does not hold."""
+        if not self.couleur_first_day <= day <= self.today() + timedelta(days=2):
+            return None
+        code = _CODES[self.colour(day)] if self.is_published(day) else 0
+        year = season_of(day)
+        return {
+            "dateJour": day.isoformat(),
+            "codeJour": code,
+            "periode": f"{year}-{year + 1}",
+            "libCouleur": _LABELS[code],
+        }
+
     # ---- requests -----------------------------------------------------------------------
 
     async def _light(self, request: web.Request) -> web.StreamResponse:
@@ -175,3 +216,64 @@ class TempoSimulator(BaseSimulator):
         tomorrow = self.today() + timedelta(days=1)
         days = [day for day in season_days(int(match[1])) if day <= tomorrow]
         return json_response(200, {"values": self.values(days, fallback=False)})
+
+    # ---- api-couleur-tempo.fr -------------------------------------------------------------
+
+    async def _couleur_day(self, request: web.Request) -> web.StreamResponse:
+        info = RequestInfo(type="jourTempo", start=request.match_info["day"])
+        return await self.run(request, info, self._handle_couleur_day)
+
+    async def _couleur_days(self, request: web.Request) -> web.StreamResponse:
+        asked = _filter(request, "periode") or _filter(request, "dateJour")
+        info = RequestInfo(type="joursTempo", start=",".join(asked) or None)
+        return await self.run(request, info, self._handle_couleur_days)
+
+    def _named_day(self, name: str) -> date | None:
+        if name in ("today", "tomorrow"):
+            return self.today() + timedelta(days=int(name == "tomorrow"))
+        return _iso_day(name)
+
+    async def _handle_couleur_day(
+        self, request: web.Request, info: RequestInfo
+    ) -> web.StreamResponse:
+        if (quota := self.quota_error()) is not None:
+            return json_response(quota.status, quota.body)
+        day = self._named_day(info.start or "")
+        row = self.couleur_row(day) if day is not None else None
+        if row is None:
+            return json_response(404, _NOT_FOUND, _PROBLEM)
+        return json_response(200, row)
+
+    async def _handle_couleur_days(
+        self, request: web.Request, info: RequestInfo
+    ) -> web.StreamResponse:
+        if (quota := self.quota_error()) is not None:
+            return json_response(quota.status, quota.body)
+        periodes = set(_filter(request, "periode"))
+        if named := _filter(request, "dateJour"):
+            days = sorted({day for name in named if (day := _iso_day(name)) is not None})
+        else:
+            days = list(_days_from(self.couleur_first_day, self.today() + timedelta(days=2)))
+        rows = [row for day in days if (row := self.couleur_row(day)) is not None]
+        if periodes:
+            rows = [row for row in rows if row["periode"] in periodes]
+        return json_response(200, rows)
+
+
+def _filter(request: web.Request, name: str) -> list[str]:
+    """Values of an exact-match filter, given once (``name=``) or many times (``name[]=``)."""
+    return [*request.query.getall(name, []), *request.query.getall(f"{name}[]", [])]
+
+
+def _iso_day(name: str) -> date | None:
+    try:
+        return date.fromisoformat(name)
+    except ValueError:
+        return None
+
+
+def _days_from(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)

@@ -17,6 +17,9 @@ PURE = (
     "tariff",
     "contract",
     "series",
+    "meter_registers",
+    "contract_check",
+    "urls",
 )
 
 

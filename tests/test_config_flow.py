@@ -469,7 +469,11 @@ async def test_base_url_in_collapsed_section(hass: HomeAssistant) -> None:
         next(iter(k for k in form["data_schema"].schema if str(k) == "advanced"))
     ]
     assert advanced.options == {"collapsed": True}
-    assert [str(k) for k in advanced.schema.schema] == ["base_url", "tempo_url"]
+    assert [str(k) for k in advanced.schema.schema] == [
+        "base_url",
+        "tempo_url",
+        "tempo_fallback_url",
+    ]
     assert result["step_id"] == "conso"
 
 
@@ -485,6 +489,61 @@ async def test_default_address_is_conso_boris(hass: HomeAssistant) -> None:
     assert result["step_id"] == "production"
     client = probe.call_args.args[0]
     assert client.base_url == "https://conso.boris.sh/api"
+
+
+TEMPO_LOCAL = "http://127.0.0.1:8097/cms/open_data/v1"
+FALLBACK_LOCAL = "http://127.0.0.1:8097/api"
+
+
+async def test_tempo_addresses_in_the_advanced_section(
+    hass: HomeAssistant, conso_api: ConsoApiSimulator
+) -> None:
+    """Both Tempo addresses are cleaned and kept; the default ones are not stored."""
+    token = conso_api.make_token([CONSUMPTION_PRM])
+    advanced = {"base_url": conso_api.base_url}
+    flow_id = await _conso_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            "token": token,
+            "advanced": {
+                **advanced,
+                "tempo_url": f" {TEMPO_LOCAL}/ ",
+                "tempo_fallback_url": "http://tempo.example.com/api",
+            },
+        },
+    )
+    assert result["errors"] == {"base": "insecure_url"}  # http:// to the internet
+    assert not conso_api.requests
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {
+            "token": token,
+            "advanced": {
+                **advanced,
+                "tempo_url": f" {TEMPO_LOCAL}/ ",
+                "tempo_fallback_url": FALLBACK_LOCAL + "/",
+            },
+        },
+    )
+    result = await hass.config_entries.flow.async_configure(flow_id, {"production": False})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["tempo_url"] == TEMPO_LOCAL
+    assert result["data"]["tempo_fallback_url"] == FALLBACK_LOCAL
+
+    flow_id = await _conso_form(hass)
+    defaults = {
+        "tempo_url": "https://www.services-rte.com/cms/open_data/v1",
+        "tempo_fallback_url": "https://www.api-couleur-tempo.fr/api/",
+    }
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {"token": conso_api.make_token([CONSUMPTION_ONLY_PRM]), "advanced": advanced | defaults},
+    )
+    result = await hass.config_entries.flow.async_configure(flow_id, {"production": False})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert "tempo_url" not in result["data"]
+    assert "tempo_fallback_url" not in result["data"]
 
 
 # -- Enedis Data Connect ------------------------------------------------------------------------
@@ -595,7 +654,7 @@ async def test_reconfigure(hass: HomeAssistant, conso_api: ConsoApiSimulator) ->
     entry = conso_entry(hass, conso_api, production=True, poll_offset=42)
     result = await entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure"
-    assert _fields(result) == ["token", "base_url"]
+    assert _fields(result) == ["token", "base_url", "tempo_url", "tempo_fallback_url"]
 
     token = conso_api.make_token([CONSUMPTION_PRM])
     result = await hass.config_entries.flow.async_configure(
@@ -644,7 +703,13 @@ async def test_reconfigure_enedis(hass: HomeAssistant, enedis_api: EnedisSimulat
         hass, enedis_api, poll_offset=7, client_id="old-id", client_secret="old-secret"
     )
     result = await entry.start_reconfigure_flow(hass)
-    assert _fields(result) == ["client_id", "client_secret", "base_url"]
+    assert _fields(result) == [
+        "client_id",
+        "client_secret",
+        "base_url",
+        "tempo_url",
+        "tempo_fallback_url",
+    ]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
@@ -657,6 +722,62 @@ async def test_reconfigure_enedis(hass: HomeAssistant, enedis_api: EnedisSimulat
     assert entry.data["client_id"] == enedis_api.client_id
     assert entry.data["prm"] == CONSUMPTION_PRM
     assert entry.data["poll_offset"] == 7
+
+
+def _suggested(result: Any) -> dict[str, Any]:
+    return {
+        str(key): (key.description or {}).get("suggested_value")
+        for key in result["data_schema"].schema
+    }
+
+
+async def test_reconfigure_tempo_addresses(
+    hass: HomeAssistant, conso_api: ConsoApiSimulator
+) -> None:
+    """Both Tempo addresses are offered, checked like the API's, and saved (default: dropped)."""
+    entry = conso_entry(hass, conso_api, poll_offset=42, tempo_url=TEMPO_LOCAL)
+    result = await entry.start_reconfigure_flow(hass)
+    assert _suggested(result) == {
+        "token": None,
+        "base_url": conso_api.base_url,
+        "tempo_url": TEMPO_LOCAL,
+        "tempo_fallback_url": "https://www.api-couleur-tempo.fr/api",
+    }
+    token = entry.data["token"]
+    base = {"token": token, "base_url": conso_api.base_url}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {**base, "tempo_url": "nonsense", "tempo_fallback_url": "http://tempo.example.com/api"},
+    )
+    assert result["errors"] == {"tempo_url": "invalid_url", "tempo_fallback_url": "insecure_url"}
+    assert not conso_api.requests
+    assert entry.data["tempo_url"] == TEMPO_LOCAL
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            **base,
+            "tempo_url": "https://www.services-rte.com/cms/open_data/v1/",
+            "tempo_fallback_url": f"{FALLBACK_LOCAL}/",
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert "tempo_url" not in entry.data  # back to RTE's own
+    assert entry.data["tempo_fallback_url"] == FALLBACK_LOCAL
+    assert entry.data["token"] == token
+    assert entry.data["base_url"] == conso_api.base_url
+    assert entry.data["poll_offset"] == 42
+
+    result = await entry.start_reconfigure_flow(hass)
+    assert _suggested(result)["tempo_url"] == "https://www.services-rte.com/cms/open_data/v1"
+    assert _suggested(result)["tempo_fallback_url"] == FALLBACK_LOCAL
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**base, "tempo_url": "", "tempo_fallback_url": ""}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert "tempo_url" not in entry.data
+    assert "tempo_fallback_url" not in entry.data
 
 
 async def test_options_flow_is_offered(hass: HomeAssistant) -> None:

@@ -97,11 +97,14 @@ async def test_statistics_updated_from_changed_day(
     frozen: FrozenDateTimeFactory,
     stats: MagicMock,
 ) -> None:
-    """Each merge that changed something updates the statistics from the earliest day."""
+    """Each merge that changed something updates the statistics from the earliest day.
+
+    Daily values, then the load curve; maximum power has no statistic.
+    """
     with no_backfill():
         await setup(hass, conso_entry(hass, conso_api))
     changed = [call.args[1] for call in stats.async_update.await_args_list]
-    assert changed == [date(2026, 10, 1), date(2026, 11, 13), date(2026, 11, 13)]
+    assert changed == [date(2026, 10, 1), date(2026, 11, 13)]
     assert all(
         isinstance(call.args[0], MeterReadings) for call in stats.async_update.await_args_list
     )

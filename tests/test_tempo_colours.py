@@ -1,4 +1,9 @@
-"""The shared Tempo colour service: history per season, the daily schedule, retries, restarts."""
+"""The shared Tempo colour service: history per season, the daily schedule, retries, restarts.
+
+The fake server serves RTE's routes and the fallback's (api-couleur-tempo.fr); its faults with
+no type hit both, so "both down" is a typeless `fail_next`. The fallback's own tests are in
+tests/test_tempo_fallback.py.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from custom_components.linky.tempo_colours import (
     STORAGE_KEY,
     TempoColours,
     async_get_tempo_colours,
+    source_key,
 )
 from linky_simulator import TempoSimulator
 from tests.integration_helpers import advance, paris
@@ -41,7 +47,7 @@ async def rte(socket_enabled: None) -> AsyncIterator[TempoSimulator]:
 
 async def start(hass: HomeAssistant, rte: TempoSimulator) -> TempoColours:
     """Get the service and let its start-up refresh finish."""
-    colours = await async_get_tempo_colours(hass, rte.base_url)
+    colours = await async_get_tempo_colours(hass, rte.base_url, rte.couleur_url)
     await hass.async_block_till_done(wait_background_tasks=True)
     return colours
 
@@ -77,7 +83,8 @@ async def test_one_service_per_source(
 ) -> None:
     freezer.move_to(paris(DAY, 8))
     first, second = await asyncio.gather(
-        async_get_tempo_colours(hass, rte.base_url), async_get_tempo_colours(hass, rte.base_url)
+        async_get_tempo_colours(hass, rte.base_url, rte.couleur_url),
+        async_get_tempo_colours(hass, rte.base_url, rte.couleur_url),
     )
     await hass.async_block_till_done(wait_background_tasks=True)
 
@@ -112,7 +119,7 @@ async def test_history_is_one_request_per_season(
     ]
     assert all(colours.colour_of(day) == rte.colour(day) for day in days(FIRST_DAY, DAY))
     assert changed == [date(2024, 9, 1)]  # the whole season came
-    stored = hass_storage[STORAGE_KEY]["data"]["sources"][rte.base_url]
+    stored = hass_storage[STORAGE_KEY]["data"]["sources"][source_key(rte.base_url, rte.couleur_url)]
     assert stored["colours"]["2025-01-06"] == rte.colour(date(2025, 1, 6))
     assert stored["seasons"] == {"2024-2025": "2026-12-01", "2025-2026": "2026-12-01"} | {
         "2026-2027": "2026-12-01"
@@ -243,15 +250,17 @@ async def test_restart_before_11_with_today_held_sends_nothing(
 # --- errors --------------------------------------------------------------------------------
 
 
-async def test_errors_are_logged_once_and_retried(
+async def test_errors_are_logged_once_per_source_and_retried(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     rte: TempoSimulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """Both sources down: each asked once per attempt, logged once; RTE back at 11:30."""
     caplog.set_level(logging.INFO, logger=tempo_colours.__name__)
-    rte.fail_next(500, {"error": "down"}, times=2)
-    rte.break_next("drop")
+    rte.fail_next(500, {"error": "down"}, times=2, type="tempoLight")
+    rte.break_next("drop", type="tempoLight")
+    rte.fail_next(503, "maintenance", content_type="text/html", times=3, type="joursTempo")
     freezer.move_to(paris(DAY, 8))
     colours = await start(hass, rte)
     assert colours.colour_of(DAY) is None
@@ -260,16 +269,18 @@ async def test_errors_are_logged_once_and_retried(
 
     times = [when.strftime("%H:%M") for when in light_requests(rte)]
     assert times == ["08:00", "08:30", "09:30", "09:30", "11:30"]  # aiohttp resends a drop
-    assert [r.status for r in rte.requests] == [500, 500, 0, 0, 200]
+    assert [r.status for r in rte.requests] == [500, 503, 500, 503, 0, 0, 503, 200]
     assert colours.colour_of(DAY) == rte.colour(DAY)
     warnings = [
-        r
+        r.getMessage()
         for r in caplog.records
         if r.levelno == logging.WARNING and r.name == tempo_colours.__name__
     ]
-    assert len(warnings) == 1
-    assert "will retry" in warnings[0].getMessage()
-    assert "available again" in caplog.text
+    assert len(warnings) == 2
+    assert rte.base_url in warnings[0]
+    assert rte.couleur_url in warnings[1]
+    assert all("will retry" in message for message in warnings)
+    assert f"available again from {rte.base_url}" in caplog.text
 
 
 async def test_history_errors_are_retried_not_raised(
@@ -280,15 +291,20 @@ async def test_history_errors_are_retried_not_raised(
     changed: list[date] = []
     colours.async_add_listener(changed.append)
     rte.fail_next(503, "maintenance", content_type="text/html", type="tempo")
+    rte.fail_next(503, "maintenance", content_type="text/html", type="joursTempo")
 
     await colours.async_ensure_history(FIRST_DAY, DAY)
     await colours.async_ensure_history(FIRST_DAY, DAY)  # while retrying: nothing sent
     assert colours.colour_of(FIRST_DAY) is None
     assert [r.status for r in rte.requests if r.type == "tempo"] == [503]
+    assert [(r.start, r.status) for r in rte.requests if r.type == "joursTempo"] == [
+        ("2024-2025", 503)
+    ]
 
     await run_until(hass, freezer, paris(DAY, 8, 40))
 
     assert [r.status for r in rte.requests if r.type == "tempo"] == [503, 200, 200, 200]
+    assert rte.count("joursTempo") == 1  # RTE first again: both had failed
     assert changed == [date(2024, 9, 1)]
     assert colours.colour_of(FIRST_DAY) == rte.colour(FIRST_DAY)
 
@@ -323,7 +339,12 @@ async def test_unreadable_stored_colours_are_dropped(
         "version": 1,
         "minor_version": 1,
         "key": STORAGE_KEY,
-        "data": {"sources": {rte.base_url: section, "http://elsewhere": {"colours": {}}}},
+        "data": {
+            "sources": {
+                source_key(rte.base_url, rte.couleur_url): section,
+                "http://elsewhere": {"colours": {}},
+            }
+        },
     }
     freezer.move_to(paris(DAY, 8))
 

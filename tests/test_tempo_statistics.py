@@ -77,6 +77,7 @@ def tempo_entry(
             "token": api.make_token([PRM]),
             "base_url": api.base_url,
             "tempo_url": rte.base_url,
+            "tempo_fallback_url": rte.couleur_url,
             "poll_offset": 0,
         },
         options=options,
@@ -170,7 +171,7 @@ async def test_colours_coming_late_fill_their_days_in(  # noqa: PLR0917
     conso_api_factory: Callable[..., Awaitable[ConsoApiSimulator]],
     rte: TempoSimulator,
 ) -> None:
-    """RTE unreachable at first: the days wait (no guess), then fill in when colours come."""
+    """Both colour sources down at first: the days wait (no guess), then fill in."""
     yesterday = DAY - timedelta(days=1)
     rte.fail_next(500, {"error": "down"}, times=20)
     freezer.move_to(paris(DAY, 10))
@@ -188,3 +189,39 @@ async def test_colours_coming_late_fill_their_days_in(  # noqa: PLR0917
             await advance(hass, freezer, paris(DAY, hour, 45))
         hours = {row[0] for row in await read_statistics(hass, day_hp)}
         assert local_midnight(yesterday) + timedelta(hours=12) in hours  # filled in
+
+
+async def test_rte_down_the_fallback_prices_the_classes(  # noqa: PLR0917
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    freezer: FrozenDateTimeFactory,
+    conso_api_factory: Callable[..., Awaitable[ConsoApiSimulator]],
+    rte: TempoSimulator,
+) -> None:
+    """RTE refusing everything: the entry's fallback address gives today and the history."""
+    yesterday = DAY - timedelta(days=1)
+    for kind in ("tempoLight", "tempo"):
+        rte.fail_next(403, "<html>banned</html>", content_type="text/html", times=100, type=kind)
+    freezer.move_to(paris(DAY, 10))
+    api = await conso_api_factory([SimulatedMeter(PRM, seed=11, first_day=date(2025, 1, 1))])
+    entry = tempo_entry(hass, api, rte)
+    with no_backfill():
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+        # one request for today, then one per season of the 36 months of history
+        assert [r.start for r in rte.requests if r.type == "joursTempo"] == [
+            DAY.isoformat(),
+            "2022-2023",
+            "2023-2024",
+            "2024-2025",
+            "2025-2026",
+        ]
+        assert [r.type for r in rte.requests if r.status == 200] == ["joursTempo"] * 5
+        day_hp = statistic_id(PRM, f"consumption_{rte.colour(yesterday)}_hp")
+        hours = {row[0] for row in await read_statistics(hass, day_hp)}
+        assert local_midnight(yesterday) + timedelta(hours=12) in hours
+        today = hass.states.get(f"sensor.linky_{PRM}_tempo_colour_today")
+        assert today is not None
+        assert today.state == rte.colour(DAY)

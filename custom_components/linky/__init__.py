@@ -13,15 +13,15 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
-from .api import RTE_TEMPO_URL, InvalidTokenError, PRMAccessError
+from .api import COULEUR_TEMPO_URL, RTE_TEMPO_URL, InvalidTokenError, PRMAccessError
 from .backfill import HistoryBackfill, history_start
 from .budget import async_get_budget
 from .client import api_host, async_create_client, token_expires_at
-from .const import CONF_PRM, CONF_TEMPO_URL, DOMAIN
+from .const import CONF_PRM, CONF_TEMPO_FALLBACK_URL, CONF_TEMPO_URL, DOMAIN
 from .contract import Contract, contracts_from_options
 from .coordinator import STORAGE_VERSION, LinkyCoordinator
 from .data import LinkyConfigEntry, LinkyRuntimeData
-from .issues import ACCESS_ENDED, delete_all_issues, delete_issue
+from .issues import ACCESS_ENDED, delete_all_issues, delete_issue, update_contract_mismatch
 from .services import async_setup_services
 from .statistics_import import LinkyStatistics
 from .tariff import TariffError
@@ -62,7 +62,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
     contract = _consumption_contract(entry)
     colours = None
     if contract is not None and contract.uses_tempo:
-        colours = await async_get_tempo_colours(hass, entry.data.get(CONF_TEMPO_URL, RTE_TEMPO_URL))
+        colours = await async_get_tempo_colours(
+            hass,
+            entry.data.get(CONF_TEMPO_URL, RTE_TEMPO_URL),
+            entry.data.get(CONF_TEMPO_FALLBACK_URL, COULEUR_TEMPO_URL),
+        )
     colour_of = colours.colour_of if colours else None
     statistics = LinkyStatistics(hass, entry, colour_of)
     coordinator = LinkyCoordinator(
@@ -76,6 +80,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
     coordinator.async_start(backfill.start)
     if colours is not None:
         _follow_colours(hass, entry, colours)
+    if contract is not None and len(contract.classes) > 1:
+        _follow_registers(hass, entry, contract)
     return True
 
 
@@ -107,6 +113,24 @@ def _follow_colours(hass: HomeAssistant, entry: LinkyConfigEntry, colours: Tempo
     entry.async_create_background_task(
         hass, colours.async_ensure_history(first, today), f"Linky {entry.title} Tempo history"
     )
+
+
+def _follow_registers(hass: HomeAssistant, entry: LinkyConfigEntry, contract: Contract) -> None:
+    """Check the contract against the meter's registers whenever newer ones are held."""
+    coordinator = entry.runtime_data.coordinator
+    checked: list[date | None] = [None]
+
+    @callback
+    def check() -> None:
+        latest = max(coordinator.readings.registers, default=None)
+        if latest is not None and latest != checked[0]:
+            checked[0] = latest
+            update_contract_mismatch(
+                hass, entry, coordinator.readings, contract, coordinator.colour_of
+            )
+
+    check()
+    entry.async_on_unload(coordinator.async_add_listener(check))
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> bool:

@@ -73,6 +73,7 @@ DAILY_PASS: Final = time(12, 0)
 BACKFILL_KINDS: Final[tuple[DataKind, ...]] = (
     "consumption_daily",
     "production_daily",
+    "consumption_index",
     "consumption_curve",
     "production_curve",
 )
@@ -119,13 +120,15 @@ def wanted_days(
 ) -> list[date]:
     """Days of the backfill window to ask for, most recent first.
 
-    The window ends before yesterday: yesterday is the daily update's job. ``skip``: days
-    already asked again today (a missing day is asked once a day).
+    The window ends before yesterday: yesterday is the daily update's job (for a kind it asks
+    every N days, its last 2N days). ``skip``: days already asked again today (a missing day
+    is asked once a day).
     """
     start = history_start(kind, today)
     if floor is not None:
         start = max(start, floor)
-    day = today - timedelta(days=2)
+    every = KINDS[kind].every_days
+    day = today - timedelta(days=2 if every == 1 else 2 * every + 1)
     wanted = []
     while day >= start:
         if (
@@ -455,10 +458,8 @@ class HistoryBackfill:
             return
         streak = self._no_data_streak.get(kind, 0) + 1
         self._no_data_streak[kind] = streak
-        info = KINDS[kind]
-        held = (readings.curve if info.shape == "curve" else readings.daily)[info.direction]
-        older_held = any(day < request.start for day in held)
-        needed = NO_DATA_RANGES_TO_STOP if info.shape == "curve" else 1
+        older_held = any(day < request.start for day in readings.days_held(kind))
+        needed = NO_DATA_RANGES_TO_STOP if KINDS[kind].shape == "curve" else 1
         if streak >= needed and not older_held:
             _LOGGER.info(
                 "Linky %s: no %s before %s (for a load curve: hourly collection was not "

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, override
-from urllib.parse import urlsplit
+from typing import Any, Final, override
 
 import probatio as vol
 from homeassistant.config_entries import (
@@ -34,6 +32,7 @@ from homeassistant.util import dt as dt_util
 
 from .api import (
     CONSO_API_URL,
+    COULEUR_TEMPO_URL,
     ENEDIS_PRODUCTION_URL,
     RTE_TEMPO_URL,
     AccessBlockedError,
@@ -57,6 +56,7 @@ from .const import (
     CONF_PRODUCTION,
     CONF_SOURCE,
     CONF_TARIFFS,
+    CONF_TEMPO_FALLBACK_URL,
     CONF_TEMPO_URL,
     DOMAIN,
     HISTORY_LIMIT_CODES,
@@ -69,18 +69,19 @@ from .kinds import Direction
 from .options_flow import LinkyOptionsFlow
 from .paris import paris_day
 from .readings import daily_values
+from .urls import clean_url, url_error
 
 _LOGGER = logging.getLogger(__name__)
 
 PRM_PATTERN = re.compile(r"\d{14}")
-URL_PATTERN = re.compile(r"https?://[^\s/]+(/\S*)?")
 SECTION_ADVANCED = "advanced"
 POLL_WINDOW_MINUTES = 240
 """The daily update happens at a random minute of 06:00-10:00 Paris time, drawn once."""
 PROBE_DAYS = 7
 """Days asked by the checks (one short request each): any published day proves access."""
-LOCAL_SUFFIXES = (".local", ".lan", ".internal", ".home.arpa")
-"""Host name endings of a home network (mDNS, common router defaults, RFC 8375)."""
+TEMPO_DEFAULTS: Final = {CONF_TEMPO_URL: RTE_TEMPO_URL, CONF_TEMPO_FALLBACK_URL: COULEUR_TEMPO_URL}
+"""The Tempo colours addresses (RTE's, and the fallback's when RTE fails) and their defaults."""
+URL_KEYS: Final = (CONF_BASE_URL, *TEMPO_DEFAULTS)
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _TEXT = TextSelector()
@@ -113,8 +114,8 @@ def _error_key(err: Exception) -> str:
             return "rate_limited"
         case AccessBlockedError():
             return "blocked"
-        case LinkyConnectionError() | ServerError() | TimeoutError():
-            return "cannot_connect"
+        case LinkyConnectionError() | ServerError() | NoDataError() | TimeoutError():
+            return "cannot_connect"  # NoDataError: a bare 404, not the API (`_async_probe`)
     _LOGGER.error("Unexpected error while checking Linky access", exc_info=err)
     return "unknown"
 
@@ -140,8 +141,11 @@ async def _async_probe(client: LinkyClient, *, production: bool) -> ProbeResult:
     daily: dict[Direction, dict[date, int]] = {}
     try:
         daily["consumption"] = daily_values(await client.get_daily_consumption(start, end))
-    except NoDataError:
-        pass  # a new meter, or one whose consumption is not yet published: access is fine
+    except NoDataError as err:
+        # A new meter, or one whose consumption is not yet published: access is fine. Only
+        # the API's own 404 (with its error code) says so: a bare one is a wrong address.
+        if err.code is None:
+            raise
     except BadRequestError as err:
         # ADAM-ERR0069: a production-only meter (no consumption), access fine
         if err.code != "ADAM-ERR0069" and err.code not in HISTORY_LIMIT_CODES:
@@ -150,7 +154,9 @@ async def _async_probe(client: LinkyClient, *, production: bool) -> ProbeResult:
         return ProbeResult(False, daily)
     try:
         daily["production"] = daily_values(await client.get_daily_production(start, end))
-    except NoDataError:
+    except NoDataError as err:
+        if err.code is None:
+            raise
         return ProbeResult(True, daily)
     except BadRequestError as err:
         return ProbeResult(err.code in HISTORY_LIMIT_CODES, daily)
@@ -173,61 +179,35 @@ async def async_validate(
         raise ValidationError(_error_key(err)) from err
 
 
-def _clean_url(value: str | None) -> str | None:
-    """Return a user-given API address without trailing slash; ``None`` when empty."""
-    if not value or not value.strip():
-        return None
-    return value.strip().rstrip("/")
-
-
-def _is_local_host(host: str) -> bool:
-    """Tell whether ``host`` is on the user's own network, without resolving it.
-
-    Yes for a loopback, private (RFC 1918, IPv6 ULA) or link-local address as `ipaddress`
-    classes them, for ``localhost``, a name without a dot (a container or a LAN host) and
-    a name ending in one of `LOCAL_SUFFIXES`.
-    """
-    host = host.rstrip(".")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return "." not in host or host.endswith(LOCAL_SUFFIXES)
-    return address.is_loopback or address.is_private or address.is_link_local
-
-
-def _url_error(url: str) -> str | None:
-    """Return the form error for an API address: malformed, or http:// to a public host."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        return "invalid_url"
-    if not URL_PATTERN.fullmatch(url) or not parts.hostname:
-        return "invalid_url"
-    if parts.scheme == "http" and not _is_local_host(parts.hostname):
-        return "insecure_url"  # the token or the client secret would travel unencrypted
-    return None
-
-
 def _check_url(user_input: Mapping[str, Any], errors: dict[str, str]) -> str | None:
     """Return the cleaned API address of a form (top level or its advanced section).
 
-    A bad address (`_url_error`) adds an error; the default address is returned as None.
+    A bad address (`url_error`) adds an error; the default address is returned as None.
     """
     advanced = user_input.get(SECTION_ADVANCED) or {}
-    url = _clean_url(user_input.get(CONF_BASE_URL) or advanced.get(CONF_BASE_URL))
-    if url is not None and (error := _url_error(url)) is not None:
+    url = clean_url(user_input.get(CONF_BASE_URL) or advanced.get(CONF_BASE_URL))
+    if url is not None and (error := url_error(url)) is not None:
         errors["base" if CONF_BASE_URL not in user_input else CONF_BASE_URL] = error
     if url in (CONSO_API_URL, ENEDIS_PRODUCTION_URL):
         return None
     return url
 
 
-def _check_tempo_url(user_input: Mapping[str, Any], errors: dict[str, str]) -> str | None:
-    """Return the Tempo colours address of the advanced section (None: RTE's own)."""
-    url = _clean_url((user_input.get(SECTION_ADVANCED) or {}).get(CONF_TEMPO_URL))
-    if url is not None and (error := _url_error(url)) is not None:
-        errors["base"] = error
-    return None if url == RTE_TEMPO_URL else url
+def _check_tempo_urls(
+    fields: Mapping[str, Any], errors: dict[str, str], error_key: str | None = None
+) -> dict[str, str]:
+    """Return the Tempo colours addresses of `fields` other than the defaults, cleaned.
+
+    A bad address (`url_error`) adds its error under `error_key`, else under its own field.
+    """
+    urls: dict[str, str] = {}
+    for key, default in TEMPO_DEFAULTS.items():
+        url = clean_url(fields.get(key))
+        if url is not None and (error := url_error(url)) is not None:
+            errors[error_key or key] = error
+        elif url is not None and url != default:
+            urls[key] = url
+    return urls
 
 
 class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -259,7 +239,7 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
     def _advanced_section(schema: dict[Any, Any], user_input: Mapping[str, Any] | None) -> None:
         """Add the collapsed "Advanced" section: the API and Tempo colours addresses."""
         advanced = (user_input or {}).get(SECTION_ADVANCED, {})
-        current = {key: _clean_url(advanced.get(key)) for key in (CONF_BASE_URL, CONF_TEMPO_URL)}
+        current = {key: clean_url(advanced.get(key)) for key in URL_KEYS}
         schema[vol.Optional(SECTION_ADVANCED)] = section(
             vol.Schema(
                 {
@@ -278,7 +258,7 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             token = user_input[CONF_TOKEN].strip()
             base_url = _check_url(user_input, errors)
-            tempo_url = _check_tempo_url(user_input, errors)
+            tempo_urls = _check_tempo_urls(user_input.get(SECTION_ADVANCED) or {}, errors, "base")
             try:
                 self._prms = token_prms(token)
             except InvalidTokenError:
@@ -287,8 +267,7 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._data = {CONF_SOURCE: SOURCE_CONSO, CONF_TOKEN: token}
                 if base_url:
                     self._data[CONF_BASE_URL] = base_url
-                if tempo_url:
-                    self._data[CONF_TEMPO_URL] = tempo_url
+                self._data.update(tempo_urls)
                 if len(self._prms) > 1:
                     return await self.async_step_prm()
                 if (result := await self._async_check(self._prms[0], errors)) is not None:
@@ -350,7 +329,7 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             prm = user_input[CONF_PRM].strip()
             base_url = _check_url(user_input, errors)
-            tempo_url = _check_tempo_url(user_input, errors)
+            tempo_urls = _check_tempo_urls(user_input.get(SECTION_ADVANCED) or {}, errors, "base")
             if not PRM_PATTERN.fullmatch(prm):
                 errors[CONF_PRM] = "invalid_prm"
             if not errors:
@@ -361,8 +340,7 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
                 }
                 if base_url:
                     self._data[CONF_BASE_URL] = base_url
-                if tempo_url:
-                    self._data[CONF_TEMPO_URL] = tempo_url
+                self._data.update(tempo_urls)
                 if (result := await self._async_check(prm, errors)) is not None:
                     return result
         schema: dict[Any, Any] = {
@@ -429,16 +407,17 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the token, the credentials or the API address of a meter."""
+        """Change the token, the credentials, the API or the Tempo colours addresses of a meter."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
             base_url = _check_url(user_input, errors)
+            tempo_urls = _check_tempo_urls(user_input, errors)
             data = {
-                **entry.data,
-                **{k: v.strip() for k, v in user_input.items() if k != CONF_BASE_URL},
+                **{k: v for k, v in entry.data.items() if k not in URL_KEYS},
+                **{k: v.strip() for k, v in user_input.items() if k not in URL_KEYS},
+                **tempo_urls,
             }
-            data.pop(CONF_BASE_URL, None)
             if base_url:
                 data[CONF_BASE_URL] = base_url
             if not errors:
@@ -446,8 +425,13 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
                 if result is not None:
                     return result
         fields = self._credentials_fields(entry)
-        current = entry.data.get(CONF_BASE_URL) or default_base_url(entry.data[CONF_SOURCE])
-        fields[vol.Optional(CONF_BASE_URL, description={"suggested_value": current})] = _URL
+        api_url = entry.data.get(CONF_BASE_URL) or default_base_url(entry.data[CONF_SOURCE])
+        current = {
+            CONF_BASE_URL: api_url,
+            **{key: entry.data.get(key, default) for key, default in TEMPO_DEFAULTS.items()},
+        }
+        for key, value in current.items():
+            fields[vol.Optional(key, description={"suggested_value": value})] = _URL
         return self._credentials_form("reconfigure", entry, fields, errors)
 
     async def _async_update_checked(

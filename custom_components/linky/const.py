@@ -12,6 +12,8 @@ CONF_PRM: Final = "prm"
 CONF_BASE_URL: Final = "base_url"
 CONF_TEMPO_URL: Final = "tempo_url"
 """Where Tempo day colours are read (default: RTE's open data)."""
+CONF_TEMPO_FALLBACK_URL: Final = "tempo_fallback_url"
+"""Where Tempo day colours are read when RTE fails (default: api-couleur-tempo.fr)."""
 CONF_POLL_OFFSET: Final = "poll_offset"
 """Minutes after 06:00 (Europe/Paris) of the daily update, 0-239, chosen once per entry."""
 

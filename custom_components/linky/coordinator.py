@@ -137,9 +137,13 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
 
     @property
     def kinds(self) -> tuple[DataKind, ...]:
-        """The kinds of data fetched for this entry."""
+        """The kinds fetched: production if asked, the registers for a contract with classes."""
+        classes = self.contract is not None and len(self.contract.classes) > 1
         return tuple(
-            kind for kind in KINDS if self.production or KINDS[kind].direction == "consumption"
+            kind
+            for kind, info in KINDS.items()
+            if (self.production or info.direction == "consumption")
+            and (classes or info.shape != "index")
         )
 
     @property
@@ -208,8 +212,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         if self.stopped or (self.rate_limited_until is not None and now < self.rate_limited_until):
             return
         self.rate_limited_until = None
-        kinds = self.due_kinds(today, retry=self.poll_state.attempts_on(today) > 0)
-        if not kinds:
+        if not (kinds := self.due_kinds(today, retry=self.poll_state.attempts_on(today) > 0)):
             return
         self.poll_state.record(now)
         self._schedule_save()
@@ -237,10 +240,9 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
     def _refuse(self, kind: DataKind, err: LinkyError, today: date) -> None:
         """Record a kind refused for a reason other than the token or the consent.
 
-        ADAM-ERR0069 (production of a consumer, or the reverse): the kind does not exist for
-        this meter and is not asked again until reload. Anything else (such as the
-        ADAM-DC-0007 Enedis answered as a 400 for weeks in 2026, or a production consent
-        missing) is asked again the next day.
+        ADAM-ERR0069 (production of a consumer, or the reverse): not asked again until reload.
+        Anything else (the ADAM-DC-0007 Enedis sent as a 400 for weeks in 2026, a production
+        consent missing, registers the API does not serve) is asked again the next day.
         """
         if err.code in UNSUPPORTED_CODES:
             self.unsupported[kind] = err.code or str(err.status)
@@ -254,6 +256,8 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
 
     def is_main_kind(self, kind: DataKind) -> bool:
         """Whether a refusal means access ended: consumption, or a producer's production."""
+        if KINDS[kind].shape == "index":
+            return False  # extra: a refusal only means the API does not serve them
         return KINDS[kind].direction == "consumption" or "consumption_daily" in self.unsupported
 
     def _handle_rate_limit(self, err: RateLimitError) -> None:
@@ -333,14 +337,10 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         if self.refused.pop(kind, None) is not None:
             _LOGGER.info("%s: %s data is served again", self.name, kind)
         changed = self.readings.merge(kind, data)
-        self.readings.mark_missing(
-            kind,
-            [day for day in days_between(start, end) if not self.readings.has(kind, day)],
-            today,
-        )
+        self.readings.mark_missing(kind, days_between(start, end), today)  # skips held days
         self._schedule_save()
         if changed is not None:
-            if import_statistics:
+            if import_statistics and KINDS[kind].shape != "max_power":
                 await self.async_update_statistics(changed)
             self.push_snapshot()
         return changed

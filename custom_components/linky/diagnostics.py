@@ -31,10 +31,7 @@ def _iso(value: date | datetime | None) -> str | None:
 
 def _kind_summary(readings: MeterReadings, kind: DataKind) -> dict[str, Any]:
     info = KINDS[kind]
-    if info.shape == "max_power":
-        days = sorted(readings.max_power)
-    else:
-        days = sorted((readings.daily if info.shape == "daily" else readings.curve)[info.direction])
+    days = sorted(readings.days_held(kind))
     missing = readings.missing[kind]
     summary: dict[str, Any] = {
         "days": len(days),
@@ -43,6 +40,8 @@ def _kind_summary(readings: MeterReadings, kind: DataKind) -> dict[str, Any]:
         "missing_days": len(missing),
         "latest_missing": [_iso(day) for day in sorted(missing)[-10:]],
     }
+    if info.shape == "index" and days:
+        summary["registers"] = sorted(readings.registers[days[-1]])
     if info.shape == "curve":
         summary["incomplete_days"] = [
             _iso(day) for day in days if not readings.curve_is_complete(info.direction, day)

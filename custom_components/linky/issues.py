@@ -10,12 +10,17 @@ from homeassistant.util import dt as dt_util
 
 from .api import LinkyError
 from .const import CONF_PRM, CONF_SOURCE, DOMAIN, PARIS, SOURCE_ENEDIS
+from .contract import ColourOf, Contract
+from .contract_check import check_days, disagreement, format_energy, meter_off_peak
+from .readings import MeterReadings
+from .tariff import format_off_peak_hours
 
 CONSO_SITE: Final = "https://conso.boris.sh"
 ACCESS_BLOCKED: Final = "access_blocked"
 ACCESS_ENDED: Final = "access_ended"
 TOKEN_EXPIRING: Final = "token_expiring"
-ENTRY_ISSUES: Final = (ACCESS_BLOCKED, ACCESS_ENDED, TOKEN_EXPIRING)
+CONTRACT_MISMATCH: Final = "contract_mismatch"
+ENTRY_ISSUES: Final = (ACCESS_BLOCKED, ACCESS_ENDED, TOKEN_EXPIRING, CONTRACT_MISMATCH)
 
 
 def issue_id(issue: str, entry: ConfigEntry) -> str:
@@ -89,3 +94,37 @@ def update_token_expiry(
         {"date": expires.astimezone(PARIS).date().isoformat(), "url": CONSO_SITE},
     )
     return False
+
+
+def update_contract_mismatch(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    readings: MeterReadings,
+    contract: Contract,
+    colour_of: ColourOf,
+) -> None:
+    """Tell when the meter's class registers disagree with the contract on several days.
+
+    The issue gives the days, both splits of the latest one, and the off-peak ranges that
+    explain the meter's counts when a search finds them; it goes once they agree.
+    """
+    wrong = disagreement(check_days(readings, contract, colour_of))
+    if not wrong:
+        delete_issue(hass, CONTRACT_MISMATCH, entry)
+        return
+    placeholders = {
+        "days": ", ".join(check.day.isoformat() for check in wrong),
+        "meter": format_energy(wrong[-1].meter),
+        "contract": format_energy(wrong[-1].contract),
+    }
+    ranges = meter_off_peak(readings, wrong)
+    if ranges is not None:
+        placeholders["ranges"] = format_off_peak_hours(ranges)
+    _create(
+        hass,
+        CONTRACT_MISMATCH,
+        entry,
+        ir.IssueSeverity.WARNING,
+        placeholders,
+        translation_key=f"{CONTRACT_MISMATCH}_ranges" if ranges else None,
+    )

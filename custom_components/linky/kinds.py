@@ -8,9 +8,14 @@ from typing import Final, Literal, get_args
 from .api import BaseClient, MeteringData
 
 type Direction = Literal["consumption", "production"]
-type Shape = Literal["daily", "curve", "max_power"]
+type Shape = Literal["daily", "curve", "max_power", "index"]
 type DataKind = Literal[
-    "consumption_daily", "consumption_curve", "production_daily", "production_curve", "max_power"
+    "consumption_daily",
+    "consumption_curve",
+    "production_daily",
+    "production_curve",
+    "max_power",
+    "consumption_index",
 ]
 DIRECTIONS: Final[tuple[Direction, ...]] = get_args(Direction.__value__)
 DATA_KINDS: Final[tuple[DataKind, ...]] = get_args(DataKind.__value__)
@@ -28,6 +33,8 @@ class KindInfo:
     """How far back Enedis keeps it (the history backfill and the fetch action ask no older)."""
     fetch: Callable[[BaseClient, date, date], Awaitable[MeteringData]]
     """The client method that fetches ``[start, end)``."""
+    every_days: int = 1
+    """The daily poll asks for it when nothing this recent is held (1: every day)."""
 
 
 KINDS: Final[Mapping[DataKind, KindInfo]] = {
@@ -41,6 +48,9 @@ KINDS: Final[Mapping[DataKind, KindInfo]] = {
     "production_daily": KindInfo("production", "daily", 365, 36, BaseClient.get_daily_production),
     "production_curve": KindInfo(
         "production", "curve", 7, 24, BaseClient.get_production_load_curve
+    ),
+    "consumption_index": KindInfo(
+        "consumption", "index", 365, 36, BaseClient.get_consumption_index, every_days=7
     ),
 }
 """In the order a poll asks for them."""

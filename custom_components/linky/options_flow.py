@@ -15,11 +15,13 @@ periods (`contract.migrate_options`) and saving writes them so.
 """
 
 import logging
+import math
 from datetime import date, timedelta
 from typing import Any
 
 import probatio as vol
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.selector import (
     BooleanSelector,
     DateSelector,
@@ -222,7 +224,7 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
         """Start a contract period: from when, which option."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            start = str(user_input[CONF_START])
+            start = cv.date(user_input[CONF_START]).isoformat()  # the selector takes "2026-1-5"
             error = _start_error(start, {p[CONF_START] for p in self.contract})
             if error is not None:
                 errors[CONF_START] = error
@@ -342,7 +344,7 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
         """Start a production price period: from when, which kind of price."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            start = str(user_input[CONF_START])
+            start = cv.date(user_input[CONF_START]).isoformat()  # the selector takes "2026-1-5"
             error = _start_error(start, {p[CONF_START] for p in self.tariffs})
             if error is not None:
                 errors[CONF_START] = error
@@ -371,12 +373,16 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the base price of the new production period."""
+        errors: dict[str, str] = {}
         if user_input is not None and CONF_BASE in user_input:
-            self._add_tariff({**self._draft, CONF_BASE: float(user_input[CONF_BASE])})
-            return await self.async_step_init()
+            errors = _nan_errors(user_input, (CONF_BASE,))
+            if not errors:
+                self._add_tariff({**self._draft, CONF_BASE: float(user_input[CONF_BASE])})
+                return await self.async_step_init()
         return self.async_show_form(
             step_id="tariff_base",
             data_schema=vol.Schema({vol.Required(CONF_BASE): PRICE_SELECTOR}),
+            errors=errors,
             description_placeholders={"start": self._draft.get(CONF_START, "")},
         )
 
@@ -386,10 +392,11 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
         """Ask for the peak and off-peak prices and hours of the new production period."""
         errors: dict[str, str] = {}
         if user_input is not None and CONF_PEAK in user_input:
+            errors = _nan_errors(user_input, (CONF_PEAK, CONF_OFF_PEAK))
             error = _off_peak_error(user_input[CONF_OFF_PEAK_HOURS])
             if error is not None:
                 errors[CONF_OFF_PEAK_HOURS] = error
-            else:
+            if not errors:
                 hours = check_off_peak_hours(user_input[CONF_OFF_PEAK_HOURS])
                 self._add_tariff(
                     {
@@ -453,6 +460,11 @@ def _periods_schema(options: list[SelectOptionDict]) -> vol.Schema:
             )
         }
     )
+
+
+def _nan_errors(user_input: dict[str, Any], names: tuple[str, ...]) -> dict[str, str]:
+    """Flag the prices that are NaN: the price selector's range lets them through."""
+    return {name: "invalid_price" for name in names if math.isnan(user_input[name])}
 
 
 def _contract_errors(option: TariffOption, user_input: dict[str, Any]) -> dict[str, str]:

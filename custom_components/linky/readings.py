@@ -80,6 +80,28 @@ def max_power_values(data: MeteringData) -> dict[date, MaxPower]:
     return values
 
 
+def register_values(data: MeteringData) -> dict[date, dict[str, int]]:
+    """Per-class register values (Wh) by day, keyed ``"<calendar>:<class>"`` (`register_key`).
+
+    Every day of the totaliser is there, with no register when the answer had none.
+    """
+    values: dict[date, dict[str, int]] = {
+        reading.date.date() if isinstance(reading.date, datetime) else reading.date: {}
+        for reading in data.interval_reading
+    }
+    for register in data.registers:
+        key = register_key(register.calendar, register.code)
+        for reading in register.readings:
+            day = reading.date.date() if isinstance(reading.date, datetime) else reading.date
+            values.setdefault(day, {})[key] = reading.value
+    return values
+
+
+def register_key(calendar: str, code: str) -> str:
+    """Key of a stored register: ``"supplier:HPJB"``, ``"distributor:HC"``."""
+    return f"{calendar}:{code}"
+
+
 def _earliest(current: date | None, candidate: date) -> date:
     return candidate if current is None or candidate < current else current
 
@@ -99,6 +121,8 @@ class MeterReadings:
         default_factory=lambda: {direction: {} for direction in DIRECTIONS}
     )
     max_power: dict[date, MaxPower] = field(default_factory=dict)
+    registers: dict[date, dict[str, int]] = field(default_factory=dict)
+    """The meter's per-class registers (Wh) at the local midnight starting each day."""
     missing: dict[DataKind, dict[date, date]] = field(
         default_factory=lambda: {kind: {} for kind in DATA_KINDS}
     )
@@ -148,6 +172,22 @@ class MeterReadings:
                 changed = _earliest(changed, day)
         return changed
 
+    def merge_registers(self, values: Mapping[date, Mapping[str, int]]) -> date | None:
+        """Store per-class registers; return the earliest day whose class energy changed.
+
+        A register read at the midnight starting day D ends day D - 1. A day whose answer had
+        only the totaliser is held with no register (it was asked).
+        """
+        changed: date | None = None
+        for day, registers in values.items():
+            self.missing["consumption_index"].pop(day, None)
+            held = self.registers.get(day)
+            if held != registers:
+                self.registers[day] = dict(registers)
+                if held or registers:
+                    changed = _earliest(changed, day - timedelta(days=1))
+        return changed
+
     def merge(self, kind: DataKind, data: MeteringData) -> date | None:
         """Store an API answer of one kind; return the earliest day whose values changed."""
         info = KINDS[kind]
@@ -158,6 +198,8 @@ class MeterReadings:
                 return self.merge_curve(info.direction, curve_points(data))
             case "max_power":
                 return self.merge_max_power(max_power_values(data))
+            case "index":
+                return self.merge_registers(register_values(data))
 
     def mark_missing(self, kind: DataKind, days: Iterable[date], seen: date) -> None:
         """Record days answered "no data", keeping the date first seen; held days are skipped."""
@@ -167,11 +209,20 @@ class MeterReadings:
 
     def has(self, kind: DataKind, day: date) -> bool:
         """Whether data of this kind is held for the day."""
+        return day in self.days_held(kind)
+
+    def days_held(self, kind: DataKind) -> Mapping[date, object]:
+        """Return the days held for a kind (a mapping keyed by day)."""
         info = KINDS[kind]
-        if info.shape == "max_power":
-            return day in self.max_power
-        held = self.daily if info.shape == "daily" else self.curve
-        return day in held[info.direction]
+        match info.shape:
+            case "max_power":
+                return self.max_power
+            case "index":
+                return self.registers
+            case "daily":
+                return self.daily[info.direction]
+            case "curve":
+                return self.curve[info.direction]
 
     def curve_is_complete(self, direction: Direction, day: date) -> bool:
         """Whether the day's load curve covers the whole (local) day."""
@@ -196,6 +247,7 @@ class MeterReadings:
                 day.isoformat(): [value.va, int(value.at.timestamp())]
                 for day, value in sorted(self.max_power.items())
             },
+            "registers": {day.isoformat(): dict(r) for day, r in sorted(self.registers.items())},
             "missing": {
                 kind: {day.isoformat(): seen.isoformat() for day, seen in sorted(days.items())}
                 for kind, days in self.missing.items()
@@ -246,6 +298,10 @@ class MeterReadings:
         readings.max_power = {
             date.fromisoformat(day): MaxPower(va, datetime.fromtimestamp(at, UTC))
             for day, (va, at) in data.get("max_power", {}).items()
+        }
+        readings.registers = {
+            date.fromisoformat(day): {key: int(wh) for key, wh in registers.items()}
+            for day, registers in data.get("registers", {}).items()
         }
         for kind in DATA_KINDS:
             readings.missing[kind] = {

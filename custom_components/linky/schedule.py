@@ -112,18 +112,28 @@ def due_kinds(
     """Kinds whose yesterday is missing; on a retry, only those expected to come.
 
     Daily values always come; a load curve (or max power) only if seen lately: a curve the
-    customer never enabled 404s every day, so it is asked once a day, not retried.
+    customer never enabled 404s every day, so it is asked once a day, not retried. A kind
+    asked every N days (the per-class registers, weekly) is due when none of its last N days
+    is held, and is not retried.
     """
-    yesterday = today - timedelta(days=1)
     recent = list(days_between(today - timedelta(days=8), today))
 
     def expected(kind: DataKind) -> bool:
-        return KINDS[kind].shape == "daily" or any(readings.has(kind, day) for day in recent)
+        info = KINDS[kind]
+        if info.every_days > 1:
+            return False  # not urgent: the next day's first poll asks again
+        return info.shape == "daily" or any(readings.has(kind, day) for day in recent)
+
+    def missing(kind: DataKind) -> bool:
+        every = KINDS[kind].every_days
+        return not any(
+            readings.has(kind, day) for day in days_between(today - timedelta(days=every), today)
+        )
 
     return [
         kind
         for kind in kinds
-        if kind not in skip and not readings.has(kind, yesterday) and (not retry or expected(kind))
+        if kind not in skip and missing(kind) and (not retry or expected(kind))
     ]
 
 
@@ -131,12 +141,14 @@ def steady_start(readings: MeterReadings, kind: DataKind, today: date) -> date:
     """First day the daily poll asks for: after the latest day held, within a window.
 
     Daily values go back to the 1st of the previous month (the month sensors; one request),
-    the load curve and max power 7 days (one request). Older days are the backfill's job.
+    the load curve and max power 7 days (one request), a kind asked every N days 2N days.
+    Older days are the backfill's job.
     """
-    if KINDS[kind].shape == "daily":
+    info = KINDS[kind]
+    if info.shape == "daily":
         window = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     else:
-        window = today - timedelta(days=STEADY_CURVE_DAYS)
+        window = today - timedelta(days=max(STEADY_CURVE_DAYS, 2 * info.every_days))
     start = window
     for day in days_between(window, today):
         if readings.has(kind, day):

@@ -26,8 +26,9 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from .const import PARIS
-from .contract import ColourOf, Contract, split_by_class
+from .contract import CLASSES, ColourOf, Contract, split_by_class
 from .kinds import Direction
+from .meter_registers import register_classes
 from .paris import days_between, local_midnight
 from .readings import CurvePoint, MeterReadings
 
@@ -108,16 +109,17 @@ def _day_classes(
     """Return the day's energy per UTC hour and class; None while a Tempo colour is unknown.
 
     The hours are those of `_day_watt_minutes` (so they only ever grow, like the total's); a
-    daily value is split by the real minutes of the day in each class, exactly.
+    daily value is split exactly, in the shares of the meter's own class registers when held,
+    else by the real minutes of the day in each class.
     """
     hours: dict[int, dict[str, int]] = {
         hour: {} for hour in _day_watt_minutes(readings, direction, day)
     }
     if day_source(readings, direction, day) is DaySource.DAILY:
-        minutes = contract.class_minutes(day, colour_of)
-        if minutes is None:
+        shares = _daily_shares(readings, direction, day, contract, colour_of)
+        if shares is None:
             return None
-        hours[_midnight_ts(day)] = split_by_class(readings.daily[direction][day] * 60, minutes)
+        hours[_midnight_ts(day)] = split_by_class(readings.daily[direction][day] * 60, shares)
         return hours
     for point in readings.curve[direction].get(day, ()):
         name = contract.class_at(point.start, colour_of)
@@ -126,6 +128,22 @@ def _day_classes(
         bucket = hours[_point_hour(point)]
         bucket[name] = bucket.get(name, 0) + point.watts * point.minutes
     return hours
+
+
+def _daily_shares(
+    readings: MeterReadings,
+    direction: Direction,
+    day: date,
+    contract: Contract,
+    colour_of: ColourOf,
+) -> dict[str, int] | None:
+    """Return how a daily value splits: the meter's class energy, else the class minutes."""
+    if direction == "consumption":
+        classes = CLASSES[contract.period_on(day).option]
+        energy = register_classes(readings, day, classes)
+        if energy and sum(energy.values()) > 0:
+            return energy
+    return contract.class_minutes(day, colour_of)
 
 
 def day_classes(

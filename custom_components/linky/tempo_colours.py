@@ -1,18 +1,23 @@
-"""Tempo day colours for the whole Home Assistant: one shared service per source URL.
+"""Tempo day colours for the whole Home Assistant: one shared service per pair of sources.
 
-Final colours are kept forever in the ``linky.tempo`` Store (per source URL, keyed by day).
-History comes one request per season (`TempoColours.async_ensure_history`): a season fetched
-after its end is never asked again, the current one at most once a day. The schedule asks
-tempoLight when today's colour is unknown (at start-up) and after 11:00 Paris for tomorrow's,
-retrying after 30 min, 1 h and 2 h on errors or while tomorrow is not final; it also wakes at
-Paris midnight, sending nothing when nothing is due. Errors are logged once and retried, never
-raised. Listeners get the earliest day whose colour became known. These requests do not use
-the Linky request budget (another host).
+The source is RTE's open data; api-couleur-tempo.fr (a community copy of it) is the fallback,
+asked only when RTE fails (an error, a ban, a timeout), for the same days. Final colours are
+kept forever in the ``linky.tempo`` Store (a section per pair, `source_key`, keyed by day).
+History comes one request per season (`TempoColours.async_ensure_history`), from the fallback
+when RTE fails or failed last while the fallback did not: a season fetched after its end is
+never asked again, the current one at most once a day. The schedule asks tempoLight when
+today's colour is unknown (at start-up) and after 11:00 Paris for tomorrow's, retrying after
+30 min, 1 h and 2 h on errors or while tomorrow is not final; it also wakes at Paris midnight,
+sending nothing when nothing is due. When tempoLight fails, the fallback is asked in one
+request for the days due: today's, and tomorrow's from 12:00 (`FALLBACK_FINAL_TIME`; before,
+its answer for tomorrow is dropped). A colour it does not know yet (codeJour 0) stays unknown.
+Errors are logged once per source and retried, never raised. Listeners get the earliest day
+whose colour became known. These requests do not use the Linky request budget (other hosts).
 """
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
@@ -24,7 +29,14 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from .api import RTE_TEMPO_URL, LinkyError, TempoClient, TempoColour
+from .api import (
+    COULEUR_TEMPO_URL,
+    RTE_TEMPO_URL,
+    CouleurTempoClient,
+    LinkyError,
+    TempoClient,
+    TempoColour,
+)
 from .const import DOMAIN
 from .paris import days_between, paris_day, paris_time
 
@@ -34,6 +46,8 @@ STORAGE_KEY: Final = f"{DOMAIN}.tempo"
 STORAGE_VERSION: Final = 1
 REFRESH_TIME: Final = time(11, 0)
 """Paris time after which tomorrow's colour is asked (RTE publishes it at about 10:40)."""
+FALLBACK_FINAL_TIME: Final = time(12, 0)
+"""Paris time after which the fallback's colour for tomorrow is final (it may change before)."""
 RETRY_DELAYS: Final = (timedelta(minutes=30), timedelta(hours=1), timedelta(hours=2))
 _COLOURS: Final[frozenset[str]] = frozenset({"blue", "white", "red"})
 
@@ -50,6 +64,11 @@ def _season_end(year: int) -> date:
     return date(year + 1, 8, 31)
 
 
+def source_key(url: str, fallback_url: str = COULEUR_TEMPO_URL) -> str:
+    """Name the Store section of a pair of sources: the RTE URL alone with the default fallback."""
+    return url if fallback_url == COULEUR_TEMPO_URL else f"{url} {fallback_url}"
+
+
 def next_slot(now: datetime) -> datetime:
     """Return the next regular wake-up after `now`: 11:00 or midnight, Paris."""
     today = paris_day(now)
@@ -57,27 +76,74 @@ def next_slot(now: datetime) -> datetime:
     return next((when for when in slots if when > now), paris_time(today + timedelta(days=1)))
 
 
+class _Health:
+    """Whether a source's last request failed; a failure is logged once, a recovery once."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.failing = False
+
+    def failed(self, err: LinkyError) -> None:
+        if self.failing:
+            _LOGGER.debug("Tempo colours from %s still unavailable: %s", self.url, err)
+            return
+        self.failing = True
+        _LOGGER.warning("Tempo colours unavailable from %s (will retry): %s", self.url, err)
+
+    def answered(self) -> None:
+        if self.failing:
+            self.failing = False
+            _LOGGER.info("Tempo colours available again from %s", self.url)
+
+
+async def _ask[T](health: _Health, request: Awaitable[T]) -> T | None:
+    """Await one request of a source; None (logged) when it failed."""
+    try:
+        result = await request
+    except LinkyError as err:
+        health.failed(err)
+        return None
+    health.answered()
+    return result
+
+
+def _final_at(
+    values: Mapping[date, TempoColour | None], now: datetime
+) -> dict[date, TempoColour | None]:
+    """Keep the fallback's days whose colour is final at `now` (from the day before, 12:00)."""
+    return {
+        day: colour
+        for day, colour in values.items()
+        if now >= paris_time(day - timedelta(days=1), FALLBACK_FINAL_TIME)
+    }
+
+
 class TempoColours:
-    """The final Tempo colours of one source, fetched as rarely as possible."""
+    """The final Tempo colours of one source and its fallback, fetched as rarely as possible."""
 
     def __init__(
         self,
         hass: HomeAssistant,
         url: str,
+        fallback_url: str,
         stored: Mapping[str, Any] | None,
         save: Callable[[], Awaitable[None]],
     ) -> None:
         """Start from what was stored; `save` writes the shared Store."""
         self.hass = hass
         self.url = url
-        self._client = TempoClient(session=async_get_clientsession(hass), base_url=url)
+        self.fallback_url = fallback_url
+        session = async_get_clientsession(hass)
+        self._client = TempoClient(session=session, base_url=url)
+        self._fallback = CouleurTempoClient(session=session, base_url=fallback_url)
+        self._health = _Health(url)
+        self._fallback_health = _Health(fallback_url)
         self._colours, self._fetched = _load(stored or {})
         self._save = save
         self._listeners: list[ColourListener] = []
         self._first_day: date | None = None
         self._lock = asyncio.Lock()
         self._retries = 0
-        self._failing = False
         self._unsub_timer: CALLBACK_TYPE | None = None
         self._unsub_stop: CALLBACK_TYPE | None = None
         self._stopped = False
@@ -85,8 +151,18 @@ class TempoColours:
 
     @property
     def requests_count(self) -> int:
-        """Requests sent to the source since start-up."""
+        """Requests sent to the source (RTE) since start-up."""
         return self._client.requests_count
+
+    @property
+    def fallback_requests_count(self) -> int:
+        """Requests sent to the fallback since start-up."""
+        return self._fallback.requests_count
+
+    @property
+    def _failing(self) -> bool:
+        """Both sources failed at their last request (a retry is planned)."""
+        return self._health.failing and self._fallback_health.failing
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (for the Store)."""
@@ -114,13 +190,13 @@ class TempoColours:
     async def async_ensure_history(self, first_day: date, today: date) -> None:
         """Fetch the seasons of ``[first_day, today]`` not fully held (one request each).
 
-        While errors are being retried, only remembers the range (the retry fetches it).
+        While both sources are failing, only remembers the range (the planned retry fetches it).
         """
         self._first_day = first_day if self._first_day is None else min(self._first_day, first_day)
         if self._failing:
             return
         async with self._lock:
-            ok = await self._async_fetch_seasons(today)
+            ok = await self._async_fetch_seasons(today, dt_util.utcnow())
         if not ok:
             self._schedule_after(dt_util.utcnow(), pending=True)
 
@@ -159,8 +235,8 @@ class TempoColours:
     async def _async_tick(self) -> None:
         now = dt_util.utcnow()
         async with self._lock:
-            ok = not self._light_due(now) or await self._async_fetch_light()
-            ok = ok and await self._async_fetch_seasons(paris_day(now))
+            ok = not self._light_due(now) or await self._async_fetch_recent(now)
+            ok = ok and await self._async_fetch_seasons(paris_day(now), now)
         self._schedule_after(now, pending=not ok or self._light_due(now))
 
     @callback
@@ -192,13 +268,24 @@ class TempoColours:
 
     # ---- fetching -----------------------------------------------------------------------
 
-    async def _async_fetch_light(self) -> bool:
-        try:
-            values = await self._client.get_light()
-        except LinkyError as err:
-            self._log_error(err)
+    def _fallback_due(self, now: datetime) -> Sequence[date]:
+        """Today if unknown, and tomorrow if unknown from `FALLBACK_FINAL_TIME` on."""
+        today = paris_day(now)
+        due = [today] if today not in self._colours else []
+        tomorrow = today + timedelta(days=1)
+        if now >= paris_time(today, FALLBACK_FINAL_TIME) and tomorrow not in self._colours:
+            due.append(tomorrow)
+        return due
+
+    async def _async_fetch_recent(self, now: datetime) -> bool:
+        """Ask tempoLight, else the fallback for the days due; False when none answered."""
+        values: Mapping[date, TempoColour | None] | None
+        values = await _ask(self._health, self._client.get_light())
+        if values is None and (due := self._fallback_due(now)):
+            values = await _ask(self._fallback_health, self._fallback.get_days(due))
+            values = None if values is None else _final_at(values, now)
+        if values is None:
             return False
-        self._log_success()
         if (earliest := self._merge(values)) is not None:
             await self._save()
             self._notify(earliest)
@@ -217,17 +304,28 @@ class TempoColours:
             if fetched is None or (fetched <= _season_end(year) and fetched < today):
                 yield f"{year}-{year + 1}"
 
-    async def _async_fetch_seasons(self, today: date) -> bool:
+    async def _async_season(
+        self, season: str, now: datetime
+    ) -> Mapping[date, TempoColour | None] | None:
+        """Return a season from RTE, else from the fallback; None when neither answered.
+
+        The fallback is asked first when RTE failed last and the fallback did not.
+        """
+        if not self._health.failing or self._fallback_health.failing:
+            values = await _ask(self._health, self._client.get_season(season))
+            if values is not None:
+                return values
+        values = await _ask(self._fallback_health, self._fallback.get_season(season))
+        return None if values is None else _final_at(values, now)
+
+    async def _async_fetch_seasons(self, today: date, now: datetime) -> bool:
         earliest: date | None = None
         ok = True
         for season in list(self._seasons_to_fetch(today)):
-            try:
-                values = await self._client.get_season(season)
-            except LinkyError as err:
-                self._log_error(err)
+            values = await self._async_season(season, now)
+            if values is None:
                 ok = False
                 break
-            self._log_success()
             self._fetched[season] = today
             earliest = _earliest(earliest, self._merge(values))
             await self._save()
@@ -248,18 +346,6 @@ class TempoColours:
     def _notify(self, earliest: date) -> None:
         for listener in list(self._listeners):
             listener(earliest)
-
-    def _log_error(self, err: LinkyError) -> None:
-        if self._failing:
-            _LOGGER.debug("Tempo colours from %s still unavailable: %s", self.url, err)
-            return
-        self._failing = True
-        _LOGGER.warning("Tempo colours unavailable from %s (will retry): %s", self.url, err)
-
-    def _log_success(self) -> None:
-        if self._failing:
-            self._failing = False
-            _LOGGER.info("Tempo colours available again from %s", self.url)
 
 
 def _earliest(first: date | None, second: date | None) -> date | None:
@@ -301,12 +387,15 @@ class _TempoData:
         self.lock = asyncio.Lock()
 
     async def async_save(self) -> None:
-        sources = {url: service.to_dict() for url, service in self.services.items()}
+        sources = {key: service.to_dict() for key, service in self.services.items()}
         await self.store.async_save({"sources": {**self.stored, **sources}})
 
 
-async def async_get_tempo_colours(hass: HomeAssistant, url: str = RTE_TEMPO_URL) -> TempoColours:
-    """Return the colour service of a source, shared by every entry (started on first use)."""
+async def async_get_tempo_colours(
+    hass: HomeAssistant, url: str = RTE_TEMPO_URL, fallback_url: str = COULEUR_TEMPO_URL
+) -> TempoColours:
+    """Return the colour service of a pair of sources, shared by every entry (started first)."""
+    key = source_key(url, fallback_url)
     data = hass.data.get(DATA_TEMPO)
     if data is None:
         data = hass.data[DATA_TEMPO] = _TempoData(hass)
@@ -315,8 +404,9 @@ async def async_get_tempo_colours(hass: HomeAssistant, url: str = RTE_TEMPO_URL)
             stored = await data.store.async_load() or {}
             data.stored = dict(_mapping(stored.get("sources")))
             data.loaded = True
-        if (service := data.services.get(url)) is None:
-            service = TempoColours(hass, url, _mapping(data.stored.get(url)), data.async_save)
-            data.services[url] = service
+        if (service := data.services.get(key)) is None:
+            section = _mapping(data.stored.get(key))
+            service = TempoColours(hass, url, fallback_url, section, data.async_save)
+            data.services[key] = service
             service.async_start()
         return service

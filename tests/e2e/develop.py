@@ -1,8 +1,9 @@
 """`scripts/develop`: a real Home Assistant with this integration and the simulated Conso API.
 
-Starts the simulator's demo meter and RTE Tempo colours (`python -m linky_simulator --demo
---tempo-port 8097`) and Home Assistant on 127.0.0.1, with `custom_components/linky` linked into
-`.develop/config`. The first run creates a demo user. Ctrl-C stops them.
+Starts the simulator's demo meter and the Tempo colours, RTE's and their fallback's
+(`python -m linky_simulator --demo --tempo-port 8097`), and Home Assistant on 127.0.0.1, with
+`custom_components/linky` linked into `.develop/config`. The first run creates a demo user.
+Ctrl-C stops them.
 Home Assistant's "Restart" (exit code 100) restarts it. `--reset` starts from a fresh config.
 """
 
@@ -119,6 +120,7 @@ async def _prepare_user(hass: Hass) -> Tokens | None:
 
 def _banner(hass: Hass, details: dict[str, str], user: bool, entries: int) -> str:
     api_url, token, tempo_url = details["conso_url"], details["token"], details["tempo_url"]
+    fallback_url = details["tempo_fallback_url"]
     login_line = (
         f"  Log in as {_bold(USERNAME)} / {_bold(PASSWORD)}"
         if user
@@ -139,7 +141,8 @@ def _banner(hass: Hass, details: dict[str, str], user: bool, entries: int) -> st
                 f"Simulated Conso API: {api_url}, demo token:",
                 f"  {token}",
                 f"Simulated Tempo colours (RTE): {tempo_url}",
-                "  (used by an entry added with it in Advanced > Tempo colours address)",
+                f"  and their fallback (api-couleur-tempo.fr): {fallback_url}",
+                "  (used by an entry added with them in Advanced, or set in Reconfigure)",
                 "",
                 *tail,
             ]
@@ -154,6 +157,7 @@ def _banner(hass: Hass, details: dict[str, str], user: bool, entries: int) -> st
             f"     {token}",
             f"  3. Open Advanced, and in API address paste the simulator's: {_bold(api_url)}",
             f"     and in Tempo colours address the simulated RTE's: {_bold(tempo_url)}",
+            f"     and in Tempo colours fallback address: {_bold(fallback_url)}",
             "  4. Submit, keep production checked, Submit.",
             "  The history (three years) arrives within a few minutes; as Linky statistics",
             "  appear, this script adds them to the Energy dashboard (if it is empty).",

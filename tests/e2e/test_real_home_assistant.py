@@ -187,7 +187,13 @@ async def test_real_home_assistant(
         timings.mark("start Home Assistant, onboard")
 
         entry = await add_linky(
-            session, hass, tokens, token, simulator.base_url, tempo_url=tempo.base_url
+            session,
+            hass,
+            tokens,
+            token,
+            simulator.base_url,
+            tempo_url=tempo.base_url,
+            tempo_fallback_url=tempo.couleur_url,
         )
         flow_requests = len(simulator.requests)
         timings.mark("config flow")
@@ -402,6 +408,7 @@ async def add_linky(
     base_url: str,
     *,
     tempo_url: str,
+    tempo_fallback_url: str,
 ) -> dict[str, Any]:
     """Run the config flow over HTTP as the frontend does.
 
@@ -413,6 +420,7 @@ async def add_linky(
         "token": token,
         "base_url": base_url,
         "tempo_url": tempo_url,
+        "tempo_fallback_url": tempo_fallback_url,
         "prm": PRM,
         "production": True,
     }
@@ -767,6 +775,8 @@ def check_tempo_requests(tempo: TempoSimulator, meter: SimulatedMeter) -> str:
     light = [r for r in tempo.requests if r.type == "tempoLight"]
     failed = [r for r in tempo.requests if r.status != 200]
     assert not failed, failed
+    fallback = [r for r in tempo.requests if r.type in ("jourTempo", "joursTempo")]
+    assert not fallback, f"the fallback asked while RTE answered: {fallback}"
     first = meter.first_day - timedelta(days=1)
     first_year = first.year if first.month >= 9 else first.year - 1
     today = datetime.now(PARIS).date()
@@ -1078,7 +1088,6 @@ async def screenshot_energy(
         / 1000
     )
     today = datetime.now(PARIS).date()
-    clicks = (today - day).days
     month = ((day + timedelta(days=1)).replace(day=1) - timedelta(days=1)).replace(day=1)
     months_back = today.year * 12 + today.month - (month.year * 12 + month.month)
     seen: list[dict[str, Any]] = []
@@ -1114,7 +1123,8 @@ async def screenshot_energy(
                 prefs = await save_energy_prefs(hass, tokens, sources)
                 seen.clear()
                 await page.goto(f"{hass.url}/energy", wait_until="networkidle", timeout=60_000)
-                for _ in range(clicks):
+                # It opens on today: counted now, as a run may cross midnight.
+                for _ in range((datetime.now(PARIS).date() - day).days):
                     await previous.click(timeout=30_000)
                 await page.wait_for_load_state("networkidle", timeout=30_000)
                 await page.wait_for_timeout(2_000)

@@ -1,4 +1,5 @@
-"""The fake RTE Tempo server: the calendar's rules, publication at 10:40 Paris, late days."""
+"""The fake Tempo servers: the calendar's rules, publication at 10:40 Paris, late days, and
+api-couleur-tempo.fr's routes over the same calendar (codeJour 0 unpublished, 404 out of range)."""
 
 from __future__ import annotations
 
@@ -212,6 +213,132 @@ async def test_break_next_cuts_the_answer(
         json.loads(text)
 
 
+# --- api-couleur-tempo.fr ------------------------------------------------------------------
+
+CODES = {"blue": 1, "white": 2, "red": 3}
+LABELS = {"blue": "Bleu", "white": "Blanc", "red": "Rouge"}
+
+
+def couleur_row(sim: TempoSimulator, day: date, *, published: bool = True) -> dict[str, Any]:
+    colour = sim.colour(day)
+    return {
+        "dateJour": day.isoformat(),
+        "codeJour": CODES[colour] if published else 0,
+        "periode": "2026-2027" if day >= date(2026, 9, 1) else "2025-2026",
+        "libCouleur": LABELS[colour] if published else "Inconnu",
+    }
+
+
+async def couleur_get(
+    session: aiohttp.ClientSession, sim: TempoSimulator, path: str, params: Any = None
+) -> tuple[int, Any]:
+    async with session.get(f"{sim.couleur_url}/{path}", params=params) as resp:
+        text = await resp.text()
+        return resp.status, json.loads(text) if "json" in resp.content_type else text
+
+
+async def test_couleur_today_tomorrow_and_a_date(
+    rte: TempoSimulator, session: aiohttp.ClientSession
+) -> None:
+    tomorrow = DAY + timedelta(days=1)
+    rte.now = lambda: paris(DAY, 10, 39)
+    today_status, today = await couleur_get(session, rte, "jourTempo/today")
+    _, before = await couleur_get(session, rte, "jourTempo/tomorrow")
+    rte.now = lambda: paris(DAY, 10, 40)
+    _, after = await couleur_get(session, rte, "jourTempo/tomorrow")
+    _, dated = await couleur_get(session, rte, "jourTempo/2026-01-06")
+
+    assert today_status == 200
+    assert today == couleur_row(rte, DAY)
+    assert before == couleur_row(rte, tomorrow, published=False)  # codeJour 0, "Inconnu"
+    assert after == couleur_row(rte, tomorrow)
+    assert dated == couleur_row(rte, date(2026, 1, 6))
+    assert [(r.type, r.start, r.path) for r in rte.requests] == [
+        ("jourTempo", "today", "/api/jourTempo/today"),
+        ("jourTempo", "tomorrow", "/api/jourTempo/tomorrow"),
+        ("jourTempo", "tomorrow", "/api/jourTempo/tomorrow"),
+        ("jourTempo", "2026-01-06", "/api/jourTempo/2026-01-06"),
+    ]
+
+
+@pytest.mark.parametrize("day", ["2017-08-31", "2026-12-04", "yesterday", "2026-02-30"])
+async def test_couleur_day_not_held_is_404(
+    rte: TempoSimulator, session: aiohttp.ClientSession, day: str
+) -> None:
+    async with session.get(f"{rte.couleur_url}/jourTempo/{day}") as resp:
+        assert resp.status == 404
+        assert resp.content_type == "application/problem+json"
+        assert (await resp.json(content_type=None))["detail"] == "Not Found"
+
+
+async def test_couleur_holds_up_to_the_day_after_tomorrow_from_its_first_day(
+    session: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    sim = TempoSimulator(now=lambda: paris(DAY, 12), couleur_first_day=date(2026, 11, 29))
+    async with sim:
+        _, rows = await couleur_get(session, sim, "joursTempo")
+
+    first, last = date(2026, 11, 29), DAY + timedelta(days=2)
+    assert rows == [
+        couleur_row(sim, first),
+        couleur_row(sim, first + timedelta(days=1)),
+        couleur_row(sim, DAY),
+        couleur_row(sim, DAY + timedelta(days=1)),  # published at 10:40
+        couleur_row(sim, last, published=False),
+    ]
+
+
+async def test_couleur_many_days_and_seasons(
+    rte: TempoSimulator, session: aiohttp.ClientSession
+) -> None:
+    asked = [("dateJour[]", d) for d in ("2026-12-02", "2026-01-06", "2030-01-01", "2026-12-02")]
+    _, days = await couleur_get(session, rte, "joursTempo", asked)
+    _, one = await couleur_get(session, rte, "joursTempo", {"dateJour": "2026-12-01"})
+    _, past = await couleur_get(session, rte, "joursTempo", {"periode": "2025-2026"})
+    _, current = await couleur_get(session, rte, "joursTempo", [("periode[]", "2026-2027")])
+    _, nothing = await couleur_get(session, rte, "joursTempo", {"periode": "2026"})
+
+    tomorrow = DAY + timedelta(days=1)
+    assert days == [couleur_row(rte, date(2026, 1, 6)), couleur_row(rte, tomorrow)]  # in order
+    assert one == [couleur_row(rte, DAY)]
+    assert len(past) == 365
+    assert past[0] == couleur_row(rte, date(2025, 9, 1))
+    assert past[-1] == couleur_row(rte, date(2026, 8, 31))
+    # 1 September to the day after tomorrow: 30 + 31 + 30 + 3 days
+    assert len(current) == 94
+    assert current[-1] == couleur_row(rte, DAY + timedelta(days=2), published=False)
+    assert nothing == []
+    assert [r.start for r in rte.requests] == [
+        "2026-12-02,2026-01-06,2030-01-01,2026-12-02",
+        "2026-12-01",
+        "2025-2026",
+        "2026-2027",
+        "2026",
+    ]
+
+
+async def test_couleur_faults_quota_and_breaks(
+    rte: TempoSimulator, session: aiohttp.ClientSession
+) -> None:
+    rte.fail_next(429, "Too Many Requests", content_type="text/plain", type="joursTempo")
+    rte.fail_next(500, {"error": "down"})  # no type: whichever route comes first
+    rte.rate_limit()
+
+    light_status, _ = await get(session, rte, "tempoLight")  # the shared fault: RTE's route
+    days_status, _ = await couleur_get(session, rte, "joursTempo", {"periode": "2026-2027"})
+    quota_status, _ = await couleur_get(session, rte, "jourTempo/today")
+    ok_status, _ = await couleur_get(session, rte, "jourTempo/today")
+    rte.break_next("invalid", type="jourTempo")
+    async with session.get(f"{rte.couleur_url}/jourTempo/today") as resp:
+        text = await resp.text()
+
+    assert (light_status, days_status, quota_status, ok_status) == (500, 429, 429, 200)
+    with pytest.raises(ValueError, match=r"Unterminated|Expecting"):
+        json.loads(text)
+    assert rte.count("jourTempo") == 3
+    assert rte.count("joursTempo", status=429) == 1
+
+
 @pytest.mark.usefixtures("socket_enabled")
 async def test_main_serves_the_demo_calendar(capsys: pytest.CaptureFixture[str]) -> None:
     stop = asyncio.Event()
@@ -229,5 +356,11 @@ async def test_main_serves_the_demo_calendar(capsys: pytest.CaptureFixture[str])
     ):
         assert resp.status == 200
         assert len((await resp.json())["values"]) in (4, 6)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{details['tempo_fallback_url']}/jourTempo/today") as resp,
+    ):
+        assert resp.status == 200
+        assert (await resp.json())["codeJour"] in (1, 2, 3)
     stop.set()
     await task

@@ -24,13 +24,21 @@ from .exceptions import (
     ServerError,
 )
 from .helper import EnedisApiHelper
-from .models import IntervalReading, MeteringData, ReadingType
-from .tempo import RTE_TEMPO_URL, TempoClient, TempoColour, tempo_season
+from .models import ClassRegister, IntervalReading, MeteringData, ReadingType
+from .tempo import (
+    COULEUR_TEMPO_URL,
+    RTE_TEMPO_URL,
+    CouleurTempoClient,
+    TempoClient,
+    TempoColour,
+    tempo_season,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CONSO_API_URL",
+    "COULEUR_TEMPO_URL",
     "ENEDIS_PRODUCTION_URL",
     "ENEDIS_SANDBOX_URL",
     "RTE_TEMPO_URL",
@@ -40,6 +48,8 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BaseClient",
+    "ClassRegister",
+    "CouleurTempoClient",
     "EnedisApiHelper",
     "EnedisDataConnectClient",
     "IntervalReading",

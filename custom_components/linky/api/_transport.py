@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import aiohttp
@@ -40,7 +40,7 @@ class Response:
 def _decode(raw: bytes, charset: str | None) -> str:
     try:
         return raw.decode(charset or "utf-8", "replace")
-    except LookupError:  # unknown charset name
+    except LookupError, UnicodeError:  # unknown charset name, or one that cannot replace
         return raw.decode("utf-8", "replace")
 
 
@@ -109,7 +109,7 @@ class Transport:
         method: str,
         url: str,
         *,
-        params: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         data: Mapping[str, str] | None = None,
         bearer: str | None = None,
     ) -> Response:
@@ -150,7 +150,7 @@ class Transport:
             ) from err
         if not response.ok:
             self.errors_count += 1
-        _LOGGER.debug("%s %s %s -> %s", method, url, dict(params or {}), response.status)
+        _LOGGER.debug("%s %s %s -> %s", method, url, params or {}, response.status)
         return response
 
     def error(self, err: LinkyError, response: Response | None = None) -> LinkyError:

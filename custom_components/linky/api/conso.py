@@ -24,7 +24,7 @@ from .parsing import error_from_response, is_unknown_type_error
 
 _LOGGER = logging.getLogger(__name__)
 
-_PRM = re.compile(r"\d{14}")
+_PRM = re.compile(r"[0-9]{14}")
 
 
 def _token_payload(token: str) -> dict[str, Any]:
@@ -34,7 +34,7 @@ def _token_payload(token: str) -> dict[str, Any]:
     try:
         raw = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
         payload = json.loads(raw)
-    except (binascii.Error, ValueError) as err:
+    except (binascii.Error, ValueError, RecursionError) as err:
         raise InvalidTokenError("The token's payload is not base64url JSON") from err
     if not isinstance(payload, dict):
         raise InvalidTokenError("The token's payload is not a JSON object")
@@ -50,7 +50,7 @@ def token_prms(token: str) -> list[str]:
     if isinstance(subject, str) and subject.startswith("["):
         try:
             subject = json.loads(subject)
-        except ValueError:
+        except ValueError, RecursionError:
             subject = None
     if (
         not isinstance(subject, list)

@@ -23,6 +23,8 @@ _LOGGER = logging.getLogger(__name__)
 TOKEN_PATH = "/oauth2/v3/token"
 REVOKE_PATH = "/oauth2/v3/revoke"
 DATA_PATH = "/mesure_synchrone_auto/v2"
+MAX_EXPIRES_IN = 10 * 365 * 86400
+"""A longer `expires_in` (seconds) is absurd: taken as not given."""
 RENEW_MARGIN = timedelta(seconds=60)
 """A token is renewed this long before it expires (or at 90 % of a shorter lifetime)."""
 
@@ -61,13 +63,13 @@ def _seconds(value: Any) -> int | None:
         seconds = int(float(value))
     except TypeError, ValueError, OverflowError:
         return None
-    return seconds if seconds >= 0 else None
+    return seconds if 0 <= seconds <= MAX_EXPIRES_IN else None
 
 
 def _token_from_body(text: str) -> TokenData:
     try:
         body = json.loads(text)
-    except ValueError:
+    except ValueError, RecursionError:
         raise LinkyConnectionError("The token answer is not JSON") from None
     token = body.get("access_token") if isinstance(body, dict) else None
     if not isinstance(token, str) or not token:

@@ -15,7 +15,10 @@ def parse_duration(value: str | None) -> timedelta | None:
     if match is None or not any(match.groups()):
         return None
     days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:  # over 999999999 days
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,20 @@ class IntervalReading:
 
 
 @dataclass(frozen=True, slots=True)
+class ClassRegister:
+    """One per-class register of an index body: its calendar, its class and its values (Wh).
+
+    `calendar` is "distributor" (Enedis ids ``DI...``) or "supplier" (the contract's, ``FC...``);
+    `code` is the class as Enedis names it ("HP", "HC", "HPJB", "BASE", ...).
+    """
+
+    calendar: str
+    calendar_id: str
+    code: str
+    readings: tuple[IntervalReading, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class MeteringData:
     """Readings of one meter over `start` (included) to `end` (excluded)."""
 
@@ -57,6 +74,8 @@ class MeteringData:
     quality: str
     reading_type: ReadingType
     interval_reading: tuple[IntervalReading, ...]
+    registers: tuple[ClassRegister, ...] = ()
+    """Index bodies only: the per-class registers of the meter's calendars."""
 
     @property
     def total(self) -> int:

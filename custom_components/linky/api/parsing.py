@@ -28,7 +28,7 @@ from .exceptions import (
     RateLimitError,
     ServerError,
 )
-from .models import IntervalReading, MeteringData, ReadingType
+from .models import ClassRegister, IntervalReading, MeteringData, ReadingType
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -111,6 +111,10 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _join(*parts: str | None) -> str | None:
     kept: list[str] = []
     for part in parts:
@@ -141,7 +145,8 @@ def _describe(body: Any, depth: int = 0) -> _ErrorInfo:
     issues = body.get("issues")
     if isinstance(issues, list):  # a ZodError: the Conso API refused its parameters
         info.message = "; ".join(
-            f"{'.'.join(str(p) for p in issue.get('path') or [])}: {_text(issue.get('message'))}"
+            f"{'.'.join(str(p) for p in _as_list(issue.get('path')))}: "
+            f"{_text(issue.get('message'))}"
             for issue in issues
             if isinstance(issue, dict)
         )
@@ -201,13 +206,13 @@ def parse_next_access_time(value: str | None) -> datetime | None:
                 return moment
             local = f"{moment.replace(tzinfo=None).isoformat()}{offset}"
             return datetime.fromisoformat(local).astimezone(UTC)
-        except ValueError:
+        except ValueError, OverflowError:  # OverflowError: no UTC time for it (year 1 or 9999)
             return None
     try:
         parsed = datetime.fromisoformat(text.removesuffix(" UTC"))
-    except ValueError:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except ValueError, OverflowError:
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> datetime | None:
@@ -215,13 +220,13 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> datetim
     if not value:
         return None
     text = value.strip()
-    if text.isdigit():
-        return (now or datetime.now(UTC)) + timedelta(seconds=int(text))
     try:
+        if text.isascii() and text.isdigit():
+            return (now or datetime.now(UTC)) + timedelta(seconds=int(text))
         parsed = parsedate_to_datetime(text)
-    except TypeError, ValueError:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except TypeError, ValueError, OverflowError:  # not a date, or too far for a datetime
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def error_from_response(
@@ -332,9 +337,12 @@ def _parse_moment(raw: Any, clock: _Clock) -> date | datetime:
         moment = datetime.fromisoformat(text)
     except ValueError as err:
         raise _ShapeError(f"bad date {text[:40]!r}") from err
-    if moment.tzinfo is None:
-        return clock.localize(moment)
-    return clock.seen(moment.astimezone(UTC))
+    try:
+        if moment.tzinfo is None:
+            return clock.localize(moment)
+        return clock.seen(moment.astimezone(UTC))
+    except OverflowError as err:  # within hours of year 1 or 9999: no UTC or Paris time
+        raise _ShapeError(f"date out of range {text[:40]!r}") from err
 
 
 def _parse_day(raw: Any, what: str) -> date:
@@ -436,48 +444,66 @@ def _parse_v5(body: Mapping[str, Any]) -> MeteringData:
     )
 
 
+def _values(raw: Any, clock: _Clock, measure_type: Any = None) -> list[IntervalReading | None]:
+    """Return the readings of a `valeur` list (`[{d, v, iv}]`)."""
+    values = []
+    for value in _sequence(raw, "valeur"):
+        value_map = _mapping(value, "valeur item")
+        values.append(
+            _reading(value_map.get("v"), value_map.get("d"), clock, measure_type=measure_type)
+        )
+    return values
+
+
+def _registers(quantity: Mapping[str, Any]) -> list[ClassRegister]:
+    """Return the per-class registers of a `contexte[].grandeur[]` item (`calendrier[]`)."""
+    registers = []
+    for calendar in _sequence(quantity.get("calendrier"), "calendrier"):
+        calendar_map = _mapping(calendar, "calendrier item")
+        calendar_id = _text(calendar_map.get("idCalendrier")) or ""
+        owner = "distributor" if calendar_id.upper().startswith("DI") else "supplier"
+        for klass in _sequence(calendar_map.get("classeTemporelle"), "classeTemporelle"):
+            klass_map = _mapping(klass, "classeTemporelle item")
+            code = _text(klass_map.get("idClasseTemporelle") or klass_map.get("codeCadran"))
+            values = _values(klass_map.get("valeur"), _Clock())
+            if code:
+                readings = tuple(value for value in values if value is not None)
+                registers.append(ClassRegister(owner, calendar_id, code.upper(), readings))
+    return registers
+
+
 def _index_readings(
     contexts: list[Any], clock: _Clock
-) -> tuple[str | None, list[IntervalReading | None]]:
-    """Totaliser values of an index body (`contexte[].grandeur[].cadranTotalisateur`).
+) -> tuple[str | None, list[IntervalReading | None], list[ClassRegister]]:
+    """Totaliser values and per-class registers of an index body (`contexte[].grandeur[]`).
 
     Without a totaliser, the classes of the first calendar are summed per date.
     """
     unit: str | None = None
     totals: list[IntervalReading | None] = []
-    by_calendar: dict[date | datetime, int] = {}
+    registers: list[ClassRegister] = []
     for context in contexts:
         context_map = _mapping(context, "contexte item")
         for quantity in _sequence(context_map.get("grandeur"), "contexte grandeur"):
             quantity_map = _mapping(quantity, "contexte grandeur item")
             unit = unit or _text(quantity_map.get("unite"))
+            registers.extend(_registers(quantity_map))
             totaliser = quantity_map.get("cadranTotalisateur")
             if isinstance(totaliser, dict):
-                for value in _sequence(totaliser.get("valeur"), "valeur"):
-                    value_map = _mapping(value, "valeur item")
-                    totals.append(
-                        _reading(
-                            value_map.get("v"),
-                            value_map.get("d"),
-                            clock,
-                            measure_type=context_map.get("etapeMetier"),
-                        )
-                    )
-                continue
-            calendars = _sequence(quantity_map.get("calendrier"), "calendrier")
-            if calendars and not by_calendar:
-                calendar = _mapping(calendars[0], "calendrier item")
-                for klass in _sequence(calendar.get("classeTemporelle"), "classeTemporelle"):
-                    for value in _sequence(_mapping(klass, "classe").get("valeur"), "valeur"):
-                        value_map = _mapping(value, "valeur item")
-                        reading = _reading(value_map.get("v"), value_map.get("d"), _Clock())
-                        if reading is not None:
-                            by_calendar[reading.date] = (
-                                by_calendar.get(reading.date, 0) + reading.value
-                            )
-    if not totals and by_calendar:
-        totals = [IntervalReading(value=v, date=d) for d, v in sorted(by_calendar.items())]
-    return unit, totals
+                totals.extend(
+                    _values(totaliser.get("valeur"), clock, context_map.get("etapeMetier"))
+                )
+    if not totals and registers:
+        first = registers[0].calendar_id
+        by_date: dict[date | datetime, int] = {}
+        for register in registers:
+            if register.calendar_id == first:
+                for reading in register.readings:
+                    by_date[reading.date] = by_date.get(reading.date, 0) + reading.value
+        if len({type(d) for d in by_date}) > 1:
+            raise _ShapeError("index values mix days and times")
+        totals = [IntervalReading(value=v, date=d) for d, v in sorted(by_date.items())]
+    return unit, totals, registers
 
 
 def _parse_v2(body: Mapping[str, Any]) -> MeteringData:
@@ -501,8 +527,9 @@ def _parse_v2(body: Mapping[str, Any]) -> MeteringData:
     unit = _text(quantity.get("unite"))
     physical = _text(quantity.get("grandeurPhysique"))
     contexts = _sequence(body.get("contexte"), "contexte")
+    registers: list[ClassRegister] = []
     if not readings and any(isinstance(c, dict) and c.get("grandeur") for c in contexts):
-        index_unit, readings = _index_readings(contexts, clock)
+        index_unit, readings, registers = _index_readings(contexts, clock)
         unit = unit or index_unit
         kind, aggregate = "energy", "index"
     else:
@@ -519,6 +546,7 @@ def _parse_v2(body: Mapping[str, Any]) -> MeteringData:
             measuring_period=_text(body.get("pas")),
         ),
         interval_reading=tuple(reading for reading in readings if reading is not None),
+        registers=tuple(registers),
     )
 
 

@@ -1,0 +1,78 @@
+"""The meter's own per-class registers: each day's energy per class (pure).
+
+A Linky keeps a cumulative register per class, in the distributor's calendar (HP/HC by the
+meter's off-peak hours) and in the supplier's (the contract's classes: HP/HC, the six Tempo
+classes, or Base). A register read at the midnight starting day D minus the one read at the
+midnight starting D - 1 is that class's energy on D - 1: an authoritative split, independent of
+any configured hours or colours.
+"""
+
+from collections.abc import Collection, Mapping
+from datetime import date, timedelta
+from itertools import pairwise
+from typing import Final
+
+from .contract import CLASSES, TariffOption
+from .readings import MeterReadings
+
+CODE_CLASSES: Final[Mapping[str, str]] = {
+    "BASE": "base",
+    **dict.fromkeys(("HP", "HPH", "HPB"), "hp"),
+    **dict.fromkeys(("HC", "HCH", "HCB"), "hc"),
+    **{
+        f"H{part}J{code}": f"{colour}_h{part.lower()}"
+        for colour, code in (("blue", "B"), ("white", "W"), ("red", "R"))
+        for part in ("P", "C")
+    },
+}
+"""Enedis class codes -> the integration's class names (H/B: high and low season)."""
+CALENDARS: Final = ("supplier", "distributor")
+"""The calendars, in the order they are read."""
+
+
+def register_classes(
+    readings: MeterReadings, day: date, classes: Collection[str]
+) -> dict[str, int] | None:
+    """Return the meter's energy per class on a day (Wh), None when not held.
+
+    From the first calendar (supplier, then distributor) whose classes are all in ``classes``.
+    """
+    before, after = readings.registers.get(day), readings.registers.get(day + timedelta(days=1))
+    if not before or not after:
+        return None
+    for calendar in CALENDARS:
+        energy: dict[str, int] = {}
+        for key, start in before.items():
+            owner, _, code = key.partition(":")
+            if owner != calendar or key not in after:
+                continue
+            name = CODE_CLASSES.get(code)
+            if name is None or name not in classes or after[key] < start:
+                energy = {}
+                break
+            energy[name] = energy.get(name, 0) + after[key] - start
+        if energy:
+            return energy
+    return None
+
+
+def supplier_option(readings: MeterReadings) -> TariffOption | None:
+    """Return the option the supplier calendar of the latest registers counts, if known."""
+    if not readings.registers:
+        return None
+    latest = readings.registers[max(readings.registers)]
+    names = {
+        CODE_CLASSES.get(code)
+        for owner, _, code in (key.partition(":") for key in latest)
+        if owner == CALENDARS[0]
+    }
+    return next((option for option in TariffOption if set(CLASSES[option]) == names), None)
+
+
+def register_days(readings: MeterReadings) -> list[date]:
+    """Return the days whose class energy the registers give (both midnights held)."""
+    return [
+        day
+        for day, after in pairwise(sorted(readings.registers))
+        if after - day == timedelta(days=1)
+    ]
