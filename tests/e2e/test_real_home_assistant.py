@@ -1187,8 +1187,13 @@ async def screenshot_energy(
 
 
 def _kwh_texts(kwh: float) -> list[str]:
-    """How the frontend may print `kwh` with 2 decimals (either rounding of a half)."""
-    return sorted({f"{kwh:.2f} kWh", f"{kwh - 0.0001:.2f} kWh", f"{kwh + 0.0001:.2f} kWh"})
+    """How the frontend may print `kwh`: 2 decimals, trailing zeros dropped ("44.1 kWh"),
+    either rounding of a half."""
+    texts = set()
+    for value in (kwh, kwh - 0.0001, kwh + 0.0001):
+        fixed = f"{value:.2f}"
+        texts |= {f"{fixed} kWh", f"{fixed.rstrip('0').rstrip('.')} kWh"}
+    return sorted(texts)
 
 
 # ---- yesterday, right after the flow -------------------------------------------------------
