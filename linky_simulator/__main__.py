@@ -52,7 +52,7 @@ def parser() -> argparse.ArgumentParser:
 async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> None:
     """Start the simulators, print how to reach them, serve until SIGINT/SIGTERM or `stop`."""
     today = datetime.now(UTC).astimezone(PARIS).date()
-    meter = demo_meter(today, seed=args.seed)
+    meter = demo_meter(today, seed=args.seed, colour_of=TempoSimulator(seed=args.seed).colour)
     seed_text = os.environ.get(SECRET_ENV)
     secret = hashlib.sha256(seed_text.encode()).digest() if seed_text else None
     conso = ConsoApiSimulator([meter], ban_threshold=args.ban_threshold or None, secret=secret)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from .meter import SimulatedMeter
+from .registers import Colour, MeterTariff
 
 DEMO_PRM = "11111111111111"
 
 
-def demo_meter(today: date, *, seed: int = 2026) -> SimulatedMeter:
+def demo_meter(
+    today: date, *, seed: int = 2026, colour_of: Callable[[date], Colour] | None = None
+) -> SimulatedMeter:
     """Build the demo meter: consumption and production, three years of history, gaps.
+
+    With `colour_of` (the Tempo calendar), its index answers carry Tempo class registers.
 
     Missing days (never served): two consecutive days 40 days ago and one 200 days ago; the
     load curve alone is missing 100 days ago; the curve 150 days ago has 10-minute intervals.
@@ -24,4 +30,5 @@ def demo_meter(today: date, *, seed: int = 2026) -> SimulatedMeter:
         missing_days={today - timedelta(days=n) for n in (40, 41, 200)},
         missing_curve_days={today - timedelta(days=100)},
         interval_overrides={today - timedelta(days=150): 10},
+        tariff=MeterTariff("tempo", colour_of=colour_of) if colour_of else None,
     )
