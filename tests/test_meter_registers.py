@@ -8,7 +8,6 @@ from custom_components.linky.contract import Contract, ContractPeriod, TariffOpt
 from custom_components.linky.meter_registers import (
     register_classes,
     register_days,
-    supplier_option,
 )
 from custom_components.linky.readings import MeterReadings
 from custom_components.linky.schedule import due_kinds, steady_start
@@ -100,7 +99,6 @@ def test_a_day_s_class_energy_is_the_difference_of_its_two_midnights() -> None:
     assert register_days(readings) == [date(2026, 10, 1), date(2026, 10, 2)]
     assert register_classes(readings, day, ("hp", "hc")) == {"hp": hp, "hc": hc}
     assert register_classes(readings, date(2026, 10, 3), ("hp", "hc")) is None  # one midnight
-    assert supplier_option(readings) is TariffOption.HPHC
 
 
 def test_the_supplier_calendar_comes_first_then_the_distributor_s() -> None:
@@ -125,7 +123,6 @@ def test_the_supplier_calendar_comes_first_then_the_distributor_s() -> None:
         "hc": truth[("DI000002", "HC")],
     }
     assert register_classes(readings, day, ("base",)) is None
-    assert supplier_option(readings) is TariffOption.TEMPO
 
 
 def test_merging_registers_reports_the_day_before_as_changed() -> None:
@@ -231,4 +228,3 @@ def test_an_index_without_class_registers_is_held_so_it_is_not_asked_again() -> 
     assert readings.registers == {date(2026, 11, 10) + timedelta(days=n): {} for n in range(7)}
     assert due_kinds(readings, ["consumption_index"], date(2026, 11, 17), retry=False) == []
     assert register_classes(readings, date(2026, 11, 12), ("hp", "hc")) is None
-    assert supplier_option(readings) is None

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from itertools import pairwise
 from typing import Final
 
-from .contract import CLASSES, TariffOption
 from .readings import MeterReadings
 
 CODE_CLASSES: Final[Mapping[str, str]] = {
@@ -54,19 +53,6 @@ def register_classes(
         if energy:
             return energy
     return None
-
-
-def supplier_option(readings: MeterReadings) -> TariffOption | None:
-    """Return the option the supplier calendar of the latest registers counts, if known."""
-    if not readings.registers:
-        return None
-    latest = readings.registers[max(readings.registers)]
-    names = {
-        CODE_CLASSES.get(code)
-        for owner, _, code in (key.partition(":") for key in latest)
-        if owner == CALENDARS[0]
-    }
-    return next((option for option in TariffOption if set(CLASSES[option]) == names), None)
 
 
 def register_days(readings: MeterReadings) -> list[date]:
