@@ -25,7 +25,7 @@ from .issues import ACCESS_ENDED, delete_all_issues, delete_issue, update_contra
 from .services import async_setup_services
 from .statistics_import import LinkyStatistics
 from .tariff import TariffError
-from .tempo_colours import TempoColours, async_get_tempo_colours
+from .tempo_colours import TempoColours, async_get_tempo_colours, async_use_tempo_colours
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -67,6 +67,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
             entry.data.get(CONF_TEMPO_URL, RTE_TEMPO_URL),
             entry.data.get(CONF_TEMPO_FALLBACK_URL, COULEUR_TEMPO_URL),
         )
+    if colours is not None:
+        entry.async_on_unload(async_use_tempo_colours(hass, colours))
     colour_of = colours.colour_of if colours else None
     statistics = LinkyStatistics(hass, entry, colour_of)
     coordinator = LinkyCoordinator(

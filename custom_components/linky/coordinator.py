@@ -218,17 +218,18 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         self._schedule_save()
         failure: LinkyError | None = None
         try:
-            for kind in kinds:
-                try:
-                    start = steady_start(self.readings, kind, today)
-                    await self.async_fetch_range(kind, start, today)
-                except (BadRequestError, AccessDeniedError) as err:
-                    if self.stopped:
-                        return  # access ended: reauthentication started
-                    self._refuse(kind, err, today)
-                except (LinkyConnectionError, ServerError) as err:
-                    failure = err
-                    break  # the others would fail the same way; try again later
+            async with self.statistics.async_batch(self.readings):  # one import for all kinds
+                for kind in kinds:
+                    try:
+                        start = steady_start(self.readings, kind, today)
+                        await self.async_fetch_range(kind, start, today)
+                    except (BadRequestError, AccessDeniedError) as err:
+                        if self.stopped:
+                            return  # access ended: reauthentication started
+                        self._refuse(kind, err, today)
+                    except (LinkyConnectionError, ServerError) as err:
+                        failure = err
+                        break  # the others would fail the same way; try again later
         except RateLimitError as err:
             self._handle_rate_limit(err)
             return
@@ -341,15 +342,15 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         self._schedule_save()
         if changed is not None:
             if import_statistics and KINDS[kind].shape != "max_power":
-                await self.async_update_statistics(changed)
+                await self.async_update_statistics(changed, kind)
             self.push_snapshot()
         return changed
 
-    async def async_update_statistics(self, changed: date) -> None:
-        """Import the statistics from the first hour of ``changed`` on (errors are logged)."""
+    async def async_update_statistics(self, changed: date, kind: DataKind | None = None) -> None:
+        """Import the statistics from ``changed`` on (``kind``: what changed); errors are logged."""
         async with self._stats_lock:
             try:
-                await self.statistics.async_update(self.readings, changed)
+                await self.statistics.async_update(self.readings, changed, kind)
             except Exception:
                 _LOGGER.exception("%s: importing statistics failed", self.name)
 
@@ -383,7 +384,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         self.stopped = StopReason.BLOCKED
         self._cancel_poll()
         host = api_host(self.config_entry.data)
-        _LOGGER.error(
+        _LOGGER.warning(  # handled: the repair issue tells the user what to do
             "%s: %s has blocked requests from this address (HTTP 403); polling is stopped "
             "until the integration is reloaded",
             self.name,

@@ -9,9 +9,11 @@ Rows are computed from the whole stored readings (and the Tempo colours known) b
 fresh import of the same readings gives. What is re-imported:
 
 - after new readings: every row from the first hour of the earliest changed day on (older
-  readings such as a backfilled or late day change every later running total);
+  readings such as a backfilled or late day change every later running total); new registers
+  only split the days known by their daily value, so from the first such day on, if any;
 - after a contract change: cost and class rows from the first day priced differently;
-- after Tempo colours came: cost and class rows from the first day they concern;
+- after Tempo colours came: cost and class rows from the first day they concern (nothing
+  when that day is after every reading held: the readings, when they come, will say);
 - at start-up: whatever a "stale from" marker says (it is persisted before an import and cleared
   once the recorder has committed it, so a restart in between finishes the job), and a check of
   each statistic's last stored row against the readings (a lost database, a missing statistic
@@ -20,6 +22,9 @@ fresh import of the same readings gives. What is re-imported:
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
@@ -43,11 +48,12 @@ from homeassistant.util.unit_conversion import EnergyConverter
 
 from .const import CONF_PRM, CONF_PRODUCTION, DOMAIN
 from .contract import Colour, ColourOf, contracts_from_options, parse_contract
+from .kinds import KINDS, DataKind
 from .paris import local_midnight
 from .readings import MeterReadings
 from .recorder_sync import async_wait_committed
 from .series import NAMES, StatisticSeries, build_series, compute_rows, display_name
-from .statistics import StatisticRow, rows_from
+from .statistics import DaySource, StatisticRow, day_source, rows_from
 from .tariff import TariffError
 
 _LOGGER = logging.getLogger(__name__)
@@ -57,6 +63,8 @@ CURRENCY: Final = "EUR"
 ALL: Final = datetime(2000, 1, 1, tzinfo=UTC)
 """Marker start meaning "every row" (before any Linky reading)."""
 SUM_TOLERANCE: Final = 1e-6
+_BATCHED: ContextVar[bool] = ContextVar("linky_statistics_batched", default=False)
+"""Inside `LinkyStatistics.async_batch`: updates only mark what changed."""
 
 
 def metadata(item: StatisticSeries) -> StatisticMetaData:
@@ -78,6 +86,7 @@ def _copy(readings: MeterReadings) -> MeterReadings:
     return MeterReadings(
         daily={direction: dict(days) for direction, days in readings.daily.items()},
         curve={direction: dict(days) for direction, days in readings.curve.items()},
+        registers=dict(readings.registers),
     )
 
 
@@ -216,16 +225,53 @@ class LinkyStatistics:
                 self._mark(item.statistic_id, start)
         await self._async_save()
 
-    async def async_update(self, readings: MeterReadings, changed_from: date) -> None:
-        """Re-import every row from the first hour of ``changed_from`` (new readings) on."""
+    async def async_update(
+        self, readings: MeterReadings, changed_from: date, kind: DataKind | None = None
+    ) -> None:
+        """Re-import every row from the first hour of ``changed_from`` (new readings) on.
+
+        ``kind``: the kind of the new readings, when they are all of one kind.
+        """
+        if kind is not None and (info := KINDS[kind]).shape == "index":
+            days = (day for day in sorted(readings.daily[info.direction]) if day >= changed_from)
+            daily = (d for d in days if day_source(readings, info.direction, d) is DaySource.DAILY)
+            if (first := next(daily, None)) is None:
+                return
+            changed_from = first
         await self.async_mark_changed(changed_from)
-        await self.async_flush(readings)
+        if not _BATCHED.get():
+            await self.async_flush(readings)
+
+    @asynccontextmanager
+    async def async_batch(self, readings: MeterReadings) -> AsyncIterator[None]:
+        """Import once, on the way out, what the updates made inside the block changed.
+
+        The daily poll asks for several kinds in turn: one import, not one per kind (the daily
+        value alone would be imported first, then the day again from its curve). Errors of
+        that import are logged. Cancelled (Home Assistant stops), it imports nothing: the
+        stale markers are saved, the next start imports them.
+        """
+        token = _BATCHED.set(True)
+        try:
+            yield
+        finally:
+            _BATCHED.reset(token)
+            task = asyncio.current_task()
+            if task is None or not task.cancelling():
+                try:
+                    await self.async_flush(readings)
+                except Exception:
+                    _LOGGER.exception("Linky %s: importing statistics failed", self.prm)
 
     async def async_flush(self, readings: MeterReadings) -> None:
         """Import whatever is stale, and wait until the recorder has committed it."""
         await self._async_load()
         async with self._import_lock:
             if not self._stale:
+                return
+            if min(self._stale.values()) >= _after_readings(readings):
+                self._stale = {}  # no row from there on yet
+                await self._async_save()
                 return
             self._importing, self._stale = self._stale, {}
             await self._async_save()
@@ -335,6 +381,12 @@ class LinkyStatistics:
         for item in self.series:
             self._stale[item.statistic_id] = ALL
         await self.async_flush(readings)
+
+
+def _after_readings(readings: MeterReadings) -> datetime:
+    """Return the first hour after every day held (`ALL` when nothing is held)."""
+    days = [day for held in (readings.daily, readings.curve) for by in held.values() for day in by]
+    return local_midnight(max(days) + timedelta(days=1)) if days else ALL
 
 
 def _stored_contracts(stored: dict[str, Any]) -> dict[str, list[dict[str, Any]]] | None:

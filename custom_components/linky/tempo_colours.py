@@ -383,6 +383,7 @@ class _TempoData:
         self.store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
         self.stored: dict[str, Any] = {}
         self.services: dict[str, TempoColours] = {}
+        self.users: dict[str, int] = {}
         self.loaded = False
         self.lock = asyncio.Lock()
 
@@ -410,3 +411,25 @@ async def async_get_tempo_colours(
             data.services[key] = service
             service.async_start()
         return service
+
+
+@callback
+def async_use_tempo_colours(hass: HomeAssistant, service: TempoColours) -> CALLBACK_TYPE:
+    """Count one more user (an entry) of a service; the returned callback releases it.
+
+    Once its last user is gone the service stops asking for colours and is dropped; what it
+    holds is kept for the next user.
+    """
+    data = hass.data[DATA_TEMPO]
+    key = source_key(service.url, service.fallback_url)
+    data.users[key] = data.users.get(key, 0) + 1
+
+    @callback
+    def release() -> None:
+        data.users[key] -= 1
+        if data.users[key] == 0 and data.services.get(key) is service:
+            del data.users[key], data.services[key]
+            data.stored[key] = service.to_dict()
+            service.async_shutdown()
+
+    return release
