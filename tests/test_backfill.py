@@ -200,7 +200,36 @@ async def test_activation_date_found_by_halves(
     assert min(readings.curve["consumption"]) == first
     refused = [r for r in api.requests if r.status == 400]
     assert 0 < len(refused) <= 12  # a binary search, not a day-by-day walk
+    # Found for the daily values, the activation is the load curve's start too: not searched.
+    assert {r.type for r in refused} == {"consommation_quotidienne"}
+    assert min(r.start for r in api.requests if r.type.startswith("courbe")) == first.isoformat()
     assert max_in_window([r.time for r in api.requests]) <= 50
+
+
+@pytest.mark.parametrize(("code", "shared"), [("ADAM-ERR0123", True), ("ADAM-ERR0125", False)])
+async def test_only_the_activation_is_every_kinds_start(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, code: str, shared: bool
+) -> None:
+    """The meter's activation found for the daily values starts the load curve too (no
+    search, the older days held as missing); a limit of one kind's kept history does not."""
+    freezer.move_to(NOW)
+    coordinator = _StubCoordinator(hass, [])
+    backfill = HistoryBackfill(coordinator, _stub_statistics())  # type: ignore[arg-type]
+    first = TODAY - timedelta(days=40)
+    refused = PlannedRequest(
+        TODAY - timedelta(days=2), TODAY - timedelta(days=367), "consumption_daily"
+    )
+    backfill._history_limit("consumption_daily", refused, TODAY, code == "ADAM-ERR0123")
+    search = backfill._searches["consumption_daily"]
+    search.bad, search.good = first - timedelta(days=1), first  # what the probes answered
+    backfill._finish_search("consumption_daily", search, TODAY)
+
+    curve = plan(coordinator.readings, TODAY, backfill.kinds, backfill._floors_now())
+    starts = [request.start for request in curve if request.kind == "consumption_curve"]
+    assert min(starts) == (first if shared else history_start("consumption_curve", TODAY))
+    before = coordinator.readings.missing["consumption_curve"]
+    assert (first - timedelta(days=1) in before) is shared
+    assert backfill.status.done_kinds == {"consumption_daily"}
 
 
 class _StubCoordinator:

@@ -13,7 +13,8 @@ never asked again.
   meter) is asked again once a day for `RETRY_DAYS` days, only while the kind has data around
   it; an old one is a hole in the history and is not asked again (the "fetch again" action can).
 - The history limit: an ``ADAM-ERR0123``/``ADAM-ERR0125`` answer (the range starts before the
-  meter's activation or the history Enedis keeps) narrows the start by halves until found;
+  meter's activation or the history Enedis keeps) narrows the start by halves until found (the
+  activation, found for one kind, is the other kinds' start too: they are not searched);
   `NO_DATA_RANGES_TO_STOP` load-curve ranges in a row answering 404 with nothing held before
   them mean hourly collection is not (or was not then) enabled. Either way the older days are
   recorded as missing (old, so never retried) and the kind is done, across restarts too.
@@ -44,7 +45,7 @@ from .api import (
 )
 from .budget import BudgetExhausted, async_get_budget, backfill_priority
 from .client import api_host
-from .const import HISTORY_LIMIT_CODES, UNSUPPORTED_CODES
+from .const import ACTIVATION_CODE, HISTORY_LIMIT_CODES, UNSUPPORTED_CODES
 from .kinds import KINDS, DataKind
 from .paris import days_between, months_before, paris_time
 from .readings import MeterReadings
@@ -196,10 +197,13 @@ class LimitSearch:
     """Binary search of the first day a kind's history may be asked from.
 
     ``bad``: a start day refused (the limit is after it); ``good``: a start day accepted.
+    ``activation``: every refusal was the meter's activation date (``ADAM-ERR0123``), a limit
+    of every kind of the meter, not this kind's history (``ADAM-ERR0125``).
     """
 
     bad: date
     good: date
+    activation: bool = True
 
     @property
     def done(self) -> bool:
@@ -409,7 +413,7 @@ class HistoryBackfill:
             return PassResult.ERROR
         except BadRequestError as err:
             if err.code in HISTORY_LIMIT_CODES:
-                self._history_limit(kind, request, today)
+                self._history_limit(kind, request, today, err.code == ACTIVATION_CODE)
                 return None
             return self._refused(kind, request, err)
         except AccessDeniedError as err:
@@ -470,12 +474,15 @@ class HistoryBackfill:
             )
             self._stop_before(kind, request.start, today)
 
-    def _history_limit(self, kind: DataKind, request: PlannedRequest, today: date) -> None:
+    def _history_limit(
+        self, kind: DataKind, request: PlannedRequest, today: date, activation: bool
+    ) -> None:
         search = self._searches.get(kind)
         if search is None:
             search = self._searches[kind] = LimitSearch(request.start, request.end)
         else:
             search.bad = max(search.bad, request.start)
+        search.activation = search.activation and activation
         if search.done:
             self._finish_search(kind, search, today)
 
@@ -484,11 +491,26 @@ class HistoryBackfill:
             return
         del self._searches[kind]
         self._stop_before(kind, search.good, today)
+        if not search.activation:
+            return
+        # The meter's activation: the other kinds of its direction start there too, unasked.
+        direction = KINDS[kind].direction
+        for other in self.kinds:
+            if (
+                other != kind
+                and other not in self._searches
+                and KINDS[other].direction == direction
+            ):
+                self._stop_before(other, search.good, today, found=False)
 
-    def _stop_before(self, kind: DataKind, first: date, today: date) -> None:
-        """Nothing before ``first``: record the older days of the window as missing (old)."""
+    def _stop_before(self, kind: DataKind, first: date, today: date, *, found: bool = True) -> None:
+        """Nothing before ``first``: record the older days of the window as missing (old).
+
+        ``found``: the kind's own history limit (else another kind's, the meter's activation).
+        """
         start = history_start(kind, today)
         days = [start + timedelta(days=n) for n in range((first - start).days)]
         self.coordinator.readings.mark_missing(kind, days, today)
-        self._floors[kind] = first
-        self.status.done_kinds.add(kind)
+        self._floors[kind] = max(first, self._floors.get(kind, first))
+        if found:
+            self.status.done_kinds.add(kind)

@@ -19,7 +19,9 @@ CONF_POLL_OFFSET: Final = "poll_offset"
 
 UNSUPPORTED_CODES: Final = frozenset({"ADAM-ERR0069"})
 """API refusals meaning a data kind does not exist for the meter (production of a consumer)."""
-HISTORY_LIMIT_CODES: Final = frozenset({"ADAM-ERR0123", "ADAM-ERR0125"})
+ACTIVATION_CODE: Final = "ADAM-ERR0123"
+"""Enedis's refusal of a range starting before the meter's (last) activation."""
+HISTORY_LIMIT_CODES: Final = frozenset({ACTIVATION_CODE, "ADAM-ERR0125"})
 """API refusals of a range starting before the meter's activation or the history kept."""
 
 SOURCE_CONSO: Final = "conso"

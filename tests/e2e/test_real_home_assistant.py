@@ -67,6 +67,8 @@ PRM = DEMO_PRM
 DIRECTIONS = ("consumption", "production")
 FIRST_IMPORT_TIMEOUT = 420.0  # three years: HA's recorder writes ~500 rows/s on 2 cores
 QUIET_SECONDS = 6.0
+TEMPO_CODES = {"B": "blue", "W": "white", "R": "red"}
+"""The colour letter ending an Enedis Tempo class code (HPJB, HCJW, ...)."""
 KINDS_BY_NAME = {name: kind for kind in KINDS for name in (kind.name, kind.old_name) if name}
 YESTERDAY_TIMEOUT = 60.0  # issue 9: yesterday in the sensors and statistics within a minute
 ACCESS_TIMEOUT = 60.0
@@ -622,12 +624,14 @@ def expected_classes(
     """{class: {UTC hour: Wh}} of the consumption, from the meter and the colour calendar.
 
     Load-curve days: each hour's energy in its class. Days known only by their daily value:
-    on the day's first hour, split between the classes by the day's real hours in each.
-    Missing days: nothing.
+    on the day's first hour, split as the meter's supplier registers counted the day when both
+    its midnights' registers were served (they add up to the daily value), else by the day's
+    real hours in each class. Missing days: nothing.
     """
     served = served_days(simulator)
     curve_days = served.get(("consumption", "curve"), set()) - meter.missing_curve_days
     daily_days = served.get(("consumption", "daily"), set())
+    register_days = served.get(("consumption", "index"), set())
     want: dict[str, dict[datetime, float]] = {klass: {} for klass in TEMPO_CLASSES}
     day = first
     while day <= last:
@@ -638,6 +642,11 @@ def expected_classes(
             start, end = day_bounds_utc(day)
             for hour, wh in meter.hourly_wh("consumption", start, end).items():
                 want[tempo_class(hour, tempo)][hour] = wh
+        elif day in daily_days and {day, day + timedelta(days=1)} <= register_days:
+            for (calendar, code), wh in meter.day_registers_wh(day).items():
+                if calendar.startswith("FC") and wh:
+                    klass = f"{TEMPO_CODES[code[-1]]}_h{code[1].lower()}"  # HPJB: blue_hp
+                    want[klass][hours[0]] = wh
         elif day in daily_days:
             shares = Counter(tempo_class(hour, tempo) for hour in hours)
             total = meter.daily_wh("consumption", day)
