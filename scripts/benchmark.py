@@ -26,7 +26,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from custom_components.linky.api import AsyncLinkyClient, MeteringData, NoDataError
-from custom_components.linky.backfill import plan
+from custom_components.linky.backfill_plan import plan
 from custom_components.linky.budget import LIMIT, RESERVE_PER_ENTRY
 from custom_components.linky.readings import (
     DataKind,

@@ -20,6 +20,7 @@ PURE = (
     "meter_registers",
     "contract_check",
     "urls",
+    "backfill_plan",
 )
 
 

@@ -19,10 +19,9 @@ from custom_components.linky.api import (
     RateLimitError,
     ServerError,
 )
-from custom_components.linky.backfill import (
-    HistoryBackfill,
+from custom_components.linky.backfill import HistoryBackfill, PassResult
+from custom_components.linky.backfill_plan import (
     LimitSearch,
-    PassResult,
     PlannedRequest,
     cover,
     history_start,

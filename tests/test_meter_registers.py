@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 from custom_components.linky.api.parsing import parse_metering_data
-from custom_components.linky.backfill import PlannedRequest, plan
+from custom_components.linky.backfill_plan import PlannedRequest, plan
 from custom_components.linky.contract import Contract, ContractPeriod, TariffOption
 from custom_components.linky.meter_registers import (
     register_classes,

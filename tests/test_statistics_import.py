@@ -18,7 +18,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.linky.backfill import PassResult, history_start
+from custom_components.linky.backfill import PassResult
+from custom_components.linky.backfill_plan import history_start
 from custom_components.linky.budget import DATA_BUDGETS
 from custom_components.linky.const import DOMAIN, PARIS
 from custom_components.linky.readings import MeterReadings

@@ -14,7 +14,8 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
 from .api import COULEUR_TEMPO_URL, RTE_TEMPO_URL, InvalidTokenError, PRMAccessError
-from .backfill import HistoryBackfill, history_start
+from .backfill import HistoryBackfill
+from .backfill_plan import history_start
 from .budget import async_get_budget
 from .client import api_host, async_create_client, token_expires_at
 from .const import CONF_PRM, CONF_TEMPO_FALLBACK_URL, CONF_TEMPO_URL, DOMAIN

@@ -15,7 +15,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.service import async_get_config_entry
 
 from .api import LinkyError
-from .backfill import history_start, split_range
+from .backfill_plan import history_start, split_range
 from .budget import BudgetExhausted, Priority, async_get_budget, backfill_priority
 from .client import api_host
 from .const import DOMAIN, PARIS
