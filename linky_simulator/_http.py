@@ -80,6 +80,17 @@ class _Stall:
     type: str | None
 
 
+def _take[Q: (_Fault, _Break, _Stall)](queue: list[Q], info: RequestInfo) -> Q | None:
+    """Use up one answer of the first queued fault, break or stall meeting the request."""
+    for item in queue:
+        if item.type is None or item.type == info.type:
+            item.times -= 1
+            if item.times <= 0:
+                queue.remove(item)
+            return item
+    return None
+
+
 def encode_body(body: str | bytes | Mapping[str, Any] | list[Any] | None) -> bytes:
     """Bytes of a body given as text, bytes or a JSON-serialisable value."""
     if body is None:
@@ -308,33 +319,6 @@ class BaseSimulator:
         hour.append(now)
         return None
 
-    def _take_fault(self, info: RequestInfo) -> _Fault | None:
-        for fault in self._faults:
-            if fault.type is None or fault.type == info.type:
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._faults.remove(fault)
-                return fault
-        return None
-
-    def _take_break(self, info: RequestInfo) -> _Break | None:
-        for item in self._breaks:
-            if item.type is None or item.type == info.type:
-                item.times -= 1
-                if item.times <= 0:
-                    self._breaks.remove(item)
-                return item
-        return None
-
-    def _take_stall(self, info: RequestInfo) -> _Stall | None:
-        for item in self._stalls:
-            if item.type is None or item.type == info.type:
-                item.times -= 1
-                if item.times <= 0:
-                    self._stalls.remove(item)
-                return item
-        return None
-
     def log(
         self,
         request: web.Request,
@@ -384,19 +368,19 @@ class BaseSimulator:
             # aiohttp clients resend an idempotent request once when the connection drops:
             # drop that immediate resend too, so the client does see the failure.
             return await _broken_response(request, "drop")
-        fault = self._take_fault(info)
+        fault = _take(self._faults, info)
         if fault is not None:
             self.served_faults[f"status {fault.status}"] += 1
             resp = web.Response(status=fault.status, body=fault.body, headers=fault.headers)
             resp.headers["Content-Type"] = fault.content_type
             return resp
-        stall = self._take_stall(info)
+        stall = _take(self._stalls, info)
         if stall is not None:
             self.served_faults["stall"] += 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), stall.seconds)
             return await _broken_response(request, "drop")
-        broken = self._take_break(info)
+        broken = _take(self._breaks, info)
         if broken is None:
             return None
         self.served_faults[f"break {broken.mode}"] += 1
