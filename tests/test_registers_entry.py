@@ -52,6 +52,11 @@ def contract(option: str, off_peak: str | None = None) -> list[dict[str, Any]]:
     return [period]
 
 
+def meter_with(tariff: MeterTariff, seed: int = 3) -> SimulatedMeter:
+    """The consumption meter, with data since January and the given registers."""
+    return SimulatedMeter(CONSUMPTION_PRM, seed=seed, first_day=date(2026, 1, 1), tariff=tariff)
+
+
 def entry_with(
     hass: HomeAssistant, api: ConsoApiSimulator, periods: list[dict[str, Any]]
 ) -> MockConfigEntry:
@@ -73,12 +78,7 @@ async def test_wrong_off_peak_hours_raise_a_repair_that_says_the_meter_s(  # noq
     issue_registry: ir.IssueRegistry,
 ) -> None:
     freezer.move_to(paris(DAY, 9))
-    meter = SimulatedMeter(
-        CONSUMPTION_PRM,
-        seed=3,
-        first_day=date(2026, 1, 1),
-        tariff=MeterTariff("hphc", off_peak=METER_HOURS),
-    )
+    meter = meter_with(MeterTariff("hphc", off_peak=METER_HOURS))
     api = await conso_api_factory([meter])
     entry = entry_with(hass, api, contract("hphc", "22:00-06:00"))
     await setup(hass, entry)
@@ -116,9 +116,7 @@ async def test_registers_are_asked_weekly(  # noqa: PLR0917
     issue_registry: ir.IssueRegistry,
 ) -> None:
     freezer.move_to(paris(DAY, 9))
-    meter = SimulatedMeter(
-        CONSUMPTION_PRM, seed=3, first_day=date(2026, 1, 1), tariff=MeterTariff("hphc")
-    )
+    meter = meter_with(MeterTariff("hphc"))
     api = await conso_api_factory([meter])
     entry = entry_with(hass, api, contract("hphc", "22:00-06:00"))
     await setup(hass, entry)
@@ -147,9 +145,7 @@ async def test_no_registers_without_classes(  # noqa: PLR0917
     periods: list[dict[str, Any]],
 ) -> None:
     freezer.move_to(paris(DAY, 9))
-    meter = SimulatedMeter(
-        CONSUMPTION_PRM, seed=4, first_day=date(2026, 1, 1), tariff=MeterTariff("base")
-    )
+    meter = meter_with(MeterTariff("base"), seed=4)
     api = await conso_api_factory([meter])
     entry = entry_with(hass, api, periods)
     await setup(hass, entry)
@@ -169,9 +165,7 @@ async def test_registers_refused_stop_nothing(  # noqa: PLR0917
 ) -> None:
     """An API that refuses the registers (403, 400): the meter's data still comes; asked again."""
     freezer.move_to(paris(DAY, 9))
-    meter = SimulatedMeter(
-        CONSUMPTION_PRM, seed=3, first_day=date(2026, 1, 1), tariff=MeterTariff("hphc")
-    )
+    meter = meter_with(MeterTariff("hphc"))
     api = await conso_api_factory([meter])
     api.fail_next(
         403,
