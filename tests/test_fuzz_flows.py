@@ -19,7 +19,6 @@ import base64
 import json
 import logging
 import math
-import os
 import string
 from collections import Counter
 from collections.abc import Callable, Coroutine, Iterator
@@ -33,7 +32,7 @@ from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.util import dt as dt_util
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -49,13 +48,12 @@ from custom_components.linky.contract import (
 )
 from custom_components.linky.data import DATA_PROBED
 from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
+from tests.api.fuzz_helpers import QUIET_PRNG_WARNING, fuzz, weighted
 from tests.const import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM, UNKNOWN_PRM
 from tests.integration_helpers import conso_entry, enedis_entry
 
-# A false alarm of hypothesis itself: its own PRNG, held by a thread-local, looks unreferenced.
-pytestmark = pytest.mark.filterwarnings("ignore:It looks like `register_random` was passed")
+pytestmark = QUIET_PRNG_WARNING
 
-_EXAMPLES = int(os.environ.get("LINKY_FUZZ_EXAMPLES", "0"))
 _LOGGER = logging.getLogger(__name__)
 MAX_STEPS = 10
 """Submissions per flow before it is left (aborted, or saved from the options menu)."""
@@ -67,22 +65,6 @@ FLOWS = (
 )
 """How a flow starts: a new entry from either source, or reauth / reconfigure of an entry."""
 ABORTS = {"already_configured", "reauth_successful", "reconfigure_successful"}
-
-
-def fuzz(examples: int) -> settings:
-    """Fixed example count (or LINKY_FUZZ_EXAMPLES), derandomized, nothing stored."""
-    return settings(
-        max_examples=_EXAMPLES or examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        print_blob=False,
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-            HealthCheck.function_scoped_fixture,
-        ],
-    )
 
 
 @pytest.fixture(autouse=True)
@@ -119,22 +101,6 @@ async def _call[T](function: Callable[..., T], *args: Any) -> T:
 # Each field gets a value of the type its selector takes (good, bad or absurd), and now and then
 # junk of another type or nothing (`draw_input`); most submissions get past the schema, so the
 # flow's own checks are what is fuzzed.
-
-
-def weighted(*choices: tuple[int, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
-    """A choice where a strategy of weight n is n times as likely as one of weight 1.
-
-    (`one_of` drops repeated strategies, so repeating one does not weigh it.)
-    """
-
-    def pick(index: int) -> st.SearchStrategy[Any]:
-        for weight, strategy in choices:
-            if index < weight:
-                return strategy
-            index -= weight
-        raise AssertionError(index)
-
-    return st.integers(0, sum(weight for weight, _ in choices) - 1).flatmap(pick)
 
 
 JUNK = st.one_of(

@@ -15,7 +15,6 @@ import base64
 import copy
 import gzip
 import json
-import os
 import re
 import string
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -29,7 +28,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 from aiohttp import web
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context, event
 
@@ -57,30 +56,13 @@ from custom_components.linky.api.parsing import (
     parse_retry_after,
 )
 from custom_components.linky.api.tempo import parse_tempo_days, parse_tempo_values
+from tests.api.fuzz_helpers import QUIET_PRNG_WARNING, fuzz, weighted
 
-# A false alarm of hypothesis itself: its own PRNG, held by a thread-local, looks unreferenced.
-pytestmark = pytest.mark.filterwarnings("ignore:It looks like `register_random` was passed")
+pytestmark = QUIET_PRNG_WARNING
 
 PARIS = ZoneInfo("Europe/Paris")
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "api"
 PRM = "11111111111111"
-_EXAMPLES = int(os.environ.get("LINKY_FUZZ_EXAMPLES", "0"))
-
-
-def fuzz(examples: int) -> settings:
-    """Fixed example count (or LINKY_FUZZ_EXAMPLES), derandomized, nothing stored."""
-    return settings(
-        max_examples=_EXAMPLES or examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        print_blob=False,
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-            HealthCheck.function_scoped_fixture,
-        ],
-    )
 
 
 # ---- inputs -----------------------------------------------------------------------------
@@ -260,22 +242,6 @@ def dumps(value: Any) -> str:
 def truncated(texts: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     """A prefix of a text (a body cut by a dropped connection)."""
     return st.builds(lambda text, cut: text[: int(len(text) * cut)], texts, st.floats(0, 1))
-
-
-def weighted(*choices: tuple[int, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
-    """A choice where a strategy of weight n is n times as likely as one of weight 1.
-
-    (`one_of` drops repeated strategies, so repeating one does not weigh it.)
-    """
-
-    def pick(index: int) -> st.SearchStrategy[Any]:
-        for weight, strategy in choices:
-            if index < weight:
-                return strategy
-            index -= weight
-        raise AssertionError(index)
-
-    return st.integers(0, sum(weight for weight, _ in choices) - 1).flatmap(pick)
 
 
 METERING_TEXTS = weighted(
