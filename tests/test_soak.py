@@ -949,7 +949,6 @@ async def test_registers_reimport_only_the_days_they_split(
 
     The weekly registers once re-imported a week of every statistic (14 for Tempo) for nothing.
     """
-    quiet_sql()
     statistics = LinkyStatistics(hass, hphc_entry(hass))
     first = date(2026, 11, 2)
     readings = readings_with(
@@ -1008,7 +1007,6 @@ async def test_tempo_colours_stop_with_the_last_entry(  # noqa: PLR0917
     sent: dict[str, list[datetime]],
 ) -> None:
     """Unloaded, the last Tempo entry leaves nothing asking RTE; set up again, it resumes."""
-    quiet_sql()
     plan = make_plan(1, "tempo")
     soak = Soak(hass, freezer, plan)
     with no_backfill():
@@ -1052,7 +1050,6 @@ async def test_a_poll_imports_once(  # noqa: PLR0917
     sent: dict[str, list[datetime]],
 ) -> None:
     """The daily values and the load curve a poll brings: one import, not one per kind."""
-    quiet_sql()
     plan = make_plan(2, "hphc")
     soak = Soak(hass, freezer, plan)
     with no_backfill():
