@@ -68,7 +68,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
             entry.data.get(CONF_TEMPO_URL, RTE_TEMPO_URL),
             entry.data.get(CONF_TEMPO_FALLBACK_URL, COULEUR_TEMPO_URL),
         )
-    if colours is not None:
         entry.async_on_unload(async_use_tempo_colours(hass, colours))
     colour_of = colours.colour_of if colours else None
     statistics = LinkyStatistics(hass, entry, colour_of)
