@@ -9,9 +9,10 @@ Run: ``scripts/py python scripts/benchmark.py``. Prints figures for the README.
    of 10 for daily updates), which gives how long the backfill takes.
 2. The readings Store with 24 months held: size, on-loop time of setup and save
    (`scripts/benchmark_store.py`).
-3. Import speed in a real Home Assistant (`scripts/benchmark_import.py`): 24 months of hourly
-   data (+12 months of daily values), stored readings -> committed statistics with
-   `LinkyStatistics`, against a bare `async_add_external_statistics` of the same rows.
+3. Import and reconciliation in a real Home Assistant (`scripts/benchmark_import.py`): 24
+   months of hourly data (+12 months of daily values), stored readings -> committed statistics
+   with `LinkyStatistics`, side by side with a bare `async_add_external_statistics` of the same
+   rows; then a reconciliation's cost with 16 series (Tempo, production).
 """
 
 import asyncio
@@ -127,7 +128,10 @@ def main() -> None:
         )
         print(f"REQUESTS [{label}] steady day: {counts['steady_day']}")
     root = Path(__file__).resolve().parents[1]
-    for script, prefix in (("benchmark_store.py", "STORE"), ("benchmark_import.py", "IMPORT")):
+    for script, prefix in (
+        ("benchmark_store.py", "STORE"),
+        ("benchmark_import.py", ("IMPORT", "RECONCILE")),
+    ):
         result = subprocess.run(
             [sys.executable, str(root / "scripts" / script)],
             capture_output=True,

@@ -157,7 +157,7 @@ async def measure(config_dir: Path, text: str, expected: MeterReadings) -> dict[
     try:
         for _ in range(RUNS):
             path.write_text(text)
-            coordinator = LinkyCoordinator(hass, entry(), None, None)  # type: ignore[arg-type]
+            coordinator = LinkyCoordinator(hass, entry(), None)  # type: ignore[arg-type]
             on_loop, began = OnLoop(), time.perf_counter()
             await on_loop.run(coordinator._async_setup())
             figures = {"setup_loop": on_loop.seconds, "setup_wall": time.perf_counter() - began}

@@ -57,7 +57,7 @@ async def drive(
 def next_wake_up(entry: MockConfigEntry) -> datetime | None:
     """When a loaded entry next has something to do; None while it is busy.
 
-    Busy: a poll due or under way, a backfill pass running, statistics waiting to be imported.
+    Busy: a poll due or under way, a backfill pass running, a statistics reconciliation running.
     Jumping the frozen clock only when this is not None keeps a jump from landing in the
     middle of a poll (which would then finish a day later than it started).
     """
@@ -65,7 +65,7 @@ def next_wake_up(entry: MockConfigEntry) -> datetime | None:
     now = dt_util.utcnow()
     poll = runtime.coordinator.next_poll
     backfill = runtime.backfill.status.next_run
-    if backfill is None or runtime.statistics.stale or (poll is not None and poll <= now):
+    if backfill is None or runtime.statistics.busy or (poll is not None and poll <= now):
         return None
     return min(backfill, poll) if poll is not None else backfill
 

@@ -154,9 +154,6 @@ def fake_statistics() -> Iterator[MagicMock]:
     The recorder imports rows one by one; tests of the schedule do not need to wait for it.
     """
     stats = MagicMock()
-    stats.async_update = AsyncMock()
-    stats.async_resume = AsyncMock()
     stats.async_rebuild = AsyncMock()
-    stats.async_flush = AsyncMock()
     with patch("custom_components.linky.LinkyStatistics", return_value=stats):
         yield stats

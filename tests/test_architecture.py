@@ -21,6 +21,7 @@ PURE = (
     "contract_check",
     "urls",
     "backfill_plan",
+    "reconcile",
 )
 
 
@@ -74,6 +75,27 @@ def test_pure_modules_import_no_home_assistant(name: str) -> None:
 
 def test_the_coordinator_does_not_reach_up() -> None:
     assert not GRAPH["coordinator"] & {"backfill", "statistics_import", "sensor", "services"}
+
+
+IMPORTER_API = {"async_follow", "async_request", "async_idle", "async_rebuild", "busy"}
+"""What other modules may use of the statistics importer: it decides alone what to send."""
+
+
+@pytest.mark.parametrize("name", sorted(set(MODULES) - {"statistics_import"}))
+def test_only_the_importer_decides_what_to_import(name: str) -> None:
+    """No other module reaches into the importer (its state, a "changed from" day, a flush)
+    or calls the recorder's import itself."""
+    tree = ast.parse(MODULES[name].read_text())
+    used = {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "statistics"
+    }
+    assert used <= IMPORTER_API, used - IMPORTER_API
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    assert not names & {"async_add_external_statistics", "async_import_statistics"}
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))

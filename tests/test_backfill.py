@@ -2,7 +2,6 @@
 
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
-from unittest.mock import AsyncMock, MagicMock
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -213,7 +212,7 @@ async def test_only_the_activation_is_every_kinds_start(
     search, the older days held as missing); a limit of one kind's kept history does not."""
     freezer.move_to(NOW)
     coordinator = _StubCoordinator(hass, [])
-    backfill = HistoryBackfill(coordinator, _stub_statistics())  # type: ignore[arg-type]
+    backfill = HistoryBackfill(coordinator)  # type: ignore[arg-type]
     first = TODAY - timedelta(days=40)
     refused = PlannedRequest(
         TODAY - timedelta(days=2), TODAY - timedelta(days=367), "consumption_daily"
@@ -249,9 +248,7 @@ class _StubCoordinator:
     def today(self) -> date:
         return TODAY
 
-    async def async_fetch_range(
-        self, kind: str, start: date, end: date, *, import_statistics: bool = True
-    ) -> date | None:
+    async def async_fetch_range(self, kind: str, start: date, end: date) -> date | None:
         self.calls.append((kind, start, end))
         error = self.errors.pop(0) if self.errors else None
         if error is not None:
@@ -262,12 +259,6 @@ class _StubCoordinator:
         else:
             self.readings.mark_missing(kind, days, TODAY)  # type: ignore[arg-type]
         return start
-
-
-def _stub_statistics() -> MagicMock:
-    return MagicMock(
-        async_flush=AsyncMock(), async_resume=AsyncMock(), async_mark_changed=AsyncMock()
-    )
 
 
 @pytest.mark.parametrize(
@@ -286,7 +277,7 @@ async def test_pass_outcome_on_errors(
 ) -> None:
     freezer.move_to(NOW)
     coordinator = _StubCoordinator(hass, [error])
-    backfill = HistoryBackfill(coordinator, _stub_statistics())  # type: ignore[arg-type]
+    backfill = HistoryBackfill(coordinator)  # type: ignore[arg-type]
     assert await backfill.async_run_pass() is result
     when = backfill._next_run(result)
     if result is PassResult.STOPPED:
@@ -309,7 +300,7 @@ async def test_refused_kinds_wait_a_day_or_are_given_up(
             AccessDeniedError("no consent", status=403, code="ADAM-DC-0008"),
         ],
     )
-    backfill = HistoryBackfill(coordinator, _stub_statistics())  # type: ignore[arg-type]
+    backfill = HistoryBackfill(coordinator)  # type: ignore[arg-type]
     assert await backfill.async_run_pass() is PassResult.COMPLETE
     # A refusal that is not "no such kind" (here on a kind whose refusal does not end access):
     # not asked again today, asked again tomorrow.
@@ -323,7 +314,7 @@ async def test_refused_kinds_wait_a_day_or_are_given_up(
     assert backfill._next_run(PassResult.COMPLETE) == datetime(2026, 11, 24, 11, 30, tzinfo=UTC)
 
     other = _StubCoordinator(hass, [BadRequestError("bad", status=400, code="ADAM-ERR0069")])
-    backfill = HistoryBackfill(other, _stub_statistics())  # type: ignore[arg-type]
+    backfill = HistoryBackfill(other)  # type: ignore[arg-type]
     await backfill.async_run_pass()
     assert other.unsupported["consumption_daily"] == "ADAM-ERR0069"
 
@@ -338,7 +329,7 @@ async def test_a_request_that_changes_nothing_stops_the_pass(
         coordinator.calls.append((kind, start, end))
 
     coordinator.async_fetch_range = nothing  # type: ignore[method-assign]
-    backfill = HistoryBackfill(coordinator, _stub_statistics())  # type: ignore[arg-type]
+    backfill = HistoryBackfill(coordinator)  # type: ignore[arg-type]
     # Nothing came: a year of daily values, then two weeks of load curve, and each kind is
     # taken as ending there (asked days are not asked again the same day either).
     assert await backfill.async_run_pass() is PassResult.COMPLETE

@@ -91,23 +91,27 @@ async def test_setup_and_unload(
     assert not conso_api.requests  # no timer left behind
 
 
-async def test_statistics_updated_from_changed_day(
+async def test_statistics_follow_the_coordinator(
     hass: HomeAssistant,
     conso_api: ConsoApiSimulator,
     frozen: FrozenDateTimeFactory,
     stats: MagicMock,
 ) -> None:
-    """Each merge that changed something updates the statistics from the earliest day.
+    """The importer follows the coordinator: each merge that changed something tells it.
 
-    Daily values, then the load curve; maximum power has no statistic.
+    Daily values, then the load curve and maximum power: one update each.
     """
     with no_backfill():
-        await setup(hass, conso_entry(hass, conso_api))
-    changed = [call.args[1] for call in stats.async_update.await_args_list]
-    assert changed == [date(2026, 10, 1), date(2026, 11, 13)]
-    assert all(
-        isinstance(call.args[0], MeterReadings) for call in stats.async_update.await_args_list
-    )
+        entry = conso_entry(hass, conso_api)
+        await setup(hass, entry)
+    coordinator = entry.runtime_data.coordinator
+    stats.async_follow.assert_called_once_with(coordinator)
+    listener = MagicMock()
+    coordinator.async_add_listener(listener)
+    await coordinator.async_fetch_range("consumption_daily", DAY - timedelta(days=3), DAY)
+    listener.assert_not_called()  # nothing new
+    await coordinator.async_fetch_range("consumption_daily", date(2026, 9, 1), date(2026, 9, 3))
+    listener.assert_called_once()
 
 
 async def test_backfill_starts_after_the_first_poll(

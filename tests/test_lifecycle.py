@@ -107,10 +107,9 @@ async def test_new_entry_shows_yesterday_at_once_reusing_the_flow_data(
         "courbe_de_charge_consommation",
         "puissance_conso_max_quotidienne",
     ]
-    # The statistics were told from the first probed day on.
-    changed = [call.args[1] for call in stats.async_update.await_args_list]
-    assert changed
-    assert min(changed) <= YESTERDAY
+    # The statistics follow the coordinator (which holds the probed days).
+    stats.async_follow.assert_called_once_with(coordinator_of(entry))
+    assert YESTERDAY in coordinator_of(entry).readings.daily["consumption"]
     # From tomorrow on, the entry's own slot.
     poll_offset = entry.data["poll_offset"]
     assert coordinator_of(entry).next_poll == paris(DAY + timedelta(days=1), 6) + timedelta(

@@ -85,7 +85,6 @@ from tests.soak_helpers import (
     format_ranges,
     make_plan,
     max_in_window,
-    paris_at,
 )
 from tests.statistics_helpers import day_curve, readings_with
 
@@ -241,6 +240,9 @@ class Soak:
         self.restarts: Counter[str] = Counter()
         """Home Assistant restarts, by moment."""
         self.restart_backfill_armed = True
+        self.backfills: list[Any] = []
+        self.contract_steps = self.plan_contract_steps()
+        """The user's contract steps taken while the backfill runs, after so many requests."""
         self.import_restarts_armed = 0
         self.restart_wanted: str | None = None
         self.importers: list[LinkyStatistics] = []
@@ -282,13 +284,30 @@ class Soak:
             result = await flows.async_configure(flow_id, {"production": False})
         assert result["type"] is FlowResultType.CREATE_ENTRY, result
         self.entry = result["result"]
+
+    def plan_contract_steps(self) -> list[tuple[int, str, Callable[[], Coroutine[Any, Any, None]]]]:
+        """While the history backfill runs: the contract, a switch to another option from the
+        middle of the history, then an edit of that period (removed, added again elsewhere)."""
         subscription = round(self.rng.uniform(10, 25), 2)
-        first = date(2025, 9, 1)
-        self.later(
-            timedelta(minutes=self.rng.randint(2, 30)),
-            "contract",
-            lambda: self.add_period(first, 1.0, subscription),
-        )
+        other: Option = {"base": "hphc", "hphc": "base", "tempo": "hphc"}[self.plan.option]  # type: ignore[assignment]
+        first = self.plan.first_day
+        switch = first + timedelta(days=self.rng.randint(3, 10))
+        moved = switch + timedelta(days=self.rng.randint(1, 5))
+        after = self.rng.randint(1, 2)
+
+        async def edit() -> None:
+            await self.remove_period(switch)
+            await self.add_period(moved, 0.93, 21.0, other)
+
+        return [
+            (after, "contract", lambda: self.add_period(date(2025, 9, 1), 1.0, subscription)),
+            (
+                after + 2,
+                "contract switch",
+                lambda: self.add_period(switch, 1.0, subscription, other),
+            ),
+            (after + 4, "options edit", edit),
+        ]
 
     def options(self) -> dict[str, Any]:
         return {
@@ -341,7 +360,7 @@ class Soak:
         if get_instance(self.hass).backlog:
             return True
         runtime = self.runtime()
-        return runtime is not None and bool(runtime.statistics._importing)
+        return runtime is not None and runtime.statistics.busy
 
     def runtime(self) -> Any:
         assert self.entry is not None
@@ -379,7 +398,7 @@ class Soak:
         running = task is not None and not task.done() and backfill.status.next_run is None
         others = any(not t.done() for t in self.entry._background_tasks if t is not task)
         return bool(
-            running or others or runtime.statistics.stale or (poll is not None and poll <= now)
+            running or others or runtime.statistics.busy or (poll is not None and poll <= now)
         )
 
     def next_time(self) -> datetime:
@@ -416,7 +435,7 @@ class Soak:
             return f"entry {self.entry.state if self.entry else None}, tasks {tasks}"
         return (
             f"action {self.action_name!r}, poll {runtime.coordinator.next_poll}, backfill "
-            f"{runtime.backfill.status}, stale {runtime.statistics.stale}, tasks {tasks}"
+            f"{runtime.backfill.status}, statistics busy {runtime.statistics.busy}, tasks {tasks}"
         )
 
     # ---- the plan -------------------------------------------------------------------------
@@ -508,6 +527,19 @@ class Soak:
                 self.importers.append(statistics)
                 self.hook_import(statistics)
             status = runtime.backfill.status
+            if all(runtime.backfill is not known for known in self.backfills):
+                self.backfills.append(runtime.backfill)
+            requests = sum(backfill.status.requests for backfill in self.backfills)
+            if (
+                self.contract_steps
+                and requests >= self.contract_steps[0][0]
+                and status.next_run is None  # a pass is running
+                and not self.actions
+                and (self.action is None or self.action.done())
+            ):
+                _, name, job = self.contract_steps.pop(0)
+                self.done[f"{name} during the backfill"] += 1
+                self.later(timedelta(0), name, job)
             if (
                 self.restart_backfill_armed
                 and status.next_run is None
@@ -657,18 +689,37 @@ class Soak:
             return
         self.done["user fetch again"] += 1
 
-    async def add_period(self, start: date, factor: float, subscription: float) -> None:
+    async def remove_period(self, start: date) -> None:
+        """The user removes a contract period through the options flow (the entry reloads)."""
+        assert self.entry is not None
+        options = self.hass.config_entries.options
+        result: Any = await options.async_init(self.entry.entry_id)
+        flow_id = result["flow_id"]
+        result = await options.async_configure(flow_id, {"next_step_id": "remove_contract"})
+        result = await options.async_configure(flow_id, {"periods": [start.isoformat()]})
+        assert result["type"] is FlowResultType.MENU, result
+        result = await options.async_configure(flow_id, {"next_step_id": "save"})
+        assert result["type"] is FlowResultType.CREATE_ENTRY, result
+        self.periods = [period for period in self.periods if period.start != start]
+        assert self.entry.options["contract"] == self.options()["contract"]
+        self.done["user contract period removed"] += 1
+
+    async def add_period(
+        self, start: date, factor: float, subscription: float, option: Option | None = None
+    ) -> None:
         """The user adds a contract period through the options flow (the entry reloads).
 
-        The prices are the form's (the regulated ones on that date) times ``factor``.
+        The prices are the form's (the regulated ones on that date) times ``factor``; the
+        option is the meter's unless given.
         """
+        option = option or self.plan.option
         assert self.entry is not None
         options = self.hass.config_entries.options
         result: Any = await options.async_init(self.entry.entry_id)
         flow_id = result["flow_id"]
         result = await options.async_configure(flow_id, {"next_step_id": "add_contract"})
         result = await options.async_configure(
-            flow_id, {"start": start.isoformat(), "option": self.plan.option}
+            flow_id, {"start": start.isoformat(), "option": option}
         )
         assert result["type"] is FlowResultType.FORM, result
         defaults = {
@@ -677,18 +728,16 @@ class Soak:
             if callable(getattr(key, "default", None))
         }
         names = {"base": ("base",), "hphc": ("hp", "hc"), "tempo": TEMPO_CLASSES}
-        prices = {
-            name: round(float(defaults[name]) * factor, 4) for name in names[self.plan.option]
-        }
+        prices = {name: round(float(defaults[name]) * factor, 4) for name in names[option]}
         form: dict[str, Any] = {**prices, "subscription": subscription}
-        off_peak = self.plan.off_peak if self.plan.option == "hphc" else ()
+        off_peak = self.plan.off_peak if option == "hphc" else ()
         if off_peak:
             form["off_peak_hours"] = format_ranges(off_peak)
         result = await options.async_configure(flow_id, form)
         assert result["type"] is FlowResultType.MENU, result
         result = await options.async_configure(flow_id, {"next_step_id": "save"})
         assert result["type"] is FlowResultType.CREATE_ENTRY, result
-        self.periods.append(Period(start, self.plan.option, prices, subscription, off_peak))
+        self.periods.append(Period(start, option, prices, subscription, off_peak))
         assert self.entry.options["contract"] == self.options()["contract"]
         self.done["user contract period"] += 1
 
@@ -794,7 +843,7 @@ async def check_statistics(soak: Soak) -> None:
     )
     fresh_entry.add_to_hass(hass)
     fresh = LinkyStatistics(hass, fresh_entry, runtime.statistics.colour_of)
-    await fresh.async_update(readings, date.min)
+    await fresh.async_reconcile(readings)
     soak.phases["fresh import"] = REAL_CLOCK["perf"]() - soak.real_start
     for suffix, truth in expected.series.items():
         rows = await read_statistics(hass, statistic_id(PRM, suffix))
@@ -856,7 +905,10 @@ def check_scenario(soak: Soak) -> None:
         ), f"the late day {day} was never asked before it came out"
     assert soak.corrected, "no day was corrected"
     assert done["user fetch again"] >= len(soak.corrected) + len(plan.lost_days)
-    assert done["user contract period"] == 2
+    assert done["user contract period"] == 4  # the contract, a switch, an edit, a new price
+    assert done["user contract period removed"] == 1
+    for step in ("contract", "contract switch", "options edit"):
+        assert done[f"{step} during the backfill"] == 1, step
     assert done["user reauthentication"] == 1
     assert done["user reload"] >= 1  # after the ban
     assert soak.restarts["during the backfill"] == 1
@@ -954,7 +1006,7 @@ async def test_registers_reimport_only_the_days_they_split(
     readings = readings_with(
         curves={first + timedelta(days=n): day_curve(first + timedelta(days=n)) for n in range(7)}
     )
-    await statistics.async_update(readings, first)
+    await statistics.async_reconcile(readings)
     imported = statistics.rows_imported
 
     registers = {
@@ -963,39 +1015,19 @@ async def test_registers_reimport_only_the_days_they_split(
     }
     changed = readings.merge_registers(registers)
     assert changed is not None
-    await statistics.async_update(readings, changed, "consumption_index")
+    await statistics.async_reconcile(readings)
     assert statistics.rows_imported == imported  # every day has its whole curve
 
     daily = first + timedelta(days=7)
     readings.merge_daily("consumption", {daily: 9000})
-    await statistics.async_update(readings, daily, "consumption_daily")
+    await statistics.async_reconcile(readings)
     imported = statistics.rows_imported
     readings.merge_registers({daily + DAY: {"supplier:HP": 9000, "supplier:HC": 4000}})
-    await statistics.async_update(readings, daily, "consumption_index")
+    await statistics.async_reconcile(readings)
     assert statistics.rows_imported > imported  # the daily day's split changed
     hp = await read_statistics(hass, statistic_id(PRM, "consumption_hp"))
     # Split as the meter's own registers did that day: 2000 Wh peak, 500 off-peak.
     assert hp[-1][1] == pytest.approx(9000 * 2000 / 2500 / 1000)
-
-
-async def test_colours_of_days_not_held_yet_import_nothing(
-    recorder_mock: Recorder, hass: HomeAssistant
-) -> None:
-    """Tomorrow's colour, known every day at 11:00, no longer recomputes every row."""
-    statistics = LinkyStatistics(hass, hphc_entry(hass))
-    day = date(2026, 11, 2)
-    readings = readings_with(curves={day: day_curve(day)})
-    await statistics.async_update(readings, day)
-    imports = statistics.imports
-    with patch("custom_components.linky.statistics_import.compute_rows") as compute:
-        await statistics.async_mark_changed(day + 2 * DAY, colours=True)
-        await statistics.async_flush(readings)
-    compute.assert_not_called()
-    assert statistics.imports == imports
-    assert statistics.stale == {}
-    await statistics.async_mark_changed(day, colours=True)
-    await statistics.async_flush(readings)
-    assert statistics.imports == imports + 1
 
 
 async def test_tempo_colours_stop_with_the_last_entry(  # noqa: PLR0917
@@ -1039,61 +1071,3 @@ async def test_tempo_colours_stop_with_the_last_entry(  # noqa: PLR0917
     assert again.colour_of(plan.start.date() - DAY) == soak.rte.colour(plan.start.date() - DAY)
     assert [r.start for r in soak.rte.requests if r.type == "tempo"][len(seasons) :] == []
     assert await hass.config_entries.async_unload(soak.entry.entry_id)
-
-
-async def test_a_poll_imports_once(  # noqa: PLR0917
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    enable_custom_integrations: None,
-    freezer: FrozenDateTimeFactory,
-    simulators: Callable[[Any], Coroutine[Any, Any, None]],
-    sent: dict[str, list[datetime]],
-) -> None:
-    """The daily values and the load curve a poll brings: one import, not one per kind."""
-    plan = make_plan(2, "hphc")
-    soak = Soak(hass, freezer, plan)
-    with no_backfill():
-        await soak.start(simulators)
-        await hass.async_block_till_done(wait_background_tasks=True)
-        assert soak.entry is not None
-        statistics = soak.entry.runtime_data.statistics
-        assert statistics.imports == 1
-        yesterday = await read_statistics(hass, statistic_id(PRM, "consumption"))
-        assert len(yesterday) > 24  # curve hours, not a daily value on a first hour
-        freezer.move_to(paris_at(plan.start.date() + DAY, 11))
-        async_fire_time_changed_exact(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
-        assert statistics.imports == 2
-    assert await hass.config_entries.async_unload(soak.entry.entry_id)
-
-
-async def test_a_batch_cut_by_a_stop_imports_nothing_and_keeps_its_marker(
-    recorder_mock: Recorder, hass: HomeAssistant
-) -> None:
-    """A poll cancelled by a restart leaves the import to the next start (the marker)."""
-    entry = hphc_entry(hass)
-    statistics = LinkyStatistics(hass, entry)
-    day = date(2026, 11, 2)
-    readings = readings_with(curves={day: day_curve(day)})
-    fetched = asyncio.Event()
-
-    async def poll() -> None:
-        async with statistics.async_batch(readings):
-            await statistics.async_update(readings, day)
-            await statistics.async_update(readings, day + DAY)
-            fetched.set()
-            await asyncio.Event().wait()  # the next kind's request, never answered
-
-    task = hass.async_create_task(poll())
-    await fetched.wait()
-    assert statistics.imports == 0  # inside the batch: marked only
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    assert statistics.imports == 0
-    assert set(statistics.stale) == set(statistics.statistic_ids)
-
-    again = LinkyStatistics(hass, entry)  # the next start
-    await again.async_flush(readings)
-    assert again.imports == 1
-    assert len(await read_statistics(hass, statistic_id(PRM, "consumption"))) == 24

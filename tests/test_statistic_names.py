@@ -33,7 +33,7 @@ async def _imported_names(hass: HomeAssistant) -> dict[str, str | None]:
     readings = readings_with(daily={DAY: 12_000})
     readings.merge_daily("production", {DAY: 5_000})
     stats = LinkyStatistics(hass, entry)
-    await stats.async_update(readings, DAY)
+    await stats.async_reconcile(readings)
     ids = statistic_ids(PRM)
     metadata = await get_instance(hass).async_add_executor_job(
         lambda: get_metadata(hass, statistic_ids=set(ids.values()))

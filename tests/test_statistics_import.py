@@ -1,8 +1,11 @@
 """Statistics imported into the recorder, read back: hourly values, sums, costs, restarts."""
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -25,7 +28,7 @@ from custom_components.linky.const import DOMAIN, PARIS
 from custom_components.linky.readings import MeterReadings
 from custom_components.linky.series import statistic_ids
 from custom_components.linky.statistics import energy_rows
-from custom_components.linky.statistics_import import LinkyStatistics
+from custom_components.linky.statistics_import import LinkyStatistics, plan_all
 from linky_simulator import ConsoApiSimulator, SimulatedMeter
 from tests.backfill_helpers import (
     drive,
@@ -96,7 +99,7 @@ def sample_readings() -> MeterReadings:
 async def test_hourly_values_and_metadata(recorder_mock: Recorder, hass: HomeAssistant) -> None:
     entry = conso_entry(hass, None, prm=PRM, tariffs=[HC], poll_offset=0, title=PRM)
     stats = LinkyStatistics(hass, entry)
-    await stats.async_update(sample_readings(), NORMAL)
+    await stats.async_reconcile(sample_readings())
     ids = statistic_ids(PRM)
     rows = await read_back(hass, ids["consumption"])
 
@@ -165,7 +168,7 @@ async def test_costs_across_a_price_change(recorder_mock: Recorder, hass: HomeAs
         }
     )
     readings.merge_daily("production", {NORMAL: 5000})
-    await LinkyStatistics(hass, entry).async_update(readings, NORMAL)
+    await LinkyStatistics(hass, entry).async_reconcile(readings)
     ids = statistic_ids(PRM)
     costs = await read_back(hass, ids["consumption_cost"])
     assert [round(state, 9) for _, state, _ in costs] == [0.2] * 24 + [0.5] * 24
@@ -178,7 +181,7 @@ async def test_costs_across_a_price_change(recorder_mock: Recorder, hass: HomeAs
     tariffs[1] = {"direction": "consumption", "start": "2026-01-16", "base": 0.30}
     hass.config_entries.async_update_entry(entry, options={"production": True, "tariffs": tariffs})
     stats = LinkyStatistics(hass, entry)
-    await stats.async_resume(readings)
+    await stats.async_reconcile(readings)
     assert stats.rows_imported == 24  # the 16th only
     costs = await read_back(hass, ids["consumption_cost"])
     assert [round(state, 9) for _, state, _ in costs] == [0.2] * 24 + [0.6] * 24
@@ -205,15 +208,15 @@ async def test_updates_equal_a_fresh_import(recorder_mock: Recorder, hass: HomeA
     ]
     for shape, values in steps:
         if shape == "daily":
-            changed = readings.merge_daily("consumption", values)
+            readings.merge_daily("consumption", values)
         else:
-            changed = readings.merge_curve("consumption", values)
-        await stats.async_update(readings, changed)
+            readings.merge_curve("consumption", values)
+        await stats.async_reconcile(readings)
 
     fresh_entry = conso_entry(
         hass, None, prm=OTHER_PRM, tariffs=[HC], poll_offset=0, title=OTHER_PRM
     )
-    await LinkyStatistics(hass, fresh_entry).async_update(readings, date.min)
+    await LinkyStatistics(hass, fresh_entry).async_reconcile(readings)
     for suffix in ("consumption", "consumption_cost"):
         updated = await read_back(hass, statistic_ids(PRM)[suffix])
         fresh = await read_back(hass, statistic_ids(OTHER_PRM)[suffix])
@@ -225,67 +228,80 @@ async def test_updates_equal_a_fresh_import(recorder_mock: Recorder, hass: HomeA
     )
 
 
-async def test_restart_before_import_is_done(
+async def test_cancelled_import_is_done_by_the_next_start(
     recorder_mock: Recorder, hass: HomeAssistant, hass_storage: dict[str, Any]
 ) -> None:
+    """Cancelled while the rows are computed (an unload, a stop): nothing is sent or saved;
+    the next start finds the same difference and imports it."""
     entry = conso_entry(hass, None, prm=PRM, poll_offset=0, title=PRM)
     readings = readings_with(daily={NORMAL: 1000})
     stats = LinkyStatistics(hass, entry)
-    await stats.async_update(readings, NORMAL)
-    readings.merge_daily("consumption", {date(2026, 1, 10): 500})
-    await stats.async_mark_changed(date(2026, 1, 10))  # as the backfill does, then a restart
-    ids = statistic_ids(PRM)
+    await stats.async_reconcile(readings)
     key = f"{DOMAIN}.statistics.{entry.entry_id}"
-    assert hass_storage[key]["data"]["stale"] == {
-        ids["consumption"]: midnight(date(2026, 1, 10)).isoformat()
-    }
+    saved = hass_storage[key]["data"]
+    readings.merge_daily("consumption", {date(2026, 1, 10): 500})
+    ids = statistic_ids(PRM)
+
+    started = asyncio.Event()
+
+    def slow_plan(*args: Any) -> Any:
+        hass.loop.call_soon_threadsafe(started.set)
+        time.sleep(0.2)
+        return plan_all(*args)
+
+    with patch("custom_components.linky.statistics_import.plan_all", slow_plan):
+        task = hass.async_create_task(stats.async_reconcile(readings))
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    await async_wait_recording_done(hass)
+    assert stats.imports == 1
+    assert hass_storage[key]["data"] == saved
     assert (await read_back(hass, ids["consumption"]))[-1][2] == 1.0
 
-    # "Restart": a new object reads the marker and finishes the job.
+    # "Restart": a new object compares again and imports from the older day on.
     again = LinkyStatistics(hass, entry)
-    await again.async_resume(readings)
+    await again.async_reconcile(readings)
     rows = await read_back(hass, ids["consumption"])
     assert rows[0][0] == midnight(date(2026, 1, 10))
     assert rows[-1][2] == 1.5
-    assert hass_storage[key]["data"]["stale"] == {}
-    assert again.stale == {}
+    assert again.rows_imported == 2
 
 
-async def test_resume_brings_statistics_in_step(
-    recorder_mock: Recorder, hass: HomeAssistant
-) -> None:
+async def test_only_what_differs_is_imported(recorder_mock: Recorder, hass: HomeAssistant) -> None:
     entry = conso_entry(hass, None, prm=PRM, poll_offset=0, title=PRM)
     readings = readings_with(daily={NORMAL: 1000})
     stats = LinkyStatistics(hass, entry)
-    await stats.async_resume(readings)  # nothing stored: everything imported
+    await stats.async_reconcile(readings)  # nothing stored: everything imported
     ids = statistic_ids(PRM)
     assert (await read_back(hass, ids["consumption"]))[-1][2] == 1.0
-    await stats.async_resume(readings)
+    await stats.async_reconcile(readings)
     assert stats.rows_imported == 1  # in step: nothing more
 
-    # Readings newer than the statistics (e.g. a marker lost): only the new rows.
+    # A new day: only its rows.
     readings.merge_daily("consumption", {date(2026, 1, 16): 2000})
-    await stats.async_resume(readings)
+    await stats.async_reconcile(readings)
     assert stats.rows_imported == 2
-    # Out of step (an older day the statistics never got): everything again.
+    # An older day: everything from it on.
     readings.merge_daily("consumption", {date(2026, 1, 1): 4000})
-    await stats.async_resume(readings)
+    await stats.async_reconcile(readings)
     assert stats.rows_imported == 2 + 3
     assert (await read_back(hass, ids["consumption"]))[-1][2] == 7.0
 
     # Production enabled: its statistics are created in full.
     readings.merge_daily("production", {NORMAL: 3000})
     hass.config_entries.async_update_entry(entry, options={"production": True, "tariffs": []})
-    await LinkyStatistics(hass, entry).async_resume(readings)
+    await LinkyStatistics(hass, entry).async_reconcile(readings)
     assert (await read_back(hass, ids["production"]))[-1][2] == 3.0
-    await LinkyStatistics(hass, entry).async_resume(MeterReadings())  # nothing to compare
+    await LinkyStatistics(hass, entry).async_reconcile(MeterReadings())  # nothing to compare
 
 
 async def test_rebuild(recorder_mock: Recorder, hass: HomeAssistant) -> None:
     entry = conso_entry(hass, None, prm=PRM, poll_offset=0, title=PRM)
     stats = LinkyStatistics(hass, entry)
     readings = readings_with(daily={NORMAL: 1000, date(2026, 1, 20): 3000})
-    await stats.async_update(readings, NORMAL)
+    await stats.async_reconcile(readings)
     before = await read_back(hass, statistic_ids(PRM)["consumption"])
     await stats.async_rebuild(readings)
     assert await read_back(hass, statistic_ids(PRM)["consumption"]) == before
@@ -417,7 +433,7 @@ async def test_backfill_budget_restart_late_day_equal_fresh_import(  # noqa: PLR
 
     # After all of it: exactly what a single fresh import of the same readings gives.
     fresh_entry = conso_entry(hass, None, prm=OTHER_PRM, poll_offset=0, title=OTHER_PRM)
-    await LinkyStatistics(hass, fresh_entry).async_update(readings, date.min)
+    await LinkyStatistics(hass, fresh_entry).async_reconcile(readings)
     for suffix in ("consumption",):
         imported = await read_statistics(hass, ids[suffix])
         fresh = await read_statistics(hass, statistic_ids(OTHER_PRM)[suffix])

@@ -71,14 +71,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
         entry.async_on_unload(async_use_tempo_colours(hass, colours))
     colour_of = colours.colour_of if colours else None
     statistics = LinkyStatistics(hass, entry, colour_of)
-    coordinator = LinkyCoordinator(
-        hass, entry, client, statistics, contract=contract, colour_of=colour_of
-    )
-    backfill = HistoryBackfill(coordinator, statistics)
+    coordinator = LinkyCoordinator(hass, entry, client, contract=contract, colour_of=colour_of)
+    backfill = HistoryBackfill(coordinator)
     entry.runtime_data = LinkyRuntimeData(coordinator, statistics, backfill)
 
     await coordinator.async_config_entry_first_refresh()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    statistics.async_follow(coordinator)
     coordinator.async_start(backfill.start)
     if colours is not None:
         _follow_colours(hass, entry, colours)
@@ -95,20 +94,13 @@ def _consumption_contract(entry: LinkyConfigEntry) -> Contract | None:
 
 
 def _follow_colours(hass: HomeAssistant, entry: LinkyConfigEntry, colours: TempoColours) -> None:
-    """Fetch the colours of the history once; re-import and update when a colour comes."""
+    """Fetch the colours of the history once; update the entities when a colour comes."""
     runtime = entry.runtime_data
     today = runtime.coordinator.today()
 
-    async def async_colour_known(day: date) -> None:
-        await runtime.statistics.async_mark_changed(day, colours=True)
-        await runtime.statistics.async_flush(runtime.coordinator.readings)
-        runtime.coordinator.push_snapshot()
-
     @callback
-    def colour_known(day: date) -> None:
-        entry.async_create_background_task(
-            hass, async_colour_known(day), f"Linky {entry.title} colours from {day}"
-        )
+    def colour_known(_day: date) -> None:
+        runtime.coordinator.push_snapshot()  # the statistics follow the coordinator
 
     entry.async_on_unload(colours.async_add_listener(colour_known))
     first = history_start("consumption_daily", today)

@@ -51,15 +51,10 @@ from .paris import paris_time
 
 if TYPE_CHECKING:
     from .coordinator import LinkyCoordinator
-    from .statistics_import import LinkyStatistics
 
 _LOGGER = logging.getLogger(__name__)
 
 NO_DATA_RANGES_TO_STOP: Final = 2
-FLUSH_EVERY: Final = 50
-"""Statistics are imported once the daily history is in, at the end of each pass (when the
-budget pauses the backfill) and at least after this many requests. Each import rewrites every
-later row (their running totals change), so fewer, larger imports cost much less."""
 ERROR_BACKOFF: Final = timedelta(minutes=30)
 RATE_LIMIT_BACKOFF: Final = timedelta(hours=1)
 DAILY_PASS: Final = time(12, 0)
@@ -101,10 +96,9 @@ class BackfillStatus:
 class HistoryBackfill:
     """Fetches an entry's history in the background; see the module docstring."""
 
-    def __init__(self, coordinator: LinkyCoordinator, statistics: LinkyStatistics) -> None:
-        """Bind to the coordinator and the importer; nothing runs before `start`."""
+    def __init__(self, coordinator: LinkyCoordinator) -> None:
+        """Bind to the coordinator; nothing runs before `start`."""
         self.coordinator = coordinator
-        self.statistics = statistics
         self.hass: HomeAssistant = coordinator.hass
         self.entry = coordinator.config_entry
         self.status = BackfillStatus()
@@ -153,10 +147,6 @@ class HistoryBackfill:
     async def _async_run(self) -> None:
         budget = await async_get_budget(self.hass, api_host(self.entry.data))
         self.entry.async_on_unload(budget.register(self.entry.entry_id))
-        try:
-            await self.statistics.async_resume(self.coordinator.readings)
-        except Exception:
-            _LOGGER.exception("Linky %s: bringing statistics in step failed", self.coordinator.prm)
         while True:
             result = await self.async_run_pass()
             when = self._next_run(result)
@@ -194,14 +184,11 @@ class HistoryBackfill:
             self.status.next_run = None
 
     async def async_run_pass(self) -> PassResult:
-        """Ask for everything still needed, as far as the budget allows; import statistics."""
+        """Ask for everything still needed, as far as the budget allows."""
         self.status.passes += 1
         self._retry_after = None
-        try:
-            with backfill_priority():
-                result = await self._async_requests()
-        finally:
-            await self.statistics.async_flush(self.coordinator.readings)
+        with backfill_priority():
+            result = await self._async_requests()
         self.status.last_result = result
         if result is PassResult.COMPLETE:
             _LOGGER.debug("Linky %s: history backfill pass complete", self.coordinator.prm)
@@ -215,7 +202,6 @@ class HistoryBackfill:
 
     async def _async_requests(self) -> PassResult:
         coordinator = self.coordinator
-        since_flush = 0
         last: PlannedRequest | None = None
         while True:
             today = coordinator.today()
@@ -237,25 +223,13 @@ class HistoryBackfill:
             outcome = await self._async_fetch(request, today)
             if outcome is not None:
                 return outcome
-            since_flush += 1
-            daily_done = KINDS[request.kind].shape == "daily" and (
-                len(requests) == 1 or KINDS[requests[1].kind].shape != "daily"
-            )
-            if since_flush >= FLUSH_EVERY or daily_done:
-                # The dashboard fills in as the backfill goes: one import per batch.
-                since_flush = 0
-                await self.statistics.async_flush(coordinator.readings)
 
     async def _async_fetch(self, request: PlannedRequest, today: date) -> PassResult | None:
         coordinator = self.coordinator
         kind = request.kind
         try:
             self.status.requests += 1
-            changed = await coordinator.async_fetch_range(
-                kind, request.start, request.end, import_statistics=False
-            )
-            if changed is not None:
-                await self.statistics.async_mark_changed(changed)
+            await coordinator.async_fetch_range(kind, request.start, request.end)
         except BudgetExhausted as err:
             self.status.requests -= 1
             self._retry_after = err.retry_after

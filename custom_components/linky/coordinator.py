@@ -14,7 +14,6 @@ planned poll, and entities go unavailable after `FAILURES_BEFORE_UNAVAILABLE` in
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -61,7 +60,6 @@ from .snapshot import LinkySnapshot, summarize
 
 if TYPE_CHECKING:
     from .data import LinkyConfigEntry
-    from .statistics_import import LinkyStatistics
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -93,7 +91,6 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         hass: HomeAssistant,
         entry: LinkyConfigEntry,
         client: LinkyClient,
-        statistics: LinkyStatistics,
         *,
         contract: Contract | None = None,
         colour_of: ColourOf | None = None,
@@ -107,7 +104,6 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             update_interval=None,  # the schedule is our own (see the module docstring)
         )
         self.client = client
-        self.statistics = statistics
         self.contract = contract
         self.colour_of: ColourOf = colour_of or (lambda _day: None)
         self.prm: str = entry.data[CONF_PRM]
@@ -126,7 +122,6 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}", private=True
         )
         self._dirty = False
-        self._stats_lock = asyncio.Lock()
         self._unsub_poll: CALLBACK_TYPE | None = None
         self._unsub_midnight: CALLBACK_TYPE | None = None
 
@@ -218,18 +213,17 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         self._schedule_save()
         failure: LinkyError | None = None
         try:
-            async with self.statistics.async_batch(self.readings):  # one import for all kinds
-                for kind in kinds:
-                    try:
-                        start = steady_start(self.readings, kind, today)
-                        await self.async_fetch_range(kind, start, today)
-                    except (BadRequestError, AccessDeniedError) as err:
-                        if self.stopped:
-                            return  # access ended: reauthentication started
-                        self._refuse(kind, err, today)
-                    except (LinkyConnectionError, ServerError) as err:
-                        failure = err
-                        break  # the others would fail the same way; try again later
+            for kind in kinds:
+                try:
+                    start = steady_start(self.readings, kind, today)
+                    await self.async_fetch_range(kind, start, today)
+                except (BadRequestError, AccessDeniedError) as err:
+                    if self.stopped:
+                        return  # access ended: reauthentication started
+                    self._refuse(kind, err, today)
+                except (LinkyConnectionError, ServerError) as err:
+                    failure = err
+                    break  # the others would fail the same way; try again later
         except RateLimitError as err:
             self._handle_rate_limit(err)
             return
@@ -303,17 +297,14 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
 
     # -- the one path data enters by ------------------------------------------------------------
 
-    async def async_fetch_range(
-        self, kind: DataKind, start: date, end: date, *, import_statistics: bool = True
-    ) -> date | None:
+    async def async_fetch_range(self, kind: DataKind, start: date, end: date) -> date | None:
         """Fetch one kind over ``[start, end)`` (one request) and merge it into the readings.
 
         A 404, and days of the range that did not come, are recorded as missing (never zero).
-        Saves the store (debounced), pushes the new snapshot to the entities and, unless told
-        not to (the backfill imports once per batch), updates the statistics from the earliest
-        changed day, which it returns. Errors are raised to the caller after their side
-        effects (ban: polling stopped and a repair issue; refused token or consent:
-        reauthentication).
+        Saves the store (debounced) and, when something changed, pushes the new snapshot to
+        the listeners (the entities, the statistics); returns the earliest changed day. Errors
+        are raised to the caller after their side effects (ban: polling stopped and a repair
+        issue; refused token or consent: reauthentication).
         """
         if self.stopped:
             raise AccessBlockedError(f"Requests are stopped ({self.stopped})")
@@ -341,18 +332,8 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         self.readings.mark_missing(kind, days_between(start, end), today)  # skips held days
         self._schedule_save()
         if changed is not None:
-            if import_statistics and KINDS[kind].shape != "max_power":
-                await self.async_update_statistics(changed, kind)
             self.push_snapshot()
         return changed
-
-    async def async_update_statistics(self, changed: date, kind: DataKind | None = None) -> None:
-        """Import the statistics from ``changed`` on (``kind``: what changed); errors are logged."""
-        async with self._stats_lock:
-            try:
-                await self.statistics.async_update(self.readings, changed, kind)
-            except Exception:
-                _LOGGER.exception("%s: importing statistics failed", self.name)
 
     # -- stopping: bans, refused access, expired tokens ----------------------------------------
 
@@ -406,8 +387,8 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         """Start the daily schedule once the entry is set up (setup itself makes no request).
 
         In the background: run the poll if one is due now (a new entry, or Home Assistant down
-        at poll time), then start ``after_first_poll`` (the history backfill, which first brings
-        the statistics in step with the stored readings), so both do not ask for the same days.
+        at poll time), then start ``after_first_poll`` (the history backfill), so both do not ask
+        for the same days.
         """
         self._schedule_midnight()
         self.check_token_expiry()

@@ -18,7 +18,17 @@ from .const import DOMAIN
 from .contract import Colour, ColourOf, Contract
 from .kinds import Direction
 from .readings import MeterReadings
-from .statistics import StatisticRow, class_energy_rows, cost_rows, energy_rows, hourly_classes
+from .statistics import (
+    RawRow,
+    StatisticRow,
+    as_rows,
+    classes_by_day,
+    hourly_costs,
+    hourly_watt_minutes,
+    raw_cost_rows,
+    raw_energy_rows,
+    subscriptions,
+)
 
 NAMES: Final = {
     "consumption": "Linky {prm} consumption",
@@ -117,29 +127,49 @@ def build_series(
     return series
 
 
+def compute_values(
+    readings: MeterReadings,
+    series: list[StatisticSeries],
+    contracts: Mapping[Direction, Contract],
+    colours: Mapping[date, Colour],
+) -> dict[str, list[RawRow]]:
+    """Every row of every series, as plain numbers (run in the executor on a copy)."""
+    colour_of: ColourOf = colours.get
+    needed = {item.direction for item in series if item.kind == "money" or item.klass}
+    by_day = {
+        direction: classes_by_day(readings, direction, contract, colour_of)
+        for direction, contract in contracts.items()
+        if direction in needed
+    }
+    costs = {
+        direction: hourly_costs(days, contracts[direction]) for direction, days in by_day.items()
+    }
+    rows: dict[str, list[RawRow]] = {}
+    for item in series:
+        direction, name = item.direction, item.klass
+        if item.kind == "money":
+            contract = contracts[direction]
+            subscription = subscriptions(readings, direction, contract) if name is None else {}
+            rows[item.statistic_id] = raw_cost_rows(costs[direction], name, subscription)
+        elif name is None:
+            rows[item.statistic_id] = raw_energy_rows(
+                hourly_watt_minutes(readings, direction).items()
+            )
+        else:
+            rows[item.statistic_id] = raw_energy_rows(
+                (hour, by_class.get(name, 0))
+                for _day, day_hours in by_day[direction]
+                for hour, by_class in day_hours.items()
+            )
+    return rows
+
+
 def compute_rows(
     readings: MeterReadings,
     series: list[StatisticSeries],
     contracts: Mapping[Direction, Contract],
     colours: Mapping[date, Colour],
 ) -> dict[str, list[StatisticRow]]:
-    """Every row of every series (run in the executor on a copy of the readings)."""
-    colour_of: ColourOf = colours.get
-    needed = {item.direction for item in series if item.kind == "money" or item.klass}
-    classes = {
-        direction: hourly_classes(readings, direction, contract, colour_of)
-        for direction, contract in contracts.items()
-        if direction in needed
-    }
-    rows: dict[str, list[StatisticRow]] = {}
-    for item in series:
-        if item.kind == "energy" and item.klass is None:
-            rows[item.statistic_id] = energy_rows(readings, item.direction)
-        elif item.kind == "energy" and item.klass is not None:
-            rows[item.statistic_id] = class_energy_rows(classes[item.direction], item.klass)
-        else:
-            contract = contracts[item.direction]
-            rows[item.statistic_id] = cost_rows(
-                readings, item.direction, contract, name=item.klass, classes=classes[item.direction]
-            )
-    return rows
+    """`compute_values` as `StatisticRow` objects."""
+    values = compute_values(readings, series, contracts, colours)
+    return {statistic_id: as_rows(rows) for statistic_id, rows in values.items()}

@@ -97,9 +97,7 @@ async def _async_fetch_range(call: ServiceCall) -> ServiceResponse:
     try:
         with backfill_priority():
             for request in requests:
-                day = await coordinator.async_fetch_range(
-                    request.kind, request.start, request.end, import_statistics=False
-                )
+                day = await coordinator.async_fetch_range(request.kind, request.start, request.end)
                 if day is not None and (changed is None or day < changed):
                     changed = day
     except (BudgetExhausted, LinkyError) as err:
@@ -108,9 +106,7 @@ async def _async_fetch_range(call: ServiceCall) -> ServiceResponse:
             translation_key="fetch_failed",
             translation_placeholders={"error": str(err)},
         ) from err
-    finally:
-        if changed is not None:  # one import for the whole range, even after an error
-            await coordinator.async_update_statistics(changed)
+    await entry.runtime_data.statistics.async_idle()  # the dashboard shows the days on return
     return {"requests": len(requests), "changed_from": changed.isoformat() if changed else None}
 
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
-from .const import PARIS
 from .contract import CLASSES, ColourOf, Contract, split_by_class
 from .kinds import Direction
 from .meter_registers import register_classes
@@ -164,52 +163,113 @@ def day_classes(
     return total
 
 
+def classes_by_day(
+    readings: MeterReadings, direction: Direction, contract: Contract, colour_of: ColourOf
+) -> list[tuple[date, dict[int, dict[str, int]]]]:
+    """Return each day's energy per UTC hour and class; days waiting for a colour left out."""
+    by_day: list[tuple[date, dict[int, dict[str, int]]]] = []
+    for day in _days(readings, direction):
+        day_hours = _day_classes(readings, direction, day, contract, colour_of)
+        if day_hours is not None:
+            by_day.append((day, dict(sorted(day_hours.items()))))
+    return by_day
+
+
 def hourly_classes(
     readings: MeterReadings, direction: Direction, contract: Contract, colour_of: ColourOf
 ) -> dict[int, dict[str, int]]:
     """Energy per UTC hour and class (watt-minutes); days waiting for a colour left out."""
     hours: dict[int, dict[str, int]] = {}
-    for day in _days(readings, direction):
-        day_hours = _day_classes(readings, direction, day, contract, colour_of)
-        if day_hours is not None:
-            hours.update(day_hours)
-    return dict(sorted(hours.items()))
+    for _day, day_hours in classes_by_day(readings, direction, contract, colour_of):
+        hours.update(day_hours)
+    return hours
+
+
+RawRow = tuple[int, float, float]
+"""A row as plain numbers: the hour's start (UTC timestamp), its value, the running total."""
 
 
 def _to_utc(timestamp: int) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
 
 
-def _energy_rows(values: Iterable[tuple[int, int]]) -> list[StatisticRow]:
+def as_rows(raw: Iterable[RawRow]) -> list[StatisticRow]:
+    """`StatisticRow` objects from raw rows."""
+    return [StatisticRow(_to_utc(hour), state, total) for hour, state, total in raw]
+
+
+def raw_energy_rows(values: Iterable[tuple[int, int]]) -> list[RawRow]:
     """KWh rows with an exact running total, from (hour, watt-minutes) pairs in time order."""
-    rows: list[StatisticRow] = []
+    rows: list[RawRow] = []
     total = 0
     for hour, watt_minutes in values:
         total += watt_minutes
-        rows.append(
-            StatisticRow(
-                _to_utc(hour), watt_minutes / WATT_MINUTES_PER_KWH, total / WATT_MINUTES_PER_KWH
-            )
-        )
+        rows.append((hour, watt_minutes / WATT_MINUTES_PER_KWH, total / WATT_MINUTES_PER_KWH))
     return rows
 
 
 def energy_rows(readings: MeterReadings, direction: Direction) -> list[StatisticRow]:
     """Hourly kWh rows with an exact running total, from the first day held."""
-    return _energy_rows(hourly_watt_minutes(readings, direction).items())
+    return as_rows(raw_energy_rows(hourly_watt_minutes(readings, direction).items()))
 
 
 def class_energy_rows(classes: Mapping[int, Mapping[str, int]], name: str) -> list[StatisticRow]:
     """Hourly kWh rows of one class (zero in the class's hours without energy)."""
-    return _energy_rows((hour, by_class.get(name, 0)) for hour, by_class in classes.items())
-
-
-def _local_day(hour: int) -> date:
-    return datetime.fromtimestamp(hour, PARIS).date()
+    values = ((hour, by_class.get(name, 0)) for hour, by_class in classes.items())
+    return as_rows(raw_energy_rows(values))
 
 
 def _no_colour(_day: date) -> None:
     return None
+
+
+def hourly_costs(
+    by_day: Iterable[tuple[date, Mapping[int, Mapping[str, int]]]], contract: Contract
+) -> dict[int, dict[str, float]]:
+    """Each hour's energy cost per class (EUR, in the classes' order), prices of the hour's day."""
+    costs: dict[int, dict[str, float]] = {}
+    for day, hours in by_day:
+        prices: dict[str, float] = {}
+        for hour, by_class in hours.items():
+            hour_costs: dict[str, float] = {}
+            for name, watt_minutes in by_class.items():
+                if (price := prices.get(name)) is None:
+                    price = prices[name] = contract.price(day, name)
+                hour_costs[name] = watt_minutes * price
+            costs[hour] = hour_costs
+    return costs
+
+
+def subscriptions(
+    readings: MeterReadings, direction: Direction, contract: Contract
+) -> dict[int, float]:
+    """Return each day's subscription (first day held to last), on the day's first hour."""
+    days = _days(readings, direction)
+    if not days:
+        return {}
+    return {
+        _midnight_ts(day): subscription
+        for day in days_between(days[0], days[-1] + timedelta(days=1))
+        if (subscription := contract.day_subscription(day))
+    }
+
+
+def raw_cost_rows(
+    costs: Mapping[int, Mapping[str, float]],
+    name: str | None,
+    subscription: Mapping[int, float],
+) -> list[RawRow]:
+    """Cost rows of one class, or (``name`` None) of every class plus the subscription."""
+    hours: dict[int, float] = {}
+    for hour, by_class in costs.items():
+        if name is None:
+            hours[hour] = sum(by_class.values()) / WATT_MINUTES_PER_KWH
+        else:
+            hours[hour] = by_class.get(name, 0) / WATT_MINUTES_PER_KWH
+    if name is None:
+        for midnight, amount in subscription.items():
+            hours[midnight] = hours.get(midnight, 0.0) + amount
+    return raw_cumulative_rows(sorted(hours.items()))
 
 
 def cost_rows(
@@ -219,49 +279,35 @@ def cost_rows(
     colour_of: ColourOf = _no_colour,
     *,
     name: str | None = None,
-    classes: Mapping[int, Mapping[str, int]] | None = None,
 ) -> list[StatisticRow]:
     """Hourly cost rows: one class's energy cost, or (``name`` None) the total cost.
 
-    ``classes``: `hourly_classes` when already computed. The total is every class's energy at
-    its price plus the subscription, spread evenly over
+    The total is every class's energy at its price plus the subscription, spread evenly over
     each month's days and put on each day's first hour, for every day from the first day held
     to the last (a month's days add up to exactly its subscription).
     """
-    if classes is None:
-        classes = hourly_classes(readings, direction, contract, colour_of)
-    hours: dict[int, float] = {}
-    for hour, by_class in classes.items():
-        day = _local_day(hour)
-        hours[hour] = (
-            sum(
-                watt_minutes * contract.price(day, class_name)
-                for class_name, watt_minutes in by_class.items()
-                if name is None or class_name == name
-            )
-            / WATT_MINUTES_PER_KWH
-        )
-    days = _days(readings, direction)
-    if name is None and days:
-        for day in days_between(days[0], days[-1] + timedelta(days=1)):
-            if subscription := contract.day_subscription(day):
-                midnight = _midnight_ts(day)
-                hours[midnight] = hours.get(midnight, 0.0) + subscription
-    return cumulative_rows(sorted(hours.items()))
+    costs = hourly_costs(classes_by_day(readings, direction, contract, colour_of), contract)
+    subscription = subscriptions(readings, direction, contract) if name is None else {}
+    return as_rows(raw_cost_rows(costs, name, subscription))
 
 
-def cumulative_rows(values: Iterable[tuple[int, float]]) -> list[StatisticRow]:
+def raw_cumulative_rows(values: Iterable[tuple[int, float]]) -> list[RawRow]:
     """Rows from (hour timestamp, value) pairs in time order, with a running total.
 
     Values are rounded to 1e-9 (well below a cent or a watt-hour) so that float noise cannot
     make two computations of the same readings differ.
     """
-    rows: list[StatisticRow] = []
+    rows: list[RawRow] = []
     total = 0.0
     for hour, value in values:
         total += value
-        rows.append(StatisticRow(_to_utc(hour), round(value, 9), round(total, 9)))
+        rows.append((hour, round(value, 9), round(total, 9)))
     return rows
+
+
+def cumulative_rows(values: Iterable[tuple[int, float]]) -> list[StatisticRow]:
+    """`raw_cumulative_rows` as `StatisticRow` objects."""
+    return as_rows(raw_cumulative_rows(values))
 
 
 def rows_from(rows: Iterable[StatisticRow], start: datetime | None) -> list[StatisticRow]:

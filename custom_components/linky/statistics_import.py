@@ -1,33 +1,27 @@
-"""Long-term statistics for the Energy dashboard, imported from the stored readings.
+"""Long-term statistics for the Energy dashboard: the recorder reconciled with the readings.
 
-The statistics (external, hourly, ``source="linky"``) are those `series` lists. Their display
+The statistics (external, hourly, ``source="linky"``) are those `series` lists; their display
 names follow Home Assistant's language (``common.statistic_<key>`` in strings.json, looked up
-once when the importer first loads; English when there is no text).
+once when the importer first loads; English when there is no text). Their rows are a pure
+function of the stored readings, the contract, the Tempo colours known, the production option
+and the names (`series.compute_values`).
 
-Rows are computed from the whole stored readings (and the Tempo colours known) by the pure
-`series` and `statistics` modules, so a re-import from any hour on gives exactly what a single
-fresh import of the same readings gives. What is re-imported:
-
-- after new readings: every row from the first hour of the earliest changed day on (older
-  readings such as a backfilled or late day change every later running total); new registers
-  only split the days known by their daily value, so from the first such day on, if any;
-- after a contract change: cost and class rows from the first day priced differently;
-- after Tempo colours came: cost and class rows from the first day they concern (nothing
-  when that day is after every reading held: the readings, when they come, will say);
-- at start-up: whatever a "stale from" marker says (it is persisted before an import and cleared
-  once the recorder has committed it, so a restart in between finishes the job), and a check of
-  each statistic's last stored row against the readings (a lost database, a missing statistic
-  such as production just enabled, or anything else out of step is re-imported).
+Whenever one of these may have changed (the coordinator updated, a Tempo colour came, start-up)
+`LinkyStatistics.async_request` runs a reconciliation: every row is computed in the executor
+and each series is compared with what the recorder last committed (`reconcile`); only what
+differs is sent. What the recorder committed is saved once it has committed it. At start-up
+each series' last row in the recorder is checked against it; when they disagree (a lost or
+restored database, a state from an older release) the state is read from the recorder's rows
+themselves. A cancelled reconciliation (unload, stop) sends nothing more and saves nothing:
+the next one finds the same difference.
 """
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components.recorder.models import (
     StatisticData,
@@ -37,34 +31,36 @@ from homeassistant.components.recorder.models import (
 from homeassistant.components.recorder.statistics import (
     async_add_external_statistics,
     get_last_statistics,
+    statistics_during_period,
 )
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import UnitOfEnergy
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util.unit_conversion import EnergyConverter
 
 from .const import CONF_PRM, CONF_PRODUCTION, DOMAIN
-from .contract import Colour, ColourOf, contracts_from_options, parse_contract
-from .kinds import KINDS, DataKind
-from .paris import local_midnight
+from .contract import Colour, ColourOf, Contract, contracts_from_options
+from .kinds import Direction
 from .readings import MeterReadings
+from .reconcile import SeriesPlan, SeriesState, plan_series, rows_from, series_state
 from .recorder_sync import async_wait_committed
-from .series import NAMES, StatisticSeries, build_series, compute_rows, display_name
-from .statistics import DaySource, StatisticRow, day_source, rows_from
+from .series import NAMES, StatisticSeries, build_series, compute_values, display_name
+from .statistics import RawRow
 from .tariff import TariffError
+
+if TYPE_CHECKING:
+    from .coordinator import LinkyCoordinator
 
 _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
 CURRENCY: Final = "EUR"
-ALL: Final = datetime(2000, 1, 1, tzinfo=UTC)
-"""Marker start meaning "every row" (before any Linky reading)."""
 SUM_TOLERANCE: Final = 1e-6
-_BATCHED: ContextVar[bool] = ContextVar("linky_statistics_batched", default=False)
-"""Inside `LinkyStatistics.async_batch`: updates only mark what changed."""
+EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
+"""Before any Linky reading: where reading a statistic's rows back starts."""
 
 
 def metadata(item: StatisticSeries) -> StatisticMetaData:
@@ -81,6 +77,12 @@ def metadata(item: StatisticSeries) -> StatisticMetaData:
     )
 
 
+def _fingerprint(item: StatisticSeries) -> str:
+    """Return what of the metadata can change (a new name must reach the recorder)."""
+    data = metadata(item)
+    return f"{data['name']}|{data['unit_of_measurement']}"
+
+
 def _copy(readings: MeterReadings) -> MeterReadings:
     """Copy what the rows need, so later merges cannot change it (day tuples are immutable)."""
     return MeterReadings(
@@ -90,8 +92,25 @@ def _copy(readings: MeterReadings) -> MeterReadings:
     )
 
 
+def plan_all(
+    readings: MeterReadings,
+    series: list[StatisticSeries],
+    contracts: Mapping[Direction, Contract],
+    colours: Mapping[date, Colour],
+    committed: Mapping[str, SeriesState],
+) -> tuple[dict[str, SeriesPlan], dict[str, list[RawRow]]]:
+    """Every series' rows and what to send of them (in the executor, on a copy)."""
+    values = compute_values(readings, series, contracts, colours)
+    plans: dict[str, SeriesPlan] = {}
+    for item in series:
+        rows = values[item.statistic_id]
+        state = series_state(rows, _fingerprint(item))
+        plans[item.statistic_id] = plan_series(rows, state, committed[item.statistic_id])
+    return plans, values
+
+
 class LinkyStatistics:
-    """Imports one config entry's statistics; see the module docstring."""
+    """Keeps one config entry's statistics in step with its readings; see the module docstring."""
 
     def __init__(
         self, hass: HomeAssistant, entry: ConfigEntry[Any], colour_of: ColourOf | None = None
@@ -101,6 +120,7 @@ class LinkyStatistics:
         ``colour_of`` gives the final Tempo colours (needed when the contract uses Tempo).
         """
         self.hass = hass
+        self.entry = entry
         self.prm: str = entry.data[CONF_PRM]
         self.production = bool(entry.options.get(CONF_PRODUCTION, False))
         self.colour_of: ColourOf = colour_of or (lambda _day: None)
@@ -113,15 +133,19 @@ class LinkyStatistics:
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.statistics.{entry.entry_id}"
         )
-        self._stale: dict[str, datetime] = {}
-        """Per statistic id, the first hour to re-import (persisted)."""
-        self._importing: dict[str, datetime] = {}
-        self._stored_contracts: dict[str, list[dict[str, Any]]] | None = None
+        self._committed: dict[str, SeriesState] = {}
+        """Per statistic id, the rows the recorder committed (summarised)."""
+        self._verified = False
         self._loaded = False
         self._load_lock = asyncio.Lock()
-        self._import_lock = asyncio.Lock()
+        self._lock = asyncio.Lock()
+        self._readings: Callable[[], MeterReadings] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._wanted = False
+        self.reconciliations = 0
+        """Reconciliations run since start-up (for tests, diagnostics and the benchmark)."""
         self.imports = 0
-        """Imports committed since start-up (for tests and diagnostics)."""
+        """Reconciliations that sent rows (committed)."""
         self.rows_imported = 0
 
     async def _async_translate_names(self) -> None:
@@ -152,144 +176,103 @@ class LinkyStatistics:
         """Ids of the statistics imported for this entry."""
         return [item.statistic_id for item in self.series]
 
+    # -- when: whenever an input may have changed -------------------------------------------
+
+    @callback
+    def async_follow(self, coordinator: LinkyCoordinator) -> None:
+        """Reconcile now, and whenever the coordinator updates (its readings may have changed)."""
+        self._readings = lambda: coordinator.readings
+        self.entry.async_on_unload(coordinator.async_add_listener(self.async_request))
+        self.async_request()
+
+    @callback
+    def async_request(self) -> None:
+        """Reconcile: an input may have changed.
+
+        One pass runs at a time; a request while one runs makes it run once more.
+        """
+        self._wanted = True
+        if self._readings is None or (self._task is not None and not self._task.done()):
+            return
+        self._task = self.entry.async_create_background_task(
+            self.hass, self._async_run(self._readings), f"Linky {self.prm} statistics"
+        )
+
+    async def _async_run(self, readings: Callable[[], MeterReadings]) -> None:
+        while self._wanted:
+            self._wanted = False
+            try:
+                await self.async_reconcile(readings())
+            except Exception:
+                _LOGGER.exception("Linky %s: importing statistics failed", self.prm)
+
     @property
-    def stale(self) -> dict[str, datetime]:
-        """What is waiting to be imported (including an import under way)."""
-        merged = dict(self._importing)
-        for statistic_id, start in self._stale.items():
-            merged[statistic_id] = min(start, merged.get(statistic_id, start))
-        return merged
+    def busy(self) -> bool:
+        """Whether a reconciliation is running or wanted."""
+        return self._task is not None and not self._task.done()
 
-    # -- persistence ------------------------------------------------------------------------
+    async def async_idle(self) -> None:
+        """Return once no reconciliation is running or wanted."""
+        while self._task is not None and not self._task.done():
+            await asyncio.wait({self._task})
 
-    def _contract_dicts(self) -> dict[str, list[dict[str, Any]]]:
-        return {
-            direction: [period.to_dict() for period in contract.periods]
-            for direction, contract in self.contracts.items()
-        }
+    # -- what: the difference between the rows and what the recorder committed --------------
 
-    def _data(self) -> dict[str, Any]:
-        return {
-            "stale": {key: value.isoformat() for key, value in self.stale.items()},
-            "contracts": self._contract_dicts(),
-        }
-
-    async def _async_save(self) -> None:
-        await self._store.async_save(self._data())
-
-    async def _async_load(self) -> None:
-        async with self._load_lock:
-            if self._loaded:
-                return
-            stored = await self._store.async_load() or {}
-            for key, value in stored.get("stale", {}).items():
-                self._mark(key, datetime.fromisoformat(value))
-            self._stored_contracts = _stored_contracts(stored)
-            self._check_contracts()
-            await self._async_translate_names()
-            self._loaded = True
-
-    def _check_contracts(self) -> None:
-        """Cost and class rows are stale from the first day priced differently since last time."""
-        stored = self._stored_contracts
-        if stored is None:
-            return  # first run: the start-up check imports everything
-        for item in self.series:
-            if item.kind != "money" and item.klass is None:
-                continue
-            try:
-                old = parse_contract(stored.get(item.direction, []))
-            except TariffError:
-                old = None
-            changed = self.contracts[item.direction].first_difference(old)
-            if changed is not None:
-                start = ALL if changed <= ALL.date() else local_midnight(changed)
-                self._mark(item.statistic_id, start)
-
-    def _mark(self, statistic_id: str, start: datetime) -> None:
-        current = self._stale.get(statistic_id)
-        self._stale[statistic_id] = start if current is None else min(current, start)
-
-    # -- public API -------------------------------------------------------------------------
-
-    async def async_mark_changed(self, changed_from: date, *, colours: bool = False) -> None:
-        """Record that every row from the first hour of ``changed_from`` on is stale.
-
-        ``colours``: only Tempo colours changed, so only the cost and class rows are stale.
-        The marker is saved at once, so a restart before the next import still imports it.
-        """
+    async def async_reconcile(self, readings: MeterReadings) -> None:
+        """Send the recorder what differs from the rows of ``readings``; wait for its commit."""
         await self._async_load()
-        start = ALL if changed_from <= ALL.date() else local_midnight(changed_from)
-        for item in self.series:
-            if not colours or item.kind == "money" or item.klass is not None:
-                self._mark(item.statistic_id, start)
-        await self._async_save()
-
-    async def async_update(
-        self, readings: MeterReadings, changed_from: date, kind: DataKind | None = None
-    ) -> None:
-        """Re-import every row from the first hour of ``changed_from`` (new readings) on.
-
-        ``kind``: the kind of the new readings, when they are all of one kind.
-        """
-        if kind is not None and (info := KINDS[kind]).shape == "index":
-            days = (day for day in sorted(readings.daily[info.direction]) if day >= changed_from)
-            daily = (d for d in days if day_source(readings, info.direction, d) is DaySource.DAILY)
-            if (first := next(daily, None)) is None:
+        async with self._lock:
+            if not self._verified:
+                await self._async_verify()
+            committed = {
+                item.statistic_id: self._committed.get(item.statistic_id, SeriesState())
+                for item in self.series
+            }
+            plans, values = await self.hass.async_add_executor_job(
+                plan_all,
+                _copy(readings),
+                self.series,
+                self.contracts,
+                self._colours(readings),
+                committed,
+            )
+            self.reconciliations += 1
+            changed = {
+                key: plan for key, plan in plans.items() if plan.start is not None or plan.clear
+            }
+            if not changed:
                 return
-            changed_from = first
-        await self.async_mark_changed(changed_from)
-        if not _BATCHED.get():
-            await self.async_flush(readings)
-
-    @asynccontextmanager
-    async def async_batch(self, readings: MeterReadings) -> AsyncIterator[None]:
-        """Import once, on the way out, what the updates made inside the block changed.
-
-        The daily poll asks for several kinds in turn: one import, not one per kind (the daily
-        value alone would be imported first, then the day again from its curve). Errors of
-        that import are logged. Cancelled (Home Assistant stops), it imports nothing: the
-        stale markers are saved, the next start imports them.
-        """
-        token = _BATCHED.set(True)
-        try:
-            yield
-        finally:
-            _BATCHED.reset(token)
-            task = asyncio.current_task()
-            if task is None or not task.cancelling():
-                try:
-                    await self.async_flush(readings)
-                except Exception:
-                    _LOGGER.exception("Linky %s: importing statistics failed", self.prm)
-
-    async def async_flush(self, readings: MeterReadings) -> None:
-        """Import whatever is stale, and wait until the recorder has committed it."""
-        await self._async_load()
-        async with self._import_lock:
-            if not self._stale:
-                return
-            if min(self._stale.values()) >= _after_readings(readings):
-                self._stale = {}  # no row from there on yet
-                await self._async_save()
-                return
-            self._importing, self._stale = self._stale, {}
-            await self._async_save()
-            try:
-                wanted = [item for item in self.series if item.statistic_id in self._importing]
-                rows = await self.hass.async_add_executor_job(
-                    compute_rows, _copy(readings), wanted, self.contracts, self._colours(readings)
-                )
-                self._submit(wanted, rows, self._importing)
-                await self._async_committed()
-            except BaseException:
-                for key, value in self._importing.items():
-                    self._mark(key, value)
-                self._importing = {}
-                raise
-            self._importing = {}
+            if cleared := [key for key, plan in changed.items() if plan.clear]:
+                await self._async_clear(cleared)
+            for item in self.series:
+                if (plan := changed.get(item.statistic_id)) and plan.start is not None:
+                    self._submit(item, rows_from(values[item.statistic_id], plan.start))
+            await self._async_committed()
+            for key, plan in changed.items():
+                self._committed[key] = plan.state
             self.imports += 1
             await self._async_save()
+
+    async def _async_committed(self) -> None:
+        """Wait until the recorder has run (and committed) every task queued so far."""
+        await async_wait_committed(self.hass)
+
+    def _submit(self, item: StatisticSeries, rows: list[RawRow]) -> None:
+        _LOGGER.debug(
+            "Importing %s rows of %s from %s",
+            len(rows),
+            item.statistic_id,
+            datetime.fromtimestamp(rows[0][0], UTC) if rows else None,
+        )
+        async_add_external_statistics(
+            self.hass,
+            metadata(item),
+            [
+                StatisticData(start=datetime.fromtimestamp(hour, UTC), state=state, sum=total)
+                for hour, state, total in rows
+            ],
+        )
+        self.rows_imported += len(rows)
 
     def _colours(self, readings: MeterReadings) -> dict[date, Colour]:
         """Return the final Tempo colours of the days held (read on the loop, for the rows)."""
@@ -305,101 +288,102 @@ class LinkyStatistics:
                 colours[day] = colour
         return colours
 
-    async def _async_committed(self) -> None:
-        """Wait until the recorder has run (and committed) every task queued so far."""
-        await async_wait_committed(self.hass)
-
-    def _submit(
-        self,
-        series: list[StatisticSeries],
-        rows: dict[str, list[StatisticRow]],
-        starts: dict[str, datetime],
-    ) -> None:
-        for item in series:
-            selected = rows_from(rows[item.statistic_id], starts[item.statistic_id])
-            if not selected:
-                continue
-            _LOGGER.debug(
-                "Importing %s rows of %s from %s",
-                len(selected),
-                item.statistic_id,
-                selected[0].start,
-            )
-            async_add_external_statistics(
-                self.hass,
-                metadata(item),
-                [StatisticData(start=row.start, state=row.state, sum=row.sum) for row in selected],
-            )
-            self.rows_imported += len(selected)
-
-    async def async_resume(self, readings: MeterReadings) -> None:
-        """At start-up: finish an interrupted import and bring every statistic in step."""
-        await self._async_load()
-        rows = await self.hass.async_add_executor_job(
-            compute_rows, _copy(readings), self.series, self.contracts, self._colours(readings)
-        )
-        for item in self.series:
-            if item.statistic_id in self._stale:
-                continue  # the marker says where to start; the last row is not comparable
-            start = await self._async_check(item.statistic_id, rows[item.statistic_id])
-            if start is not None:
-                self._mark(item.statistic_id, start)
-        await self.async_flush(readings)
-
-    async def _async_check(self, statistic_id: str, rows: list[StatisticRow]) -> datetime | None:
-        """First hour to import so the stored statistic matches the rows (None: in step)."""
-        if not rows:
-            return None
-        last = await get_instance(self.hass).async_add_executor_job(
-            get_last_statistics, self.hass, 1, statistic_id, False, {"sum"}
-        )
-        if not (stored := last.get(statistic_id)):
-            return ALL
-        stored_start = datetime.fromtimestamp(stored[0]["start"], UTC)
-        stored_sum = stored[0].get("sum")
-        expected = next((row for row in reversed(rows) if row.start == stored_start), None)
-        if expected is None or stored_sum is None or abs(expected.sum - stored_sum) > SUM_TOLERANCE:
-            _LOGGER.info(
-                "%s is out of step with the stored readings: importing it all", statistic_id
-            )
-            return ALL
-        if rows[-1].start > stored_start:
-            return next(row.start for row in rows if row.start > stored_start)
-        return None
-
     async def async_rebuild(self, readings: MeterReadings) -> None:
         """Clear this entry's statistics and import them all again from the readings."""
         await self._async_load()
-        async with self._import_lock:
-            done = asyncio.Event()
+        async with self._lock:
+            await self._async_clear(self.statistic_ids)
+            self._verified = True
+            await self._async_save()
+        await self.async_reconcile(readings)
 
-            def cleared() -> None:  # in the recorder's thread
-                self.hass.loop.call_soon_threadsafe(done.set)
+    async def _async_clear(self, statistic_ids: list[str]) -> None:
+        """Remove statistics from the recorder (rows and metadata) and forget their state."""
+        done = asyncio.Event()
 
-            get_instance(self.hass).async_clear_statistics(self.statistic_ids, on_done=cleared)
-            await done.wait()
-        for item in self.series:
-            self._stale[item.statistic_id] = ALL
-        await self.async_flush(readings)
+        def cleared() -> None:  # in the recorder's thread
+            self.hass.loop.call_soon_threadsafe(done.set)
 
+        get_instance(self.hass).async_clear_statistics(statistic_ids, on_done=cleared)
+        await done.wait()
+        for statistic_id in statistic_ids:
+            self._committed.pop(statistic_id, None)
 
-def _after_readings(readings: MeterReadings) -> datetime:
-    """Return the first hour after every day held (`ALL` when nothing is held)."""
-    days = [day for held in (readings.daily, readings.curve) for by in held.values() for day in by]
-    return local_midnight(max(days) + timedelta(days=1)) if days else ALL
+    # -- what the recorder holds -------------------------------------------------------------
 
+    async def _async_verify(self) -> None:
+        """Check each series' last row in the recorder against the state saved for it.
 
-def _stored_contracts(stored: dict[str, Any]) -> dict[str, list[dict[str, Any]]] | None:
-    """Return the contracts of the last import (also from a store of the former periods)."""
-    if "contracts" in stored:
-        contracts: dict[str, list[dict[str, Any]]] = stored["contracts"]
-        return contracts
-    if "tariffs" not in stored:
-        return None
-    try:
-        old = contracts_from_options(
-            {"tariffs": [p for ps in stored["tariffs"].values() for p in ps]}
+        A series whose last row disagrees (or that has no state) gets the state of the rows the
+        recorder really holds. States of series this entry no longer has are forgotten.
+        """
+        ids = self.statistic_ids
+        recorder = get_instance(self.hass)
+        last = await recorder.async_add_executor_job(_last_rows, self.hass, ids)
+        for statistic_id in ids:
+            state = self._committed.get(statistic_id)
+            if state is not None and _same_row(state.last, last.get(statistic_id)):
+                continue
+            if state is not None:
+                _LOGGER.info("%s is out of step with what was imported: checking it", statistic_id)
+            rows = await recorder.async_add_executor_job(_held_rows, self.hass, statistic_id)
+            self._committed[statistic_id] = await self.hass.async_add_executor_job(
+                series_state, rows, ""
+            )
+        self._committed = {key: self._committed[key] for key in ids}
+        self._verified = True
+
+    # -- persistence ------------------------------------------------------------------------
+
+    async def _async_save(self) -> None:
+        states = dict(self._committed)
+        data = await self.hass.async_add_executor_job(
+            lambda: {"series": {key: state.to_dict() for key, state in states.items()}}
         )
-    except TariffError:
-        return {}
-    return {direction: [p.to_dict() for p in c.periods] for direction, c in old.items()}
+        await self._store.async_save(data)
+
+    async def _async_load(self) -> None:
+        async with self._load_lock:
+            if self._loaded:
+                return
+            stored = await self._store.async_load() or {}
+            self._committed = await self.hass.async_add_executor_job(
+                _read_states, stored.get("series", {})
+            )
+            await self._async_translate_names()
+            self._loaded = True
+
+
+def _read_states(stored: Mapping[str, Any]) -> dict[str, SeriesState]:
+    """Read the saved states; one that cannot be read is left out (the recorder is asked)."""
+    states: dict[str, SeriesState] = {}
+    for statistic_id, data in stored.items():
+        try:
+            states[statistic_id] = SeriesState.from_dict(data)
+        except KeyError, TypeError, ValueError, AttributeError:
+            _LOGGER.debug("Unreadable state of %s: asking the recorder", statistic_id)
+    return states
+
+
+def _same_row(expected: tuple[int, float] | None, held: tuple[int, float] | None) -> bool:
+    if expected is None or held is None:
+        return expected is held
+    return expected[0] == held[0] and abs(expected[1] - held[1]) <= SUM_TOLERANCE
+
+
+def _last_rows(hass: HomeAssistant, statistic_ids: list[str]) -> dict[str, tuple[int, float]]:
+    """Each statistic's last row in the recorder: start (timestamp) and sum (recorder thread)."""
+    rows: dict[str, tuple[int, float]] = {}
+    for statistic_id in statistic_ids:
+        last = get_last_statistics(hass, 1, statistic_id, False, {"sum"}).get(statistic_id)
+        if last:
+            rows[statistic_id] = (int(last[0]["start"]), last[0].get("sum") or 0.0)
+    return rows
+
+
+def _held_rows(hass: HomeAssistant, statistic_id: str) -> list[RawRow]:
+    """Every hourly row the recorder holds of a statistic (recorder thread)."""
+    held = statistics_during_period(
+        hass, EPOCH, None, {statistic_id}, "hour", None, {"state", "sum"}
+    ).get(statistic_id, [])
+    return [(int(row["start"]), row.get("state") or 0.0, row.get("sum") or 0.0) for row in held]
