@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -77,10 +78,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
 
     await coordinator.async_config_entry_first_refresh()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    statistics.async_follow(coordinator)
+    colours_held = _follow_colours(hass, entry, colours) if colours is not None else None
+    statistics.async_follow(coordinator, after=colours_held)
     coordinator.async_start(backfill.start)
-    if colours is not None:
-        _follow_colours(hass, entry, colours)
     if contract is not None and len(contract.classes) > 1:
         _follow_registers(hass, entry, contract)
     return True
@@ -93,8 +93,10 @@ def _consumption_contract(entry: LinkyConfigEntry) -> Contract | None:
         return None  # the statistics importer says why, once
 
 
-def _follow_colours(hass: HomeAssistant, entry: LinkyConfigEntry, colours: TempoColours) -> None:
-    """Fetch the colours of the history once; update the entities when a colour comes."""
+def _follow_colours(
+    hass: HomeAssistant, entry: LinkyConfigEntry, colours: TempoColours
+) -> asyncio.Task[None]:
+    """Fetch the colours of the history once (the task returned); follow the new ones."""
     runtime = entry.runtime_data
     today = runtime.coordinator.today()
 
@@ -104,7 +106,7 @@ def _follow_colours(hass: HomeAssistant, entry: LinkyConfigEntry, colours: Tempo
 
     entry.async_on_unload(colours.async_add_listener(colour_known))
     first = history_start("consumption_daily", today)
-    entry.async_create_background_task(
+    return entry.async_create_background_task(
         hass, colours.async_ensure_history(first, today), f"Linky {entry.title} Tempo history"
     )
 

@@ -141,6 +141,7 @@ class LinkyStatistics:
         self._lock = asyncio.Lock()
         self._readings: Callable[[], MeterReadings] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._after: asyncio.Future[None] | None = None
         self._wanted = False
         self.reconciliations = 0
         """Reconciliations run since start-up (for tests, diagnostics and the benchmark)."""
@@ -179,9 +180,16 @@ class LinkyStatistics:
     # -- when: whenever an input may have changed -------------------------------------------
 
     @callback
-    def async_follow(self, coordinator: LinkyCoordinator) -> None:
-        """Reconcile now, and whenever the coordinator updates (its readings may have changed)."""
+    def async_follow(
+        self, coordinator: LinkyCoordinator, after: asyncio.Future[None] | None = None
+    ) -> None:
+        """Reconcile now, and whenever the coordinator updates (its readings may have changed).
+
+        ``after``: what the first reconciliation waits for (the Tempo colours of the history:
+        without it, a new Tempo contract would be imported once without them, then again).
+        """
         self._readings = lambda: coordinator.readings
+        self._after = after
         self.entry.async_on_unload(coordinator.async_add_listener(self.async_request))
         self.async_request()
 
@@ -199,6 +207,9 @@ class LinkyStatistics:
         )
 
     async def _async_run(self, readings: Callable[[], MeterReadings]) -> None:
+        if (after := self._after) is not None:
+            self._after = None
+            await asyncio.wait({after})  # its errors are its own
         while self._wanted:
             self._wanted = False
             try:
