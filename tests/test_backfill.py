@@ -238,7 +238,7 @@ class _StubCoordinator:
         self.config_entry = SimpleNamespace(data={}, entry_id="stub")
         self.readings = MeterReadings()
         self.unsupported: dict[str, str] = {}
-        self.kinds = ("consumption_daily", "consumption_curve", "max_power")
+        self.kinds = ("consumption_daily", "consumption_curve")
         self.prm = "00000000000000"
         self.stopped = None
         self.poll_offset = 30

@@ -3,7 +3,7 @@
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -318,7 +318,10 @@ async def test_invalid_tariff_is_ignored(recorder_mock: Recorder, hass: HomeAssi
         title=PRM,
     )
     stats = LinkyStatistics(hass, entry)
-    assert stats.statistic_ids == [statistic_ids(PRM)["consumption"]]
+    assert stats.statistic_ids == [
+        statistic_ids(PRM)["consumption"],
+        statistic_ids(PRM)["max_power"],
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -442,3 +445,46 @@ async def test_backfill_budget_restart_late_day_equal_fresh_import(  # noqa: PLR
         ]
     total = sum(meter.daily_wh("consumption", day) for day in readings.daily["consumption"])
     assert rows[-1][2] == pytest.approx(total / 1000, abs=1e-6)
+
+    # Maximum power: 36 months in 3 requests, one row a day on the hour of the peak (kVA).
+    asked = [
+        r for r in api.requests if r.type == "puissance_conso_max_quotidienne" and r.status == 200
+    ]
+    backfilled = [r for r in asked if r.end and r.end < (TODAY - timedelta(days=7)).isoformat()]
+    assert len(backfilled) <= 3
+    power = await read_max(hass, ids["max_power"])
+    assert len(power) == len(readings.max_power) > 1000
+    for day in readings.max_power:
+        peak = meter.max_power(day)
+        hour = peak.at.replace(minute=0, second=0, microsecond=0)
+        assert power[hour] == peak.va / 1000, day
+    # A month's "max" is its highest daily peak.
+    month = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        datetime(2025, 6, 1, tzinfo=PARIS),
+        datetime(2025, 7, 1, tzinfo=PARIS),
+        {ids["max_power"]},
+        "month",
+        None,
+        {"max"},
+    )
+    june = [meter.max_power(date(2025, 6, 1) + timedelta(days=n)).va for n in range(30)]
+    assert month[ids["max_power"]][0]["max"] == max(june) / 1000
+
+
+async def read_max(hass: HomeAssistant, statistic_id: str) -> dict[datetime, float]:
+    """A power statistic's hourly maxima, by hour (UTC)."""
+    stats = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        datetime(2000, 1, 1).astimezone(),
+        None,
+        {statistic_id},
+        "hour",
+        None,
+        {"max"},
+    )
+    return {
+        datetime.fromtimestamp(row["start"], UTC): row["max"] for row in stats.get(statistic_id, [])
+    }

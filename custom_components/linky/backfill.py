@@ -19,7 +19,7 @@ never asked again.
   `NO_DATA_RANGES_TO_STOP` load-curve ranges in a row answering 404 with nothing held before
   them mean hourly collection is not (or was not then) enabled. Either way the older days are
   recorded as missing (old, so never retried) and the kind is done, across restarts too.
-- Maximum power history is not fetched: it feeds no statistic, only yesterday's sensor.
+- Maximum power: 36 months, 365 days a request (3 requests), right after the daily values.
 """
 
 import asyncio
@@ -62,6 +62,7 @@ DAILY_PASS: Final = time(12, 0)
 BACKFILL_KINDS: Final[tuple[DataKind, ...]] = (
     "consumption_daily",
     "production_daily",
+    "max_power",
     "consumption_index",
     "consumption_curve",
     "production_curve",

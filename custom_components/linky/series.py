@@ -6,7 +6,9 @@ Ids (``linky:<prm>_<suffix>``):
 - with a consumption contract of several classes (HP/HC, Tempo), per class ``consumption_<class>``
   (kWh; they add up exactly to ``consumption``) and ``consumption_<class>_cost`` (EUR);
 - with a consumption contract, ``consumption_cost`` (EUR): every class's energy at its price plus
-  the subscription; with production and its prices, ``production_earnings`` (EUR).
+  the subscription; with production and its prices, ``production_earnings`` (EUR);
+- ``max_power`` (kVA): each day's highest apparent power, one row a day on the hour it
+  happened, as a mean, minimum and maximum (so a period's "max" is its highest daily peak).
 """
 
 from collections.abc import Mapping
@@ -30,6 +32,8 @@ from .statistics import (
     subscriptions,
 )
 
+type SeriesKind = Literal["energy", "money", "power"]
+
 NAMES: Final = {
     "consumption": "Linky {prm} consumption",
     "production": "Linky {prm} production",
@@ -37,6 +41,7 @@ NAMES: Final = {
     "production_earnings": "Linky {prm} production earnings",
     "consumption_class": "Linky {prm} consumption {label}",
     "consumption_class_cost": "Linky {prm} consumption cost {label}",
+    "max_power": "Linky {prm} maximum power",
 }
 """Display names by name key, in English: used when no translation is found.
 
@@ -62,7 +67,7 @@ class StatisticSeries:
 
     statistic_id: str
     direction: Direction
-    kind: Literal["energy", "money"]
+    kind: SeriesKind
     name: str
     klass: str | None = None
     """The tariff class it is limited to (None: every class)."""
@@ -86,11 +91,9 @@ def statistic_id(prm: str, suffix: str) -> str:
 
 
 def statistic_ids(prm: str) -> dict[str, str]:
-    """Return the four main statistic ids of a PRM, by suffix."""
-    return {
-        suffix: statistic_id(prm, suffix)
-        for suffix in ("consumption", "production", "consumption_cost", "production_earnings")
-    }
+    """Return the main statistic ids of a PRM (not the per-class ones), by suffix."""
+    suffixes = ("consumption", "production", "consumption_cost", "production_earnings", "max_power")
+    return {suffix: statistic_id(prm, suffix) for suffix in suffixes}
 
 
 def display_name(prm: str, key: str, klass: str | None, template: str | None = None) -> str:
@@ -103,7 +106,7 @@ def _series(
     prm: str,
     suffix: str,
     direction: Direction,
-    kind: Literal["energy", "money"],
+    kind: SeriesKind,
     klass: str | None = None,
 ) -> StatisticSeries:
     item = StatisticSeries(statistic_id(prm, suffix), direction, kind, "", klass)
@@ -124,7 +127,17 @@ def build_series(
             series.append(_series(prm, f"consumption_{klass}_cost", "consumption", "money", klass))
     if production and "production" in contracts:
         series.append(_series(prm, "production_earnings", "production", "money"))
+    series.append(_series(prm, "max_power", "consumption", "power"))
     return series
+
+
+def max_power_rows(readings: MeterReadings) -> list[RawRow]:
+    """Each day's maximum power (kVA) on the UTC hour it happened: (hour, kVA, kVA)."""
+    rows: list[RawRow] = []
+    for _day, value in sorted(readings.max_power.items()):
+        moment = int(value.at.timestamp())
+        rows.append((moment - moment % 3600, value.va / 1000, value.va / 1000))
+    return rows
 
 
 def compute_values(
@@ -147,7 +160,9 @@ def compute_values(
     rows: dict[str, list[RawRow]] = {}
     for item in series:
         direction, name = item.direction, item.klass
-        if item.kind == "money":
+        if item.kind == "power":
+            rows[item.statistic_id] = max_power_rows(readings)
+        elif item.kind == "money":
             contract = contracts[direction]
             subscription = subscriptions(readings, direction, contract) if name is None else {}
             rows[item.statistic_id] = raw_cost_rows(costs[direction], name, subscription)

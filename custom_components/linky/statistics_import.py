@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from homeassistant.components.recorder.models import (
     StatisticData,
@@ -34,12 +34,12 @@ from homeassistant.components.recorder.statistics import (
     statistics_during_period,
 )
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import UnitOfEnergy
+from homeassistant.const import UnitOfApparentPower, UnitOfEnergy
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.translation import async_get_translations
-from homeassistant.util.unit_conversion import EnergyConverter
+from homeassistant.util.unit_conversion import ApparentPowerConverter, EnergyConverter
 
 from .const import CONF_PRM, CONF_PRODUCTION, DOMAIN
 from .contract import Colour, ColourOf, Contract, contracts_from_options
@@ -47,7 +47,14 @@ from .kinds import Direction
 from .readings import MeterReadings
 from .reconcile import SeriesPlan, SeriesState, plan_series, rows_from, series_state
 from .recorder_sync import async_wait_committed
-from .series import NAMES, StatisticSeries, build_series, compute_values, display_name
+from .series import (
+    NAMES,
+    SeriesKind,
+    StatisticSeries,
+    build_series,
+    compute_values,
+    display_name,
+)
 from .statistics import RawRow
 from .tariff import TariffError
 
@@ -63,18 +70,37 @@ EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
 """Before any Linky reading: where reading a statistic's rows back starts."""
 
 
+UNITS: Final[dict[SeriesKind, tuple[str | None, str]]] = {
+    "energy": (EnergyConverter.UNIT_CLASS, UnitOfEnergy.KILO_WATT_HOUR),
+    "money": (None, CURRENCY),
+    "power": (ApparentPowerConverter.UNIT_CLASS, UnitOfApparentPower.KILO_VOLT_AMPERE),
+}
+"""Unit class and unit of each kind of series."""
+
+
 def metadata(item: StatisticSeries) -> StatisticMetaData:
-    """Full metadata of a series (mean type, unit class and unit: required since 2026.11)."""
-    energy = item.kind == "energy"
+    """Full metadata of a series (mean type, unit class and unit: required since 2026.11).
+
+    Energy and money have a running total; power a mean, minimum and maximum (no sum).
+    """
+    unit_class, unit = UNITS[item.kind]
+    power = item.kind == "power"
     return StatisticMetaData(
-        mean_type=StatisticMeanType.NONE,
-        has_sum=True,
+        mean_type=StatisticMeanType.ARITHMETIC if power else StatisticMeanType.NONE,
+        has_sum=not power,
         name=item.name,
         source=DOMAIN,
         statistic_id=item.statistic_id,
-        unit_class=EnergyConverter.UNIT_CLASS if energy else None,
-        unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR if energy else CURRENCY,
+        unit_class=unit_class,
+        unit_of_measurement=unit,
     )
+
+
+def _statistic(item: StatisticSeries, row: RawRow) -> StatisticData:
+    start = datetime.fromtimestamp(row[0], UTC)
+    if item.kind == "power":
+        return StatisticData(start=start, mean=row[1], min=row[1], max=row[1])
+    return StatisticData(start=start, state=row[1], sum=row[2])
 
 
 def _fingerprint(item: StatisticSeries) -> str:
@@ -88,6 +114,7 @@ def _copy(readings: MeterReadings) -> MeterReadings:
     return MeterReadings(
         daily={direction: dict(days) for direction, days in readings.daily.items()},
         curve={direction: dict(days) for direction, days in readings.curve.items()},
+        max_power=dict(readings.max_power),
         registers=dict(readings.registers),
     )
 
@@ -276,12 +303,7 @@ class LinkyStatistics:
             datetime.fromtimestamp(rows[0][0], UTC) if rows else None,
         )
         async_add_external_statistics(
-            self.hass,
-            metadata(item),
-            [
-                StatisticData(start=datetime.fromtimestamp(hour, UTC), state=state, sum=total)
-                for hour, state, total in rows
-            ],
+            self.hass, metadata(item), [_statistic(item, row) for row in rows]
         )
         self.rows_imported += len(rows)
 
@@ -330,14 +352,15 @@ class LinkyStatistics:
         """
         ids = self.statistic_ids
         recorder = get_instance(self.hass)
-        last = await recorder.async_add_executor_job(_last_rows, self.hass, ids)
-        for statistic_id in ids:
+        last = await recorder.async_add_executor_job(_last_rows, self.hass, self.series)
+        for item in self.series:
+            statistic_id = item.statistic_id
             state = self._committed.get(statistic_id)
             if state is not None and _same_row(state.last, last.get(statistic_id)):
                 continue
             if state is not None:
                 _LOGGER.info("%s is out of step with what was imported: checking it", statistic_id)
-            rows = await recorder.async_add_executor_job(_held_rows, self.hass, statistic_id)
+            rows = await recorder.async_add_executor_job(_held_rows, self.hass, item)
             self._committed[statistic_id] = await self.hass.async_add_executor_job(
                 series_state, rows, ""
             )
@@ -382,19 +405,33 @@ def _same_row(expected: tuple[int, float] | None, held: tuple[int, float] | None
     return expected[0] == held[0] and abs(expected[1] - held[1]) <= SUM_TOLERANCE
 
 
-def _last_rows(hass: HomeAssistant, statistic_ids: list[str]) -> dict[str, tuple[int, float]]:
-    """Each statistic's last row in the recorder: start (timestamp) and sum (recorder thread)."""
+type Column = Literal["max", "state", "sum"]
+
+
+def _columns(item: StatisticSeries) -> tuple[Column, Column]:
+    """Return the recorder's columns of a series' two values (as `series` computes them)."""
+    return ("max", "max") if item.kind == "power" else ("state", "sum")
+
+
+def _last_rows(hass: HomeAssistant, series: list[StatisticSeries]) -> dict[str, tuple[int, float]]:
+    """Return each statistic's last row in the recorder, as `SeriesState.last` has it.
+
+    In the recorder's thread.
+    """
     rows: dict[str, tuple[int, float]] = {}
-    for statistic_id in statistic_ids:
-        last = get_last_statistics(hass, 1, statistic_id, False, {"sum"}).get(statistic_id)
-        if last:
-            rows[statistic_id] = (int(last[0]["start"]), last[0].get("sum") or 0.0)
+    for item in series:
+        column = _columns(item)[1]
+        key = item.statistic_id
+        if last := get_last_statistics(hass, 1, key, False, {column}).get(key):
+            rows[key] = (int(last[0]["start"]), float(last[0].get(column) or 0.0))
     return rows
 
 
-def _held_rows(hass: HomeAssistant, statistic_id: str) -> list[RawRow]:
-    """Every hourly row the recorder holds of a statistic (recorder thread)."""
-    held = statistics_during_period(
-        hass, EPOCH, None, {statistic_id}, "hour", None, {"state", "sum"}
-    ).get(statistic_id, [])
-    return [(int(row["start"]), row.get("state") or 0.0, row.get("sum") or 0.0) for row in held]
+def _held_rows(hass: HomeAssistant, item: StatisticSeries) -> list[RawRow]:
+    """Return every hourly row the recorder holds of a statistic (in the recorder's thread)."""
+    key, (first, second) = item.statistic_id, _columns(item)
+    held = statistics_during_period(hass, EPOCH, None, {key}, "hour", None, {first, second})
+    return [
+        (int(row["start"]), float(row.get(first) or 0.0), float(row.get(second) or 0.0))
+        for row in held.get(key, [])
+    ]
