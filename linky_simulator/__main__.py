@@ -43,7 +43,8 @@ def parser() -> argparse.ArgumentParser:
         "--ban-threshold",
         type=int,
         default=100,
-        help="requests within 12 h that get the client banned (0: never)",
+        help="requests in a 12-hour UTC window (00-12, 12-24) that get the client banned "
+        "at the window's end, until restarted (0: never)",
     )
     parser.add_argument("--json", action="store_true", help="print the details as one JSON line")
     return parser

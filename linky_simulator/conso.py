@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections import deque
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -20,14 +19,17 @@ from .serving import (
     EnedisError,
     Json,
     no_consent,
+    no_matching_resource,
     parse_day,
-    resource_not_found,
     serve,
+    server_token_refused,
 )
 from .tokens import decode_hs256, encode_hs256
 
 TOKEN_LIFETIME = timedelta(days=364 + 365 + 365)
-BAN_WINDOW = timedelta(hours=12)
+BAN_WINDOW_HOURS = 12
+"""The blocklist job runs every 12 hours (00:00 and 12:00 UTC) over the 12 hours before."""
+TOKEN_REFRESH_FAILED = "Impossible de rafraîchir le token. Réessayez plus tard"
 _DATE_PATTERN = "20[0-9]{2}-[0-9]{2}-[0-9]{2}"
 _OLD_NAMES = tuple(OLD_KINDS)
 
@@ -65,17 +67,29 @@ CLOUDFLARE_BAN_PAGE = """<!DOCTYPE html>
 class ConsoApiSimulator(BaseSimulator):
     """Conso API at ``http://127.0.0.1:PORT/api/<type>``, as bokub/conso-api behaves.
 
+    Checks in the real server's order: method (405), parameters (400 "Paramètres invalides"
+    with zod's error object), Authorization header (400), token (401, the server's only own
+    refusal of the user), the server's Enedis token (500 when it cannot be refreshed), then
+    Enedis, whose every non-2xx answer is relayed with its status, wrapped as
+    ``{"status", "message": "The Enedis API returned an error", "error": <Enedis body>}``.
+
     - ``serve_new_types``: the 2026 server (new and old type names, ``pointId``/``dateDebut``/
       ``dateFin`` or ``prm``/``start``/``end``). False: an old server (old names and
       ``prm``/``start``/``end`` only), which answers anything else 400 "Paramètres invalides".
-    - ``serve_old_types``: False once Enedis switched v5 off: old names then get the gateway's
-      404, wrapped like every Enedis error.
-    - Cloudflare: the request that makes ``ban_threshold`` requests within 12 h (and every one
-      after it) gets the HTML 403 "Sorry, you have been blocked" page. None disables it.
-    - Enedis quotas: ``max_per_second`` (5) and ``max_per_hour`` (off) answer a wrapped 429.
+    - ``serve_old_types``: whether Enedis still serves the v5 paths the old names go to; by
+      default only behind an old server. The 2026 server still accepts the old names but
+      Enedis switched v5 off: they get the gateway's 404 ``fault``, relayed.
+    - Cloudflare: a job at 00:00 and 12:00 UTC blocklists a client that made ``ban_threshold``
+      requests or more in the 12 hours before; from then on every request gets the HTML 403
+      "Sorry, you have been blocked" page until `unban` (by hand). None disables it.
+    - Enedis quotas (shared by every user of the server): ``max_per_second`` (5) and
+      ``max_per_hour`` (off) answer Enedis's 429, relayed; the server has no quota of its own.
     - Consent: ``withdraw_consent(prm)`` (withdrawn or expired): every data request for the PRM
       made with a token issued before it gets Enedis' 403 ADAM-DC-0008, wrapped; a token made
       afterwards (a new consent) works.
+    - The server's own Enedis token: ``enedis_token_refused`` (Enedis refuses it: every request
+      gets Enedis's 401 ``fault`` 900901, relayed, as in July 2026) and
+      ``enedis_token_refresh_fails`` (the server's 500 "Impossible de rafraîchir le token").
     """
 
     def __init__(
@@ -84,7 +98,7 @@ class ConsoApiSimulator(BaseSimulator):
         *,
         now: Callable[[], datetime] | None = None,
         serve_new_types: bool = True,
-        serve_old_types: bool = True,
+        serve_old_types: bool | None = None,
         ban_threshold: int | None = 100,
         max_per_second: int | None = 5,
         max_per_hour: int | None = None,
@@ -94,10 +108,13 @@ class ConsoApiSimulator(BaseSimulator):
         super().__init__(now=now, max_per_second=max_per_second, max_per_hour=max_per_hour)
         self.meters: dict[str, SimulatedMeter] = {meter.prm: meter for meter in meters}
         self.serve_new_types = serve_new_types
-        self.serve_old_types = serve_old_types
+        self.serve_old_types = not serve_new_types if serve_old_types is None else serve_old_types
         self.ban_threshold = ban_threshold
         self.banned = False
-        self._ban_window: deque[datetime] = deque()
+        self.enedis_token_refused = False
+        self.enedis_token_refresh_fails = False
+        self._window: datetime | None = None
+        self._window_requests = 0
         self._secret = secret or secrets.token_bytes(32)
         self._consent_since: dict[str, int] = {}
         """PRM -> the first token issue time (``iat``, seconds) its current consent accepts."""
@@ -164,19 +181,29 @@ class ConsoApiSimulator(BaseSimulator):
         self.banned = True
 
     def unban(self) -> None:
-        """Lift the ban and forget the requests counted for it."""
+        """Remove the client from the blocklist and forget the requests of the current window."""
         self.banned = False
-        self._ban_window.clear()
+        self._window_requests = 0
+
+    def _ban_job(self, now: datetime) -> None:
+        """Apply the blocklist job (00:00 and 12:00 UTC) if it ran since the last request."""
+        utc = now.astimezone(UTC)
+        hour = utc.hour - utc.hour % BAN_WINDOW_HOURS
+        window = utc.replace(hour=hour, minute=0, second=0, microsecond=0)
+        if window == self._window:
+            return
+        if (
+            self._window is not None
+            and self.ban_threshold is not None
+            and self._window_requests >= self.ban_threshold
+        ):
+            self.banned = True
+        self._window, self._window_requests = window, 0
 
     def _cloudflare(self, request: web.Request, info: RequestInfo) -> web.StreamResponse | None:
-        now = self.now()
-        window = self._ban_window
-        window.append(now)
-        while window and now - window[0] >= BAN_WINDOW:
-            window.popleft()
-        if self.ban_threshold is not None and len(window) >= self.ban_threshold:
-            self.banned = True
+        self._ban_job(self.now())
         if not self.banned:
+            self._window_requests += 1
             return None
         page = CLOUDFLARE_BAN_PAGE.replace("RAY_ID", secrets.token_hex(8))
         return web.Response(status=403, text=page, content_type="text/html", charset="UTF-8")
@@ -235,10 +262,10 @@ class ConsoApiSimulator(BaseSimulator):
                     "message": "Votre token est invalide ou ne permet pas d'accéder à ce PRM",
                 },
             )
+        if self.enedis_token_refresh_fails:
+            return json_response(500, {"status": 500, "message": TOKEN_REFRESH_FAILED})
         try:
-            if payload is not None and self.consent_withdrawn(prm, payload):
-                raise no_consent()
-            body = self._upstream(request, info)
+            body = self._upstream(request, info, payload or {})
         except EnedisError as err:
             return json_response(
                 err.status,
@@ -250,17 +277,19 @@ class ConsoApiSimulator(BaseSimulator):
             )
         return json_response(200, body)
 
-    def _upstream(self, request: web.Request, info: RequestInfo) -> Json:
+    def _upstream(self, request: web.Request, info: RequestInfo, payload: dict[str, Any]) -> Json:
         """Return what Enedis answers Conso API (raise `EnedisError` for an error)."""
         prm, first, last = info.prm or "", info.start or "", info.end or ""
         legacy = info.type in OLD_KINDS
+        if self.enedis_token_refused:
+            raise server_token_refused()
         if legacy and not self.serve_old_types:
-            raise resource_not_found()
+            raise no_matching_resource()
         quota = self.quota_error()
         if quota is not None:
             raise quota
         meter = self.meters.get(prm)
-        if meter is None:
+        if meter is None or self.consent_withdrawn(prm, payload):
             raise no_consent()
         kind = OLD_KINDS[info.type] if legacy else NEW_KINDS[info.type]
         start = parse_day(first, legacy=legacy)

@@ -20,16 +20,10 @@ from .serving import (
     parse_day,
     resource_not_found,
     serve,
+    server_token_refused,
 )
 
-_INVALID_TOKEN = {
-    "fault": {
-        "code": 900901,
-        "message": "Invalid Credentials",
-        "description": "Invalid JWT token. Make sure you have provided the correct security "
-        "credentials",
-    }
-}
+_INVALID_TOKEN = server_token_refused().body
 _MISSING_TOKEN = {
     "fault": {
         "code": 900902,

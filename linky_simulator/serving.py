@@ -99,6 +99,35 @@ def resource_not_found() -> EnedisError:
     )
 
 
+def no_matching_resource() -> EnedisError:
+    """Return the gateway's 404 `fault` for a path it no longer serves (v5 after 2026-10)."""
+    return EnedisError(
+        404,
+        {
+            "fault": {
+                "code": 900906,
+                "message": "No matching resource found for given API Request",
+                "description": "The requested resource is not available.",
+            }
+        },
+    )
+
+
+def server_token_refused() -> EnedisError:
+    """Return the gateway's 401 to a caller whose Enedis access token it refuses."""
+    return EnedisError(
+        401,
+        {
+            "fault": {
+                "code": 900901,
+                "message": "Invalid Credentials",
+                "description": "Invalid JWT token. Make sure you have provided the correct "
+                "security credentials",
+            }
+        },
+    )
+
+
 def format_next_access(instant: datetime) -> str:
     """Gateway's `nextAccessTime` form, e.g. ``2026-Jul-17 05:00:00+0000 UTC``."""
     utc = instant.astimezone(UTC)

@@ -17,6 +17,7 @@ from custom_components.linky.api import (
     LinkyConnectionError,
     RateLimitError,
     ServerError,
+    UpstreamError,
 )
 from custom_components.linky.backfill import HistoryBackfill, PassResult
 from custom_components.linky.backfill_plan import (
@@ -204,6 +205,39 @@ async def test_activation_date_found_by_halves(
     assert max_in_window([r.time for r in api.requests]) <= 50
 
 
+async def test_service_failing_on_its_side_pauses_without_missing_days(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    freezer: FrozenDateTimeFactory,
+    conso_api_factory: object,
+) -> None:
+    """Enedis refuses the Conso API's own token: the backfill pauses, marks no day missing,
+    starts no reauthentication, and completes once the service works again."""
+    freezer.move_to(NOW)
+    meter = SimulatedMeter("77777777777777", seed=7, first_day=date(2026, 9, 1))
+    api: ConsoApiSimulator = await conso_api_factory([meter])  # type: ignore[operator]
+    api.enedis_token_refused = True
+    backfill = await _setup(hass, api, meter.prm)
+    coordinator = backfill.coordinator
+    await drive(hass, freezer, lambda: backfill.status.last_result is not None)
+    assert backfill.status.last_result is PassResult.ERROR
+    assert coordinator.stopped is None
+    assert hass.config_entries.flow.async_progress_by_handler("linky") == []
+    assert not any(coordinator.readings.missing.values())
+    assert backfill.status.next_run is not None
+    assert api.count(status=200) == 0
+    api.enedis_token_refused = False
+    await drive(
+        hass,
+        freezer,
+        lambda: backfill.status.last_result is PassResult.COMPLETE,
+        jump_when_idle=lambda: backfill.status.next_run,
+    )
+    assert min(coordinator.readings.daily["consumption"]) == date(2026, 9, 1)
+    assert coordinator.upstream.since is None
+
+
 @pytest.mark.parametrize(("code", "shared"), [("ADAM-ERR0123", True), ("ADAM-ERR0125", False)])
 async def test_only_the_activation_is_every_kinds_start(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, code: str, shared: bool
@@ -265,6 +299,8 @@ class _StubCoordinator:
     ("error", "result"),
     [
         (RateLimitError("429", retry_after=NOW + timedelta(hours=2)), PassResult.ERROR),
+        (RateLimitError("429 without a hint"), PassResult.ERROR),  # its own 30 min backoff
+        (UpstreamError("401 relayed", status=401), PassResult.ERROR),
         (LinkyConnectionError("down"), PassResult.ERROR),
         (ServerError("500", status=500), PassResult.ERROR),
         (AuthenticationError("401", status=401), PassResult.STOPPED),

@@ -295,6 +295,16 @@ def _enedis_error(status: int, code: str) -> dict[str, Any]:
         ),
         (403, "<html><h1>Sorry, you have been blocked</h1></html>", "text/html", "blocked"),
         (
+            401,  # Enedis refused the server's own token, relayed: not the user's token
+            {
+                "status": 401,
+                "message": "The Enedis API returned an error",
+                "error": {"fault": {"code": 900901, "message": "Invalid Credentials"}},
+            },
+            "application/json",
+            "service_error",
+        ),
+        (
             500,
             {"status": 500, "message": "Erreur inconnue..."},
             "application/json",

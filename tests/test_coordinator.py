@@ -584,3 +584,116 @@ async def test_fetch_range_pushes_to_entities(
     yesterday = DAY - timedelta(days=1)
     assert await coordinator.async_fetch_range("consumption_daily", yesterday, DAY) is None
     assert coordinator.readings.missing["consumption_daily"] == {yesterday: DAY}
+
+
+# -- failures on the API's side (relayed by the Conso API) ----------------------------------------
+
+GATEWAY_404 = {
+    "status": 404,
+    "message": "The Enedis API returned an error",
+    "error": {
+        "fault": {
+            "code": 900906,
+            "message": "No matching resource found for given API Request",
+            "description": "The requested resource is not available.",
+        }
+    },
+}
+
+
+async def test_relayed_enedis_401_keeps_polling_without_reauth(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    frozen: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Enedis refuses the Conso API's own token (July 2026): not the user's token.
+
+    No reauthentication, no day marked missing, polling goes on; a repair issue after 24 h
+    saying the service fails on its side; both end with the first answer.
+    """
+    entry = conso_entry(hass, conso_api)
+    await setup(hass, entry)
+    coordinator = coordinator_of(entry)
+    issue_id = f"service_failing_{entry.entry_id}"
+    tomorrow = DAY + timedelta(days=1)
+    conso_api.enedis_token_refused = True
+    conso_api.requests.clear()
+    with caplog.at_level(logging.INFO):
+        await advance(hass, frozen, paris(tomorrow, 8, 30))
+        assert [r.status for r in conso_api.requests] == [401]
+        assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+        assert coordinator.stopped is None
+        assert coordinator.next_poll == paris(tomorrow, 9)
+        assert DAY not in coordinator.readings.missing.get("consumption_daily", set())
+        for hour in (9, 11, 15):
+            await advance(hass, frozen, paris(tomorrow, hour))
+        after = tomorrow + timedelta(days=1)
+        await advance(hass, frozen, paris(after, 8))  # 23.5 h after the first failure
+        assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+        await advance(hass, frozen, paris(after, 9))
+        assert [r.status for r in conso_api.requests] == [401] * 6  # the retries went on
+        assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+        assert not coordinator.readings.missing.get("consumption_daily")
+        issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+        assert issue is not None
+        assert issue.translation_key == "service_failing"
+        assert issue.translation_placeholders is not None
+        assert issue.translation_placeholders["since"] == "2026-11-21 08:30"
+        assert "Invalid Credentials" in issue.translation_placeholders["error"]
+
+        conso_api.enedis_token_refused = False
+        await advance(hass, frozen, paris(after, 11))
+    assert coordinator.readings.has("consumption_daily", tomorrow)
+    assert coordinator.failures == 0
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("custom_")]
+    assert sum("failed on its side" in m for m in messages) == 1
+    assert sum("cannot be reached" in m for m in messages) == 0
+    assert sum("works again" in m for m in messages) == 1
+    assert entry.data["token"] not in caplog.text
+
+
+async def test_gateway_404_marks_no_day_missing(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    frozen: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A relayed gateway 404 (no such path), unlike no_data_found, is a server error."""
+    entry = conso_entry(hass, conso_api)
+    await setup(hass, entry)
+    coordinator = coordinator_of(entry)
+    tomorrow = DAY + timedelta(days=1)
+    conso_api.fail_next(404, GATEWAY_404, times=2)
+    conso_api.requests.clear()
+    await advance(hass, frozen, paris(tomorrow, 8, 30))
+    await advance(hass, frozen, paris(tomorrow, 9))
+    assert [r.status for r in conso_api.requests] == [404, 404]
+    assert not coordinator.readings.missing.get("consumption_daily")
+    assert coordinator.failures == 2
+    assert caplog.text.count("No matching resource found for given API Request") == 1
+    await advance(hass, frozen, paris(tomorrow, 11))
+    assert coordinator.readings.has("consumption_daily", DAY)
+    assert coordinator.failures == 0
+
+
+async def test_rate_limit_without_next_access_time_waits_an_hour(
+    hass: HomeAssistant, conso_api: ConsoApiSimulator, frozen: FrozenDateTimeFactory
+) -> None:
+    """A 429 with no hint (the server drops Retry-After): the integration's own wait."""
+    entry = conso_entry(hass, conso_api)
+    await setup(hass, entry)
+    coordinator = coordinator_of(entry)
+    tomorrow = DAY + timedelta(days=1)
+    conso_api.rate_limit()  # the next request: 429 in the fault form, no nextAccessTime
+    conso_api.requests.clear()
+    await advance(hass, frozen, paris(tomorrow, 8, 30))
+    assert [r.status for r in conso_api.requests] == [429]
+    assert coordinator.rate_limited_until == paris(tomorrow, 9, 30)
+    assert coordinator.next_poll == paris(tomorrow, 9, 30)
+    await advance(hass, frozen, paris(tomorrow, 9, 29))
+    assert len(conso_api.requests) == 1
+    await advance(hass, frozen, paris(tomorrow, 9, 30))
+    assert coordinator.readings.has("consumption_daily", DAY)

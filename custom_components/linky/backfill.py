@@ -314,6 +314,10 @@ class HistoryBackfill:
             search = self._searches[kind] = LimitSearch(request.start, request.end)
         else:
             search.bad = max(search.bad, request.start)
+        # A day held (the daily poll may have brought some while this request was under way)
+        # is within the history: the search must not probe past it.
+        held = [day for day in self.coordinator.readings.days_held(kind) if day > search.bad]
+        search.good = min([search.good, *held])
         search.activation = search.activation and activation
         if search.done:
             self._finish_search(kind, search, today)

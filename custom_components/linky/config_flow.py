@@ -46,6 +46,7 @@ from .api import (
     PRMAccessError,
     RateLimitError,
     ServerError,
+    UpstreamError,
     token_prms,
 )
 from .client import LinkyClient, async_create_client, default_base_url
@@ -114,6 +115,8 @@ def _error_key(err: Exception) -> str:
             return "rate_limited"
         case AccessBlockedError():
             return "blocked"
+        case UpstreamError():  # e.g. Enedis refused the Conso API's own token: not the user's
+            return "service_error"
         case LinkyConnectionError() | ServerError() | NoDataError() | TimeoutError():
             return "cannot_connect"  # NoDataError: a bare 404, not the API (`_async_probe`)
     _LOGGER.error("Unexpected error while checking Linky access", exc_info=err)

@@ -8,8 +8,8 @@ latest one held. The day's poll attempts are stored with the readings, so a rest
 
 Errors: a 429 (or the budget's `BudgetExhausted`) waits until its ``retry_after``; a ban (HTML
 403) or a refused token or consent stops polling (a repair issue, a reauthentication flow); a
-404 day is recorded as missing, never zero; network and server errors are retried at the next
-planned poll, and entities go unavailable after `FAILURES_BEFORE_UNAVAILABLE` in a row.
+404 day is recorded as missing, never zero; network and server errors (those on the API's side
+too: `issues.UpstreamWatch`) are retried at the next poll, entities unavailable after 3 in a row.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from .contract import ColourOf, Contract
 from .data import DATA_PROBED
 from .issues import (
     ACCESS_BLOCKED,
+    UpstreamWatch,
     create_access_blocked,
     create_access_ended,
     delete_issue,
@@ -68,8 +69,6 @@ SAVE_DELAY: Final = 10  # seconds; flushed on unload and at shutdown by the Stor
 RATE_LIMIT_DEFAULT_WAIT: Final = timedelta(hours=1)
 FAILURES_BEFORE_UNAVAILABLE: Final = 3
 """Consecutive failed polls (network, server) before the entities become unavailable."""
-TOKEN_WARNING: Final = timedelta(days=30)
-"""A repair issue warns this long before the Conso API token expires."""
 
 
 class StopReason(StrEnum):
@@ -114,6 +113,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         self.stopped: StopReason | None = None
         self.rate_limited_until: datetime | None = None
         self.failures = 0
+        self.upstream = UpstreamWatch(hass, entry, self.name)
         self.unsupported: dict[DataKind, str] = {}
         """Kinds that do not exist for this meter (ADAM-ERR0069) since setup, with the code."""
         self.refused: dict[DataKind, date] = {}
@@ -280,13 +280,14 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
 
     def _handle_failure(self, failure: LinkyError | None) -> None:
         """Log once when the API cannot be reached and once when it is back."""
+        on_its_side = self.upstream.update(failure)  # logged there; a repair issue if it lasts
         if failure is None:
             if self.failures:
                 _LOGGER.info("%s: the API can be reached again", self.name)
             self.failures = 0
             return
         self.failures += 1
-        if self.failures == 1:
+        if self.failures == 1 and not on_its_side:
             _LOGGER.warning(
                 "%s: the API cannot be reached (%s); will try again later, values are kept "
                 "(entities become unavailable after %s failed updates in a row)",
@@ -377,7 +378,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
     def check_token_expiry(self) -> None:
         """Warn before the Conso API token expires; ask for a new one once it has."""
         expires = token_expires_at(self.client)
-        if update_token_expiry(self.hass, self.config_entry, expires, TOKEN_WARNING):
+        if update_token_expiry(self.hass, self.config_entry, expires):
             self._stop_for_reauth()
 
     # -- schedule ---------------------------------------------------------------------------

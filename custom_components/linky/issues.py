@@ -1,5 +1,6 @@
 """The repair issues a meter can raise: each says what happened and what the user can do."""
 
+import logging
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -8,19 +9,34 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
-from .api import LinkyError
+from .api import LinkyError, UpstreamError
+from .client import api_host
 from .const import CONF_PRM, CONF_SOURCE, DOMAIN, PARIS, SOURCE_ENEDIS
 from .contract import ColourOf, Contract
 from .contract_check import check_days, disagreement, format_energy, meter_off_peak
 from .readings import MeterReadings
 from .tariff import format_off_peak_hours
 
+_LOGGER = logging.getLogger(__name__)
+
 CONSO_SITE: Final = "https://conso.boris.sh"
+CONSO_ISSUES: Final = "https://github.com/bokub/conso-api/issues"
 ACCESS_BLOCKED: Final = "access_blocked"
 ACCESS_ENDED: Final = "access_ended"
 TOKEN_EXPIRING: Final = "token_expiring"
 CONTRACT_MISMATCH: Final = "contract_mismatch"
-ENTRY_ISSUES: Final = (ACCESS_BLOCKED, ACCESS_ENDED, TOKEN_EXPIRING, CONTRACT_MISMATCH)
+SERVICE_FAILING: Final = "service_failing"
+TOKEN_WARNING: Final = timedelta(days=30)
+"""A repair issue warns this long before the Conso API token expires."""
+UPSTREAM_ISSUE_AFTER: Final = timedelta(hours=24)
+"""A repair issue says the API fails on its side once it has done so this long."""
+ENTRY_ISSUES: Final = (
+    ACCESS_BLOCKED,
+    ACCESS_ENDED,
+    TOKEN_EXPIRING,
+    CONTRACT_MISMATCH,
+    SERVICE_FAILING,
+)
 
 
 def issue_id(issue: str, entry: ConfigEntry) -> str:
@@ -79,7 +95,10 @@ def create_access_ended(hass: HomeAssistant, entry: ConfigEntry, err: LinkyError
 
 
 def update_token_expiry(
-    hass: HomeAssistant, entry: ConfigEntry, expires: datetime | None, warning: timedelta
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    expires: datetime | None,
+    warning: timedelta = TOKEN_WARNING,
 ) -> bool:
     """Warn ``warning`` before a Conso API token expires (with the date); True once it has."""
     now = dt_util.utcnow()
@@ -128,3 +147,49 @@ def update_contract_mismatch(
         placeholders,
         translation_key=f"{CONTRACT_MISMATCH}_ranges" if ranges else None,
     )
+
+
+class UpstreamWatch:
+    """Follows an entry's polls for failures on the API's side (`UpstreamError`).
+
+    Such a failure (Enedis's 401 to the Conso API's own token, the gateway's 404) is not about
+    the user's token or data: it is logged once, a repair issue opens once it has lasted
+    `UPSTREAM_ISSUE_AFTER`, and both end with the next poll that does not fail.
+    """
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, name: str) -> None:
+        """Watch for `entry` (`name` starts the log lines)."""
+        self._hass = hass
+        self._entry = entry
+        self._name = name
+        self.since: datetime | None = None
+        """When the API began failing on its side, None when it does not."""
+
+    def update(self, failure: LinkyError | None) -> bool:
+        """Take a poll's outcome; True when it failed on the API's side (logged here)."""
+        if not isinstance(failure, UpstreamError):
+            if failure is None and self.since is not None:
+                self.since = None
+                delete_issue(self._hass, SERVICE_FAILING, self._entry)
+                _LOGGER.info("%s: the API works again", self._name)
+            return False
+        now = dt_util.utcnow()
+        if self.since is None:
+            self.since = now
+            _LOGGER.warning(
+                "%s: the API failed on its side (%s); this is not about the token or the "
+                "meter's data: asked again later, no day is marked missing",
+                self._name,
+                failure,
+            )
+        elif now - self.since >= UPSTREAM_ISSUE_AFTER:
+            placeholders = {
+                "host": api_host(self._entry.data),
+                "since": self.since.astimezone(PARIS).strftime("%Y-%m-%d %H:%M"),
+                "error": failure.message,
+                "url": CONSO_ISSUES,
+            }
+            _create(
+                self._hass, SERVICE_FAILING, self._entry, ir.IssueSeverity.WARNING, placeholders
+            )
+        return True

@@ -26,7 +26,9 @@ from custom_components.linky.api import (
     PRMAccessError,
     RateLimitError,
     ServerError,
+    UpstreamError,
 )
+from custom_components.linky.api.parsing import error_from_response
 from linky_simulator import PARIS, ConsoApiSimulator, SimulatedMeter
 
 from .conftest import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM, NOW, UNKNOWN_PRM, Trace
@@ -476,6 +478,10 @@ async def test_rate_limit_without_next_access_time(conso: ConsoApiSimulator, tok
 TECHNICAL = {"error": "technical_error", "error_description": "Technical error. Please try later."}
 NO_DATA = {"error": "no_data_found", "error_description": "no measure found for this usage point"}
 WRAPPED = "The Enedis API returned an error"
+FAULT_401 = {"fault": {"code": 900901, "message": "Invalid Credentials", "description": "x"}}
+FAULT_404 = {
+    "fault": {"code": 900906, "message": "No matching resource found for given API Request"}
+}
 INJECTED = [
     (500, {"status": 500, "message": "Erreur inconnue"}, "application/json", ServerError),
     (500, {"status": 500, "message": WRAPPED, "error": TECHNICAL}, "text/plain", ServerError),
@@ -484,6 +490,18 @@ INJECTED = [
     (404, {"status": 404, "message": WRAPPED, "error": NO_DATA}, "text/plain", NoDataError),
     (400, "garbage", "text/plain", BadRequestError),
     (401, {"status": 401, "message": "Votre token est invalide"}, "text/html", AuthenticationError),
+    (
+        401,
+        {"status": 401, "message": WRAPPED, "error": FAULT_401},
+        "application/json",
+        UpstreamError,
+    ),
+    (
+        404,
+        {"status": 404, "message": WRAPPED, "error": FAULT_404},
+        "application/json",
+        UpstreamError,
+    ),
 ]
 
 
@@ -505,6 +523,43 @@ async def test_injected_error_bodies(  # noqa: PLR0917
     assert caught.value.status == status
     assert client.errors_count == 1
     assert client.uses_legacy_types is False
+
+
+async def test_enedis_refusing_the_servers_token_is_not_the_users(
+    conso: ConsoApiSimulator, token: str
+) -> None:
+    """Enedis's 401 relayed by the server: a server error (retry), not a bad token."""
+    conso.enedis_token_refused = True
+    async with AsyncLinkyClient(token, base_url=conso.base_url) as client:
+        with pytest.raises(UpstreamError) as caught:
+            await client.get_daily_consumption(date(2026, 10, 1), date(2026, 10, 2))
+        conso.enedis_token_refused = False
+        data = await client.get_daily_consumption(date(2026, 10, 1), date(2026, 10, 2))
+
+    assert not isinstance(caught.value, AuthenticationError)
+    assert isinstance(caught.value, ServerError)
+    assert (caught.value.status, caught.value.code) == (401, "900901")
+    assert token not in str(caught.value)
+    assert len(data.interval_reading) == 1
+
+
+async def test_old_names_after_the_v5_switch_off_are_a_server_error(
+    conso: ConsoApiSimulator, token: str
+) -> None:
+    """The gateway's 404 for a path it no longer has is not "no data for these days"."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            f"{conso.base_url}/daily_consumption",
+            params={"prm": CONSUMPTION_PRM, "start": "2026-10-01", "end": "2026-10-02"},
+            headers={"Authorization": f"Bearer {token}"},
+        ) as resp,
+    ):
+        status, text = resp.status, await resp.text()
+    err = error_from_response(status, text)
+
+    assert type(err) is UpstreamError
+    assert (err.status, err.code) == (404, "900906")
 
 
 @pytest.mark.parametrize("mode", ["truncated", "invalid"])

@@ -44,6 +44,7 @@ from custom_components.linky.api import (
     RateLimitError,
     ServerError,
     TempoClient,
+    UpstreamError,
     token_expiry,
     token_prms,
 )
@@ -355,10 +356,10 @@ def check_error(err: LinkyError, *, short: bool = False) -> None:
     if isinstance(err, RateLimitError):
         assert err.retry_after is None or err.retry_after.utcoffset() == timedelta(0)
     match err.status:
-        case 401:
-            assert isinstance(err, AuthenticationError)
-        case 404:
-            assert isinstance(err, NoDataError)
+        case 401:  # UpstreamError: relayed by the Conso API, not the user's token
+            assert isinstance(err, AuthenticationError | UpstreamError)
+        case 404:  # UpstreamError: the gateway has no such path
+            assert isinstance(err, NoDataError | UpstreamError)
         case 429:
             assert isinstance(err, RateLimitError)
         case int(status) if status >= 500:

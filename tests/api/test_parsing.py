@@ -20,6 +20,7 @@ from custom_components.linky.api import (
     NoDataError,
     RateLimitError,
     ServerError,
+    UpstreamError,
 )
 from custom_components.linky.api.parsing import (
     error_from_response,
@@ -390,6 +391,9 @@ ERRORS = [
     ("wrapped_403_adam_dc_0008.json", 403, AccessDeniedError, "ADAM-DC-0008", "consent"),
     ("wrapped_403_900908.json", 403, AccessDeniedError, "900908", "Subscription"),
     ("wrapped_404_no_data.json", 404, NoDataError, "no_data_found", "no measure"),
+    ("wrapped_404_gateway.json", 404, UpstreamError, "900906", "No matching resource"),
+    ("gateway_404_status_report.json", 404, UpstreamError, "404", "Not Found"),
+    ("wrapped_401_fault.json", 401, UpstreamError, "900901", "Invalid JWT"),
     ("wrapped_429_fault.json", 429, RateLimitError, "900807", "throttled"),
     ("wrapped_429_next_access.json", 429, RateLimitError, "900804", "quota"),
     ("wrapped_500_technical.json", 500, ServerError, "technical_error", "Technical error"),
@@ -427,6 +431,38 @@ def test_error_bodies(
     assert len(err.message) < 400
     with pytest.raises(kind):
         parse_response(status, error_text(name))
+
+
+@pytest.mark.parametrize(
+    ("status", "text", "kind"),
+    [
+        # Relayed by the Conso API: Enedis refused the server's own token, whatever the body.
+        (
+            401,
+            '{"status":401,"message":"The Enedis API returned an error","error":"Unauthorized"}',
+            UpstreamError,
+        ),
+        (401, '{"status":401,"message":"The Enedis API returned an error"}', UpstreamError),
+        (401, '{"status":401,"error":{"fault":{"code":900901}}}', UpstreamError),
+        # The server's own refusal, or an unwrapped one (Data Connect): the credentials.
+        (401, '{"status":401,"message":"Votre token est invalide"}', AuthenticationError),
+        (401, "Unauthorized", AuthenticationError),
+        # A 404 is "no data" unless the gateway says it has no such path.
+        (404, '{"status":404,"message":"The Enedis API returned an error"}', NoDataError),
+        (
+            404,
+            '{"status":404,"message":"The Enedis API returned an error","error":"Not Found"}',
+            NoDataError,
+        ),
+        (404, '{"fault":{"code":900906,"message":"No matching resource"}}', UpstreamError),
+    ],
+)
+def test_relayed_and_gateway_errors(status: int, text: str, kind: type[LinkyError]) -> None:
+    err = error_from_response(status, text)
+
+    assert type(err) is kind
+    assert err.status == status
+    assert isinstance(err, ServerError) is (kind is UpstreamError)
 
 
 @pytest.mark.parametrize(

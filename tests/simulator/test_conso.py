@@ -192,6 +192,7 @@ async def test_old_types_meter_reading_shape(
     unit: str,
     reading_keys: set[str],
 ) -> None:
+    api.serve_old_types = True  # before Enedis switched v5 off
     token = api.make_token([CONSUMPTION_PRM])
     answer = await call(session, api, kind, token, **old())
     assert answer.status == 200
@@ -216,6 +217,7 @@ async def test_both_param_names_accepted(
 async def test_same_data_old_and_new(
     api: ConsoApiSimulator, session: aiohttp.ClientSession
 ) -> None:
+    api.serve_old_types = True  # before Enedis switched v5 off
     token = api.make_token([CONSUMPTION_PRM])
     a = await call(session, api, "courbe_de_charge_consommation", token, **new())
     b = await call(session, api, "consumption_load_curve", token, **old())
@@ -307,6 +309,7 @@ async def test_token_payload_is_a_prm_list(api: ConsoApiSimulator) -> None:
 
 async def test_withdraw_consent(api: ConsoApiSimulator, session: aiohttp.ClientSession) -> None:
     """Tokens issued before the withdrawal get Enedis' 403 ADAM-DC-0008 on every data type."""
+    api.serve_old_types = True  # before Enedis switched v5 off
     before = api.make_token([CONSUMPTION_PRM, CONSUMPTION_ONLY_PRM])
     assert (await call(session, api, "consommation_quotidienne", before, **new())).status == 200
     api.withdraw_consent(CONSUMPTION_PRM)
@@ -435,6 +438,7 @@ async def test_enedis_rules(
     status: int,
     code: str,
 ) -> None:
+    api.serve_old_types = True  # before Enedis switched v5 off
     token = api.make_token([CONSUMPTION_PRM, CONSUMPTION_ONLY_PRM, UNKNOWN_PRM])
     answer = await call(session, api, kind, token, **params)
     assert answer.status == status
@@ -572,12 +576,78 @@ async def test_old_server_rejects_new_names(
 async def test_v5_switched_off(
     conso_api_factory: Factory, session: aiohttp.ClientSession, meter: SimulatedMeter
 ) -> None:
-    sim = await conso_api_factory([meter], now=lambda: NOW, serve_old_types=False)
+    """The 2026 server still accepts the old names; Enedis's gateway no longer has the paths."""
+    sim = await conso_api_factory([meter], now=lambda: NOW)
+    assert not sim.serve_old_types
     token = sim.make_token([CONSUMPTION_PRM])
-    answer = await call(session, sim, "daily_consumption", token, **old())
-    assert answer.status == 404
-    assert enedis_error(answer)["message"] == "Not Found"
+    for kind in ("daily_consumption", "consumption_load_curve", "consumption_max_power"):
+        answer = await call(session, sim, kind, token, **old())
+        assert answer.status == 404, kind
+        fault = enedis_error(answer)["fault"]
+        assert fault["code"] == 900906
+        assert fault["message"] == "No matching resource found for given API Request"
+    # Accepted: the parameters and the token are still checked first.
+    assert (await call(session, sim, "daily_consumption", token, **old(prm="1"))).status == 400
+    assert (await call(session, sim, "daily_consumption", "a.b.c", **old())).status == 401
     assert (await call(session, sim, "consommation_quotidienne", token, **new())).status == 200
+
+
+async def test_old_server_serves_the_old_names(
+    conso_api_factory: Factory, session: aiohttp.ClientSession, meter: SimulatedMeter
+) -> None:
+    """A server without the 2026 names predates the switch-off: v5 still answers."""
+    sim = await conso_api_factory([meter], now=lambda: NOW, serve_new_types=False)
+    token = sim.make_token([CONSUMPTION_PRM])
+    assert (await call(session, sim, "daily_consumption", token, **old())).status == 200
+
+
+# ---- the server's own Enedis token -----------------------------------------------------------
+
+
+async def test_enedis_refuses_the_servers_token(
+    api: ConsoApiSimulator, session: aiohttp.ClientSession
+) -> None:
+    """Enedis's 401 to the server is relayed as a 401, after the user's token was accepted."""
+    token = api.make_token([CONSUMPTION_PRM])
+    api.enedis_token_refused = True
+    answer = await call(session, api, "consommation_quotidienne", token, **new())
+    assert answer.status == 401
+    assert enedis_error(answer)["fault"]["code"] == 900901
+    # The user's token is still checked first: a bad one gets the server's own 401.
+    own = await call(session, api, "consommation_quotidienne", "a.b.c", **new())
+    assert own.data == {
+        "status": 401,
+        "message": "Votre token est invalide ou ne permet pas d'accéder à ce PRM",
+    }
+    api.enedis_token_refused = False
+    assert (await call(session, api, "consommation_quotidienne", token, **new())).status == 200
+
+
+async def test_enedis_token_refresh_fails(
+    api: ConsoApiSimulator, session: aiohttp.ClientSession
+) -> None:
+    token = api.make_token([CONSUMPTION_PRM])
+    api.enedis_token_refresh_fails = True
+    answer = await call(session, api, "consommation_quotidienne", token, **new())
+    assert (answer.status, answer.data) == (
+        500,
+        {"status": 500, "message": "Impossible de rafraîchir le token. Réessayez plus tard"},
+    )
+    # Checked after the parameters and the user's token.
+    assert (
+        await call(session, api, "consommation_quotidienne", token, **new(prm="1"))
+    ).status == 400
+    assert (await call(session, api, "consommation_quotidienne", "a.b.c", **new())).status == 401
+
+
+async def test_unknown_prm_is_relayed_as_enedis_answers(
+    api: ConsoApiSimulator, session: aiohttp.ClientSession
+) -> None:
+    """A PRM the token lists but Enedis has no consent for: Enedis's 403, not a 401."""
+    token = api.make_token([UNKNOWN_PRM])
+    answer = await call(session, api, "consommation_quotidienne", token, **new(prm=UNKNOWN_PRM))
+    assert answer.status == 403
+    assert enedis_error(answer)["error"] == "ADAM-DC-0008"
 
 
 # ---- Cloudflare ban, quotas ---------------------------------------------------------------
@@ -586,24 +656,41 @@ async def test_v5_switched_off(
 async def test_ban_after_threshold(
     conso_api_factory: Factory, session: aiohttp.ClientSession, meter: SimulatedMeter
 ) -> None:
-    clock = [NOW]
+    """The job at 12:00 UTC bans a client that made the threshold in 00:00-12:00; for good."""
+    clock = [datetime(2026, 11, 23, 6, 0, tzinfo=UTC)]
     sim = await conso_api_factory(
         [meter], now=lambda: clock[0], ban_threshold=5, max_per_second=None
     )
     token = sim.make_token([CONSUMPTION_PRM])
     statuses = []
-    for _ in range(6):
+    for _ in range(6):  # 06:00 to 11:00 UTC: the threshold is passed, but no job ran yet
         statuses.append(
             (await call(session, sim, "consommation_quotidienne", token, **new())).status
         )
         clock[0] += timedelta(hours=1)
-    assert statuses == [200, 200, 200, 200, 403, 403]
-    banned = await call(session, sim, "consommation_quotidienne", token, **new())
-    assert banned.content_type == "text/html"
+    assert statuses == [200] * 6
+    assert not sim.banned
+    banned = await call(session, sim, "consommation_quotidienne", token, **new())  # 12:00
+    assert (banned.status, banned.content_type) == (403, "text/html")
     assert "Sorry, you have been blocked" in banned.text
     assert sim.banned
+    clock[0] += timedelta(days=3)  # never lifted by itself
+    assert (await call(session, sim, "consommation_quotidienne", token, **new())).status == 403
     sim.unban()
     assert (await call(session, sim, "consommation_quotidienne", token, **new())).status == 200
+
+
+async def test_ban_counts_fixed_utc_windows(
+    conso_api_factory: Factory, session: aiohttp.ClientSession, meter: SimulatedMeter
+) -> None:
+    """Eight requests within 7 hours but 4 in each UTC window: under a threshold of 5."""
+    sim = await conso_api_factory([meter], ban_threshold=5, max_per_second=None)
+    token = sim.make_token([CONSUMPTION_PRM])
+    day = datetime(2026, 11, 23, tzinfo=UTC)
+    for hours in (8, 9, 10, 11.5, 12, 13, 14, 15, 24):
+        sim.now = lambda hours=hours: day + timedelta(hours=hours)
+        assert (await call(session, sim, "consommation_quotidienne", token, **new())).status == 200
+    assert not sim.banned
 
 
 async def test_ban_window_is_12_hours(
@@ -725,6 +812,7 @@ async def test_delay_and_client_timeout(
 
 
 async def test_request_log(api: ConsoApiSimulator, session: aiohttp.ClientSession) -> None:
+    api.serve_old_types = True  # before Enedis switched v5 off
     token = api.make_token([CONSUMPTION_PRM])
     await call(session, api, "consommation_quotidienne", token, **new())
     await call(session, api, "daily_consumption", token, **old(start="2026-11-01"))

@@ -22,6 +22,7 @@ from .exceptions import (
     PRMAccessError,
     RateLimitError,
     ServerError,
+    UpstreamError,
 )
 from .helper import EnedisApiHelper
 from .models import ClassRegister, IntervalReading, MeteringData, ReadingType
@@ -68,6 +69,7 @@ __all__ = [
     "TempoClient",
     "TempoColour",
     "TokenData",
+    "UpstreamError",
     "tempo_season",
     "token_expiry",
     "token_prms",

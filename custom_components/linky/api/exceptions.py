@@ -56,6 +56,15 @@ class ServerError(LinkyError):
     """The server failed (HTTP 5xx) or answered something that is not usable data."""
 
 
+class UpstreamError(ServerError):
+    """The server failed on its side although the status says otherwise (401, 404): retry later.
+
+    The Conso API relays every Enedis answer with its status: a 401 when Enedis refuses the
+    server's own Enedis token, a 404 when the Enedis gateway has no such path. Neither is about
+    the user's token or data.
+    """
+
+
 class LinkyConnectionError(LinkyError):
     """The server could not be reached, timed out, or sent a truncated or garbled body."""
 

@@ -27,11 +27,14 @@ from .exceptions import (
     NoDataError,
     RateLimitError,
     ServerError,
+    UpstreamError,
 )
 from .models import ClassRegister, IntervalReading, MeteringData, ReadingType
 
 _LOGGER = logging.getLogger(__name__)
 
+RELAYED_MESSAGE = "The Enedis API returned an error"
+"""What the Conso API says when it relays an Enedis answer (with Enedis's status)."""
 _SNIPPET_LENGTH = 200
 _MESSAGE_LENGTH = 300
 _MONTHS = {
@@ -102,6 +105,11 @@ class _ErrorInfo:
     message: str | None = None
     next_access: str | None = None
     body_status: int | None = None
+    relayed: bool = False
+    """The Conso API relays an Enedis answer (not one of its own errors)."""
+    gateway: bool = False
+    """The innermost answer is the Enedis gateway's (`fault` or `code` form), not a business
+    error such as `no_data_found`."""
 
 
 def _text(value: Any) -> str | None:
@@ -157,16 +165,19 @@ def _describe(body: Any, depth: int = 0) -> _ErrorInfo:
         inner = _describe(fault, depth + 1)
         inner.body_status = inner.body_status or info.body_status
         inner.next_access = inner.next_access or info.next_access
+        inner.gateway = True
         return inner
 
     error = body.get("error")
     description = _text(body.get("error_description")) or _text(body.get("description"))
     message = _text(body.get("message"))
+    info.relayed = message == RELAYED_MESSAGE
     if isinstance(error, dict | list):
         # Conso API wrapper: {"status", "message", "error": <Enedis body or ZodError>}.
         inner = _describe(error, depth + 1)
         inner.body_status = info.body_status
         inner.next_access = inner.next_access or info.next_access
+        inner.relayed = info.relayed or inner.gateway
         if not inner.code:
             inner.message = _join(message, description, inner.message)
         return inner
@@ -183,6 +194,7 @@ def _describe(body: Any, depth: int = 0) -> _ErrorInfo:
 
     code = _text(body.get("code"))
     info.code = code
+    info.gateway = code is not None  # {"code", "message", "description"}: the gateway's form
     info.message = _join(message, description)
     return info
 
@@ -260,12 +272,16 @@ def error_from_response(
     if status == 400:
         return BadRequestError(message, status=status, code=code)
     if status == 401:
+        if info.relayed:  # Enedis refused the server's own Enedis token, not the user's
+            return UpstreamError(message, status=status, code=code)
         return AuthenticationError(message, status=status, code=code)
     if status == 403:
         if is_json:
             return AccessDeniedError(message, status=status, code=code)
         return AccessBlockedError(message, status=status, code=code)
     if status == 404:
+        if info.gateway:  # the gateway has no such path: not "no data for these days"
+            return UpstreamError(message, status=status, code=code)
         return NoDataError(message, status=status, code=code)
     if status == 429:
         when = parse_next_access_time(info.next_access) or parse_retry_after(retry_after)
