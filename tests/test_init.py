@@ -105,7 +105,7 @@ async def test_statistics_follow_the_coordinator(
         entry = conso_entry(hass, conso_api)
         await setup(hass, entry)
     coordinator = entry.runtime_data.coordinator
-    stats.async_follow.assert_called_once_with(coordinator)
+    stats.async_follow.assert_called_once_with(coordinator, after=None)
     listener = MagicMock()
     coordinator.async_add_listener(listener)
     await coordinator.async_fetch_range("consumption_daily", DAY - timedelta(days=3), DAY)

@@ -108,7 +108,7 @@ async def test_new_entry_shows_yesterday_at_once_reusing_the_flow_data(
         "puissance_conso_max_quotidienne",
     ]
     # The statistics follow the coordinator (which holds the probed days).
-    stats.async_follow.assert_called_once_with(coordinator_of(entry))
+    stats.async_follow.assert_called_once_with(coordinator_of(entry), after=None)
     assert YESTERDAY in coordinator_of(entry).readings.daily["consumption"]
     # From tomorrow on, the entry's own slot.
     poll_offset = entry.data["poll_offset"]
