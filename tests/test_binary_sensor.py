@@ -150,3 +150,14 @@ async def test_unload_cancels_the_timer_and_base_removes_the_entity(
     assert entity_registry.async_get_entity_id(Platform.BINARY_SENSOR, DOMAIN, unique_id) is None
     assert hass.states.get(ENTITY_ID) is None
     assert clock_timers(hass) == []
+
+
+async def test_french_name_english_entity_id(
+    hass: HomeAssistant, conso_api: ConsoApiSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    hass.config.language = "fr"
+    freezer.move_to(paris(DAY, 13))
+    await setup(hass, entry_with(hass, conso_api, "hphc"))
+    state = off_peak(hass)
+    assert state.state == STATE_ON
+    assert state.attributes["friendly_name"] == f"Linky {CONSUMPTION_PRM} Heures creuses en cours"

@@ -128,3 +128,24 @@ async def test_no_counters_without_tempo(
     await setup(hass, tempo_entry(hass, conso_api, rte, "hphc"))
     for key in (*COUNTERS, "next_tempo_day"):
         assert hass.states.get(f"sensor.linky_{CONSUMPTION_PRM}_{key}") is None
+
+
+async def test_french_names_english_entity_ids(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    rte: TempoSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    hass.config.language = "fr"
+    freezer.move_to(paris(date(2026, 11, 20), 10))
+    await setup(hass, tempo_entry(hass, conso_api, rte))
+    names = {key: sensor(hass, key).attributes["friendly_name"] for key in COUNTERS[:3]}
+    prefix = f"Linky {CONSUMPTION_PRM} Jours Tempo"
+    assert names == {
+        "tempo_blue_days_used": f"{prefix} bleus utilisés",
+        "tempo_white_days_used": f"{prefix} blancs utilisés",
+        "tempo_red_days_used": f"{prefix} rouges utilisés",
+    }
+    assert sensor(hass, "next_tempo_day").attributes["friendly_name"] == (
+        f"Linky {CONSUMPTION_PRM} Prochain jour Tempo"
+    )
