@@ -22,6 +22,8 @@ PURE = (
     "urls",
     "backfill_plan",
     "reconcile",
+    "tempo_season",
+    "off_peak",
 )
 
 

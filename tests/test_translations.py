@@ -11,11 +11,13 @@ from typing import Any
 
 import pytest
 
+from custom_components.linky.binary_sensor import OFF_PEAK_NOW
 from custom_components.linky.sensor import (
     CLASS_SENSORS,
     CURRENT_CLASS,
     CURRENT_PRICE,
     SENSORS,
+    TEMPO_SEASON_SENSORS,
     TEMPO_SENSORS,
     TOKEN_EXPIRY,
 )
@@ -71,10 +73,17 @@ def test_every_sensor_has_a_name_and_an_icon() -> None:
         CURRENT_CLASS,
         CURRENT_PRICE,
         *TEMPO_SENSORS,
+        *TEMPO_SEASON_SENSORS,
     )
     keys = {d.translation_key for d in every}
     assert keys == set(names)
     assert keys == set(icons)
+
+
+def test_every_binary_sensor_has_a_name_and_an_icon() -> None:
+    keys = {OFF_PEAK_NOW.translation_key}
+    assert keys == set(STRINGS["entity"]["binary_sensor"])
+    assert keys == set(_load(ROOT / "icons.json")["entity"]["binary_sensor"])
 
 
 def test_config_flow_texts() -> None:

@@ -29,7 +29,7 @@ from .statistics_import import LinkyStatistics
 from .tariff import TariffError
 from .tempo_colours import TempoColours, async_get_tempo_colours, async_use_tempo_colours
 
-PLATFORMS: list[Platform] = [Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Final, override
+from typing import Any, Final, override
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -38,10 +38,12 @@ from homeassistant.util import dt as dt_util
 from .api import AsyncLinkyClient
 from .client import token_expires_at
 from .const import DOMAIN
-from .contract import ALL_CLASSES, COLOURS
+from .contract import ALL_CLASSES, COLOURS, Colour
 from .coordinator import LinkyCoordinator
 from .data import LinkyConfigEntry
 from .entity import LinkyEntity
+from .tempo_season import SeasonCount, count_season, next_tempo_day_start, tempo_day
+from .timed import LinkyTimedEntity
 
 PARALLEL_UPDATES = 0  # the coordinator does all the fetching
 
@@ -186,7 +188,7 @@ def _descriptions(coordinator: LinkyCoordinator) -> list[LinkySensorEntityDescri
         descriptions.append(replace(CURRENT_CLASS, options=list(contract.classes)))
         descriptions.append(CURRENT_PRICE)
         if contract.uses_tempo:
-            descriptions.extend(TEMPO_SENSORS)
+            descriptions.extend((*TEMPO_SENSORS, *TEMPO_SEASON_SENSORS))
     return descriptions
 
 
@@ -199,11 +201,24 @@ async def async_setup_entry(
     coordinator = entry.runtime_data.coordinator
     descriptions = _descriptions(coordinator)
     keys = {description.key for description in descriptions}
-    every = (*SENSORS, *CLASS_SENSORS.values(), CURRENT_CLASS, CURRENT_PRICE, *TEMPO_SENSORS)
+    every = (
+        *SENSORS,
+        *CLASS_SENSORS.values(),
+        CURRENT_CLASS,
+        CURRENT_PRICE,
+        *TEMPO_SENSORS,
+        *TEMPO_SEASON_SENSORS,
+    )
     _remove_stale(hass, coordinator, [d for d in every if d.key not in keys])
     async_add_entities(
         (LinkyClockSensor if d.key in CLOCK_SENSORS else LinkySensor)(coordinator, d)
         for d in descriptions
+        if not isinstance(d, LinkyTempoSensorEntityDescription)
+    )
+    async_add_entities(
+        LinkyTempoSensor(coordinator, d)
+        for d in descriptions
+        if isinstance(d, LinkyTempoSensorEntityDescription)
     )
 
 
@@ -243,3 +258,83 @@ def _remove_stale(
         unique_id = f"{coordinator.prm}_{description.key}"
         if entity_id := registry.async_get_entity_id(Platform.SENSOR, DOMAIN, unique_id):
             registry.async_remove(entity_id)
+
+
+# ---- The Tempo season: counters and the next Tempo day (from the colours and the clock) ----
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkyTempoSensorEntityDescription(LinkySensorEntityDescription):
+    """A Tempo sensor that changes at 06:00 Paris (a new Tempo day), with attributes."""
+
+    attributes_fn: Callable[[LinkyCoordinator], dict[str, Any]]
+
+
+def _season(coordinator: LinkyCoordinator) -> SeasonCount:
+    return count_season(tempo_day(dt_util.utcnow()), coordinator.colour_of)
+
+
+def _season_attributes(coordinator: LinkyCoordinator, colour: Colour) -> dict[str, Any]:
+    season = _season(coordinator)
+    return {
+        "season_start": season.start,
+        "season_end": season.end,
+        "quota": season.quotas[colour],
+        "unknown_days": season.unknown,
+    }
+
+
+def _season_counter(colour: Colour, *, left: bool) -> LinkyTempoSensorEntityDescription:
+    key = f"tempo_{colour}_days_{'left' if left else 'used'}"
+    return LinkyTempoSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        # No state_class: a count of days, for display and automations.
+        value_fn=(
+            (lambda c: _season(c).left(colour)) if left else (lambda c: _season(c).used[colour])
+        ),
+        attributes_fn=lambda c: _season_attributes(c, colour),
+    )
+
+
+def _next_day_colour(coordinator: LinkyCoordinator) -> dict[str, Any]:
+    day = tempo_day(dt_util.utcnow()) + timedelta(days=1)
+    return {"colour": coordinator.colour_of(day)}
+
+
+NEXT_TEMPO_DAY: Final = LinkyTempoSensorEntityDescription(
+    key="next_tempo_day",
+    translation_key="next_tempo_day",
+    device_class=SensorDeviceClass.TIMESTAMP,
+    value_fn=lambda _c: next_tempo_day_start(dt_util.utcnow()),
+    attributes_fn=_next_day_colour,
+)
+TEMPO_SEASON_SENSORS: Final = (
+    *(_season_counter(colour, left=False) for colour in COLOURS),
+    *(_season_counter(colour, left=True) for colour in COLOURS),
+    NEXT_TEMPO_DAY,
+)
+
+
+class LinkyTempoSensor(LinkyTimedEntity, LinkySensor):
+    """A Tempo season counter or the next Tempo day: written again at every 06:00 Paris."""
+
+    entity_description: LinkyTempoSensorEntityDescription
+
+    def __init__(
+        self, coordinator: LinkyCoordinator, description: LinkyTempoSensorEntityDescription
+    ) -> None:
+        """Suggest an English entity id, whatever Home Assistant's language."""
+        super().__init__(coordinator, description)
+        self.entity_id = f"{Platform.SENSOR}.linky_{coordinator.prm}_{description.key}"
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The season and the unknown days (counters), the colour (next Tempo day)."""
+        return self.entity_description.attributes_fn(self.coordinator)
+
+    @override
+    def next_change(self, now: datetime) -> datetime:
+        """Return the next 06:00 Paris (a new Tempo day)."""
+        return next_tempo_day_start(now)

@@ -81,9 +81,21 @@ TEMPO_SEED = 2026
 README_ENTITIES = {
     f"sensor.linky_{PRM}_tempo_colour_tomorrow",
     f"sensor.linky_{PRM}_current_tariff_class",
+    f"binary_sensor.linky_{PRM}_off_peak_now",
+    f"sensor.linky_{PRM}_next_tempo_day",
 }
 """The entity ids the README's Tempo automations use."""
-CLOCK_SENSORS = {"next_update", "current_class", "current_price", "tempo_today", "tempo_tomorrow"}
+TEMPO_SEASON = {f"tempo_{c}_days_{k}" for c in ("blue", "white", "red") for k in ("used", "left")}
+CLOCK_SENSORS = {
+    "next_update",
+    "current_class",
+    "current_price",
+    "tempo_today",
+    "tempo_tomorrow",
+    "off_peak_now",
+    "next_tempo_day",
+    *TEMPO_SEASON,
+}
 """Sensors whose state follows the clock: not compared across a restart."""
 TEMPO_CLASSES = tuple(
     f"{colour}_{hours}" for colour in ("blue", "white", "red") for hours in ("hp", "hc")
