@@ -1,12 +1,13 @@
 """The statistics' display names follow Home Assistant's language (Energy dashboard)."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from homeassistant.components.recorder import Recorder, get_instance
 from homeassistant.components.recorder.statistics import get_metadata
 from homeassistant.core import HomeAssistant
 
+from custom_components.linky.readings import MaxPower
 from custom_components.linky.series import statistic_ids
 from custom_components.linky.statistics_import import LinkyStatistics
 from tests.backfill_helpers import quiet_sql
@@ -32,6 +33,7 @@ async def _imported_names(hass: HomeAssistant) -> dict[str, str | None]:
     )
     readings = readings_with(daily={DAY: 12_000})
     readings.merge_daily("production", {DAY: 5_000})
+    readings.merge_max_power({DAY: MaxPower(6000, datetime(2026, 1, 15, 18, 30, tzinfo=UTC))})
     stats = LinkyStatistics(hass, entry)
     await stats.async_reconcile(readings)
     ids = statistic_ids(PRM)
@@ -49,6 +51,7 @@ async def test_names_in_french(hass: HomeAssistant) -> None:
         "production": "Linky 12345678901234 production",
         "consumption_cost": "Linky 12345678901234 coût de la consommation",
         "production_earnings": "Linky 12345678901234 gains de la production",
+        "max_power": "Linky 12345678901234 puissance maximale",
     }
 
 
@@ -59,6 +62,7 @@ async def test_names_in_english_by_default(hass: HomeAssistant) -> None:
         "production": "Linky 12345678901234 production",
         "consumption_cost": "Linky 12345678901234 consumption cost",
         "production_earnings": "Linky 12345678901234 production earnings",
+        "max_power": "Linky 12345678901234 maximum power",
     }
 
 
