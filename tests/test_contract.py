@@ -64,6 +64,45 @@ def test_tempo_daylight_saving_night_keeps_its_colour() -> None:
     }
 
 
+def test_a_step_across_06_00_is_split_between_two_tempo_days() -> None:
+    # 05:30-06:30 on the 13th: the 12th's blue night, then the red day.
+    assert TEMPO.minutes_by_class(local(RED, 5, 30), 60, colours) == {
+        "blue_hc": 30,
+        "red_hp": 30,
+    }
+    # 21:45-22:45 on the white day, then 05:50-06:10 the next morning after it.
+    assert TEMPO.minutes_by_class(local(WHITE, 21, 45), 60, colours) == {
+        "white_hp": 15,
+        "white_hc": 45,
+    }
+    assert TEMPO.minutes_by_class(local(WHITE + timedelta(days=1), 5, 50), 20, colours) == {
+        "white_hc": 10,
+        "blue_hp": 10,
+    }
+    # The next Tempo day's colour is needed only when the step reaches it.
+    only_red = {RED: "red"}.get
+    assert TEMPO.minutes_by_class(local(WHITE, 5), 60, only_red) == {"red_hc": 60}  # type: ignore[arg-type]
+    assert TEMPO.minutes_by_class(local(WHITE, 5, 30), 60, only_red) is None  # type: ignore[arg-type]
+
+
+def test_a_step_is_split_across_a_daylight_saving_change_and_a_new_period() -> None:
+    hours = parse_off_peak_hours("02:30-08:00")
+    contract = Contract(
+        [
+            ContractPeriod(
+                date(2026, 1, 1), TariffOption.HPHC, (("hp", 0.2), ("hc", 0.1)), 0, hours
+            ),
+            ContractPeriod(date(2026, 3, 30), TariffOption.BASE, (("base", 0.19),)),
+        ]
+    )
+    # Spring: 01:30 CET + 60 real minutes = 03:30 CEST: 30 min HP, then 30 min HC.
+    spring = datetime(2026, 3, 29, 1, 30, tzinfo=PARIS)
+    assert contract.minutes_by_class(spring, 60, colours) == {"hp": 30, "hc": 30}
+    # 23:30 on the last HP/HC day to 00:30 on the first Base day.
+    last = datetime(2026, 3, 29, 23, 30, tzinfo=PARIS)
+    assert contract.minutes_by_class(last, 60, colours) == {"hp": 30, "base": 30}
+
+
 def test_hphc_two_ranges_and_summer_winter_switch() -> None:
     period = ContractPeriod(
         date(2026, 1, 1),

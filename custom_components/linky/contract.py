@@ -6,13 +6,17 @@ who only knows today's prices still gets costs for the whole history. A period h
 option, the price per kWh of each class, the subscription (EUR per month) and, for HP/HC, the
 off-peak ranges, which may differ in summer (April to October: Enedis's 2026-2027 reform).
 
-The class of an interval, by the local time of its start:
+The class of each minute, by its local time:
 
 - Base: ``base``.
 - HP/HC: ``hc`` inside the period's off-peak ranges for the season, else ``hp``.
 - Tempo: the colour of the Tempo day, which runs 06:00 to 06:00 (so 00:00-06:00 takes the
   previous calendar day's colour), and ``hc`` from 22:00 to 06:00, else ``hp``: ``blue_hp`` ...
-  ``red_hc``. While a colour is unknown the interval has no class: it waits, never guessed.
+  ``red_hc``. While a colour is unknown the minute has no class: it waits, never guessed.
+
+An interval (a load-curve step, a day) is split by the minutes it spends in each class
+(`Contract.minutes_by_class`): a PT60M step from 01:00 with off-peak hours from 01:30 is half
+``hp``, half ``hc``.
 
 Options store the periods as dicts (``entry.options["contract"]``)::
 
@@ -29,14 +33,16 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any, Final, Literal
 
 from .const import CONF_CONTRACT, CONF_TARIFFS, PARIS
 from .kinds import Direction
 from .paris import day_minutes, local_midnight
 from .tariff import (
+    MINUTES_PER_DAY,
     MinuteRange,
     Tariff,
     TariffError,
@@ -53,6 +59,8 @@ type ColourOf = Callable[[date], Colour | None]
 COLOURS: Final[tuple[Colour, ...]] = ("blue", "white", "red")
 TEMPO_OFF_PEAK: Final[tuple[MinuteRange, ...]] = ((22 * 60, 6 * 60),)
 TEMPO_DAY_START: Final = 6 * 60
+TEMPO_BOUNDS: Final = (TEMPO_DAY_START, TEMPO_OFF_PEAK[0][0])
+"""The minutes of the day a Tempo class may change at: the new colour, the off-peak hours."""
 SUMMER_MONTHS: Final = range(4, 11)
 """April to October: the months summer off-peak ranges apply in, when a period has them."""
 MAX_PRICE: Final = 5.0
@@ -162,8 +170,23 @@ class ContractPeriod:
             return self.summer_off_peak_hours
         return self.off_peak_hours
 
+    def minutes_to_change(self, local: datetime) -> int:
+        """Return the minutes from this local time to the next one its class may change at.
+
+        A bound of the day's ranges (Tempo: 06:00 and 22:00), else the next midnight.
+        """
+        minute = _local_minute(local)
+        if self.option is TariffOption.TEMPO:
+            bounds: Iterable[int] = TEMPO_BOUNDS
+        else:
+            bounds = _bounds(self.off_peak_on(local.date()))
+        change = MINUTES_PER_DAY - minute
+        for bound in bounds:
+            change = min(change, (bound - minute - 1) % MINUTES_PER_DAY + 1)
+        return change
+
     def class_at(self, local: datetime, colour_of: ColourOf) -> str | None:
-        """Return the class of an interval starting at this local (Paris) time."""
+        """Return the class of the minute starting at this local (Paris) time."""
         minute = _local_minute(local)
         match self.option:
             case TariffOption.BASE:
@@ -211,6 +234,11 @@ class ContractPeriod:
         )
 
 
+@cache
+def _bounds(ranges: tuple[MinuteRange, ...]) -> tuple[int, ...]:
+    return tuple(bound for r in ranges for bound in r)
+
+
 def _class_order(name: str) -> int:
     return ALL_CLASSES.index(name) if name in ALL_CLASSES else len(ALL_CLASSES)
 
@@ -249,9 +277,32 @@ class Contract:
         return any(period.option is TariffOption.TEMPO for period in self.periods)
 
     def class_at(self, instant: datetime, colour_of: ColourOf) -> str | None:
-        """Return the class of an interval starting at this (aware) instant."""
+        """Return the class of the minute starting at this (aware) instant."""
         local = instant.astimezone(PARIS)
         return self.period_on(local.date()).class_at(local, colour_of)
+
+    def minutes_by_class(
+        self, start: datetime, minutes: int, colour_of: ColourOf
+    ) -> dict[str, int] | None:
+        """Return the minutes of ``[start, start + minutes)`` in each class, in time order.
+
+        None while a colour it needs is unknown. Walks the interval from one possible change
+        of class to the next: a bound of the local day's ranges, midnight (the period, the
+        season) and each whole hour (where the clock may change), so each part has one class.
+        """
+        start = start.astimezone(UTC)  # real minutes, not wall-clock ones
+        parts: dict[str, int] = {}
+        done = 0
+        while done < minutes:
+            local = (start + timedelta(minutes=done) if done else start).astimezone(PARIS)
+            period = self.period_on(local.date())
+            name = period.class_at(local, colour_of)
+            if name is None:
+                return None
+            span = min(minutes - done, period.minutes_to_change(local), 60 - local.minute)
+            parts[name] = parts.get(name, 0) + span
+            done += span
+        return parts
 
     def price(self, day: date, name: str) -> float:
         """Return the price per kWh of a class on a local day."""
@@ -264,20 +315,9 @@ class Contract:
     def class_minutes(self, day: date, colour_of: ColourOf) -> dict[str, int] | None:
         """Return the real minutes of a local day in each class (None: a colour is unknown).
 
-        Walks the day's real minutes (23 or 25 hours on daylight-saving days) in steps of 30
-        minutes, or of one minute when an off-peak range does not fall on a half hour.
+        23 or 25 hours on daylight-saving days.
         """
-        period = self.period_on(day)
-        bounds = {minute for ranges in (period.off_peak_on(day),) for r in ranges for minute in r}
-        step = 30 if all(minute % 30 == 0 for minute in bounds) else 1
-        start = local_midnight(day)
-        minutes: dict[str, int] = {}
-        for offset in range(0, day_minutes(day), step):
-            name = self.class_at(start + timedelta(minutes=offset), colour_of)
-            if name is None:
-                return None
-            minutes[name] = minutes.get(name, 0) + step
-        return minutes
+        return self.minutes_by_class(local_midnight(day), day_minutes(day), colour_of)
 
     def first_difference(self, other: Contract | None) -> date | None:
         """Earliest day priced differently by ``other`` (``date.min`` for all); None if equal."""
