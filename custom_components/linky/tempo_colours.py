@@ -297,7 +297,7 @@ class TempoColours:
         return True
 
     def _seasons_to_fetch(self, today: date) -> Iterator[str]:
-        """Seasons of ``[first_day - 1, today]`` missing a day, not fetched after their end or now.
+        """Seasons lacking a day of ``[first_day - 1, today]``, unfetched after their end or today.
 
         From the day before the first: 00:00-06:00 of a day belongs to the previous Tempo day
         (the first day of a history starting on 1 September needs the last season's 31 August).
