@@ -11,6 +11,7 @@ from custom_components.linky.contract import (
     TariffOption,
     contracts_from_options,
     days_in_month,
+    parse_contracts,
     regulated_prices,
     split_by_class,
 )
@@ -22,7 +23,7 @@ from custom_components.linky.statistics import (
     energy_rows,
     hourly_classes,
 )
-from custom_components.linky.tariff import TariffError, parse_off_peak_hours
+from custom_components.linky.tariff import TariffError, TariffPeriod, parse_off_peak_hours
 from tests.statistics_helpers import day_curve, readings_with
 
 TEMPO_PRICES = regulated_prices(TariffOption.TEMPO, date(2026, 2, 1))
@@ -239,6 +240,28 @@ def test_former_price_periods_become_a_contract() -> None:
     period = contracts["consumption"].periods[1]
     options["contract"] = [period.to_dict()]
     assert contracts_from_options(options)["consumption"].periods == (period,)
+
+
+def test_one_invalid_direction_leaves_the_other_priced() -> None:
+    """A production price of 7 EUR/kWh (an older form allowed up to 10) unprices production only."""
+    consumption = ContractPeriod(date(2025, 1, 1), TariffOption.BASE, (("base", 0.2),))
+    production = {"direction": "production", "start": "2025-01-01", "base": 7.0}
+    options = {"contract": [consumption.to_dict()], "tariffs": [production]}
+    contracts, problems = parse_contracts(options)
+    assert contracts == {"consumption": Contract([consumption])}
+    assert list(problems) == ["production"]
+    assert contracts_from_options(options) == contracts  # never raises
+    # The other way round: an invalid contract period leaves production priced.
+    options = {
+        "contract": [{**consumption.to_dict(), "prices": {"base": 6.0}}],
+        "tariffs": [{**production, "base": 0.1}],
+    }
+    contracts, problems = parse_contracts(options)
+    assert list(contracts) == ["production"]
+    assert list(problems) == ["consumption"]
+    # One range for every form: the former price periods refuse what contracts refuse.
+    with pytest.raises(TariffError):
+        TariffPeriod.from_dict(production)
 
 
 def test_yesterday_per_class_is_zero_for_classes_without_energy_and_unknown_without_data() -> None:

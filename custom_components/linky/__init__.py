@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
@@ -19,14 +20,22 @@ from .backfill_plan import history_start
 from .budget import async_get_budget
 from .client import api_host, async_create_client, token_expires_at
 from .const import CONF_PRM, CONF_TEMPO_FALLBACK_URL, CONF_TEMPO_URL, DOMAIN
-from .contract import Contract, contracts_from_options
+from .contract import Contract, parse_contracts
 from .coordinator import STORAGE_VERSION, LinkyCoordinator
 from .data import LinkyConfigEntry, LinkyRuntimeData
-from .issues import ACCESS_ENDED, delete_all_issues, delete_issue, update_contract_mismatch
+from .issues import (
+    ACCESS_ENDED,
+    CONTRACT_MISMATCH,
+    delete_all_issues,
+    delete_issue,
+    update_contract_mismatch,
+    update_invalid_prices,
+)
 from .services import async_setup_services
 from .statistics_import import LinkyStatistics
-from .tariff import TariffError
 from .tempo_colours import TempoColours, async_get_tempo_colours, async_use_tempo_colours
+
+_LOGGER = logging.getLogger(__name__)
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -60,7 +69,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
     delete_issue(hass, ACCESS_ENDED, entry)
     budget = await async_get_budget(hass, api_host(entry.data))
     entry.async_on_unload(budget.register(entry.entry_id))  # its share of the steady reserve
-    contract = _consumption_contract(entry)
+    contract = _consumption_contract(hass, entry)
     colours = None
     if contract is not None and contract.uses_tempo:
         colours = await async_get_tempo_colours(
@@ -84,14 +93,24 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
         _follow_colours(hass, entry, colours)
     if contract is not None and len(contract.classes) > 1:
         _follow_registers(hass, entry, contract)
+    else:  # no classes to check (any more)
+        delete_issue(hass, CONTRACT_MISMATCH, entry)
     return True
 
 
-def _consumption_contract(entry: LinkyConfigEntry) -> Contract | None:
-    try:
-        return contracts_from_options(entry.options).get("consumption")
-    except TariffError:
-        return None  # the statistics importer says why, once
+def _consumption_contract(hass: HomeAssistant, entry: LinkyConfigEntry) -> Contract | None:
+    """Return the consumption contract; say (log, repair issue) which stored prices are invalid."""
+    contracts, problems = parse_contracts(entry.options)
+    for direction, problem in problems.items():
+        _LOGGER.warning(
+            "%s: the %s prices in the options are invalid (%s); they are not used until "
+            "corrected in the options",
+            entry.title,
+            direction,
+            problem,
+        )
+    update_invalid_prices(hass, entry, problems)
+    return contracts.get("consumption")
 
 
 def _follow_colours(hass: HomeAssistant, entry: LinkyConfigEntry, colours: TempoColours) -> None:

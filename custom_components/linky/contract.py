@@ -39,7 +39,7 @@ from functools import cache
 from typing import Any, Final, Literal
 
 from .const import CONF_CONTRACT, CONF_TARIFFS, PARIS
-from .kinds import Direction
+from .kinds import DIRECTIONS, Direction
 from .paris import day_minutes, local_midnight
 from .tariff import (
     MINUTES_PER_DAY,
@@ -50,6 +50,7 @@ from .tariff import (
     in_ranges,
     parse_off_peak_hours,
     parse_tariffs,
+    valid_price,
 )
 
 type Colour = Literal["blue", "white", "red"]
@@ -63,8 +64,6 @@ TEMPO_BOUNDS: Final = (TEMPO_DAY_START, TEMPO_OFF_PEAK[0][0])
 """The minutes of the day a Tempo class may change at: the new colour, the off-peak hours."""
 SUMMER_MONTHS: Final = range(4, 11)
 """April to October: the months summer off-peak ranges apply in, when a period has them."""
-MAX_PRICE: Final = 5.0
-"""EUR per kWh above which a price is a typing mistake (Tempo red HP is about 0.7)."""
 
 
 class TariffOption(StrEnum):
@@ -151,7 +150,7 @@ class ContractPeriod:
         """Check the classes match the option and every price is plausible."""
         if {name for name, _ in self.prices} != set(CLASSES[self.option]):
             raise TariffError(f"prices of {self.option} must be {', '.join(CLASSES[self.option])}")
-        if any(not 0 <= price <= MAX_PRICE for _, price in self.prices):
+        if not all(valid_price(price) for _, price in self.prices):
             raise TariffError("a price is negative or absurd")
         if not 0 <= self.subscription <= 1000:
             raise TariffError("the subscription is negative or absurd")
@@ -379,17 +378,39 @@ def split_by_class(total: int, minutes: Mapping[str, int]) -> dict[str, int]:
     return shares
 
 
-def contracts_from_options(options: Mapping[str, Any]) -> dict[Direction, Contract]:
-    """Return the contract of each direction an entry's options price (or `TariffError`).
+def parse_contracts(
+    options: Mapping[str, Any],
+) -> tuple[dict[Direction, Contract], dict[Direction, str]]:
+    """Return the contract of each direction an entry's options price, and why any is not.
 
     Consumption: ``options["contract"]``, or the former consumption price periods of
-    ``options["tariffs"]`` converted; production: the production periods of ``tariffs``.
+    ``options["tariffs"]`` converted; production: the production periods of ``tariffs``. Each
+    direction stands alone: invalid periods (a price out of range stored by an older release)
+    leave their direction unpriced, with the reason, never the other one.
     """
-    tariffs = parse_tariffs(options.get(CONF_TARIFFS, []))
-    contracts = {direction: contract_from_tariff(tariff) for direction, tariff in tariffs.items()}
-    if (contract := parse_contract(options.get(CONF_CONTRACT, []))) is not None:
-        contracts["consumption"] = contract
-    return contracts
+    tariffs = list(options.get(CONF_TARIFFS, []))
+    contracts: dict[Direction, Contract] = {}
+    problems: dict[Direction, str] = {}
+    for direction in DIRECTIONS:
+        periods = [p for p in tariffs if p.get("direction", "consumption") == direction]
+        try:
+            if direction == "consumption" and options.get(CONF_CONTRACT):
+                contract = parse_contract(options[CONF_CONTRACT])
+            elif periods:
+                contract = contract_from_tariff(parse_tariffs(periods)[direction])
+            else:
+                contract = None
+        except TariffError as err:
+            problems[direction] = str(err)
+            continue
+        if contract is not None:
+            contracts[direction] = contract
+    return contracts, problems
+
+
+def contracts_from_options(options: Mapping[str, Any]) -> dict[Direction, Contract]:
+    """Return the contract of each direction whose prices are valid (see `parse_contracts`)."""
+    return parse_contracts(options)[0]
 
 
 # ---- Typed input and the former options (used by the options flow) ------------------------

@@ -1,5 +1,6 @@
 """The repair issues a meter can raise: each says what happened and what the user can do."""
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -12,6 +13,7 @@ from .api import LinkyError
 from .const import CONF_PRM, CONF_SOURCE, DOMAIN, PARIS, SOURCE_ENEDIS
 from .contract import ColourOf, Contract
 from .contract_check import check_days, disagreement, format_energy, meter_off_peak
+from .kinds import DIRECTIONS, Direction
 from .readings import MeterReadings
 from .tariff import format_off_peak_hours
 
@@ -20,7 +22,14 @@ ACCESS_BLOCKED: Final = "access_blocked"
 ACCESS_ENDED: Final = "access_ended"
 TOKEN_EXPIRING: Final = "token_expiring"
 CONTRACT_MISMATCH: Final = "contract_mismatch"
-ENTRY_ISSUES: Final = (ACCESS_BLOCKED, ACCESS_ENDED, TOKEN_EXPIRING, CONTRACT_MISMATCH)
+INVALID_PRICES: Final = {direction: f"invalid_prices_{direction}" for direction in DIRECTIONS}
+ENTRY_ISSUES: Final = (
+    ACCESS_BLOCKED,
+    ACCESS_ENDED,
+    TOKEN_EXPIRING,
+    CONTRACT_MISMATCH,
+    *INVALID_PRICES.values(),
+)
 
 
 def issue_id(issue: str, entry: ConfigEntry) -> str:
@@ -128,3 +137,14 @@ def update_contract_mismatch(
         placeholders,
         translation_key=f"{CONTRACT_MISMATCH}_ranges" if ranges else None,
     )
+
+
+def update_invalid_prices(
+    hass: HomeAssistant, entry: ConfigEntry, problems: Mapping[Direction, str]
+) -> None:
+    """Tell which direction's stored prices are invalid (left unpriced); close the others."""
+    for direction, issue in INVALID_PRICES.items():
+        if (problem := problems.get(direction)) is None:
+            delete_issue(hass, issue, entry)
+        else:
+            _create(hass, issue, entry, ir.IssueSeverity.WARNING, {"error": problem})
