@@ -21,11 +21,12 @@ from .budget import async_get_budget
 from .client import api_host, async_create_client, token_expires_at
 from .const import CONF_PRM, CONF_TEMPO_FALLBACK_URL, CONF_TEMPO_URL, DOMAIN
 from .contract import Contract, parse_contracts
-from .coordinator import STORAGE_VERSION, LinkyCoordinator
+from .coordinator import STORAGE_VERSION, LinkyCoordinator, StopReason
 from .data import LinkyConfigEntry, LinkyRuntimeData
 from .issues import (
     ACCESS_ENDED,
     CONTRACT_MISMATCH,
+    delete_access_blocked,
     delete_all_issues,
     delete_issue,
     update_contract_mismatch,
@@ -69,6 +70,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
     delete_issue(hass, ACCESS_ENDED, entry)
     budget = await async_get_budget(hass, api_host(entry.data))
     entry.async_on_unload(budget.register(entry.entry_id))  # its share of the steady reserve
+    if budget.lift_block():  # reloaded after a ban: the host's other meters resume too
+        _reload_blocked(hass, entry, budget.host)
     contract = _consumption_contract(hass, entry)
     colours = None
     if contract is not None and contract.uses_tempo:
@@ -81,7 +84,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
     colour_of = colours.colour_of if colours else None
     statistics = LinkyStatistics(hass, entry, colour_of)
     coordinator = LinkyCoordinator(
-        hass, entry, client, statistics, contract=contract, colour_of=colour_of
+        hass, entry, client, statistics, contract=contract, colour_of=colour_of, budget=budget
     )
     backfill = HistoryBackfill(coordinator, statistics)
     entry.runtime_data = LinkyRuntimeData(coordinator, statistics, backfill)
@@ -96,6 +99,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
     else:  # no classes to check (any more)
         delete_issue(hass, CONTRACT_MISMATCH, entry)
     return True
+
+
+def _reload_blocked(hass: HomeAssistant, entry: LinkyConfigEntry, host: str) -> None:
+    """Reload the other meters of a host that its ban stopped (the user reloaded this one)."""
+    for other in hass.config_entries.async_loaded_entries(DOMAIN):
+        coordinator = other.runtime_data.coordinator
+        if (
+            other.entry_id != entry.entry_id
+            and coordinator.host == host
+            and coordinator.stopped is StopReason.BLOCKED
+        ):
+            hass.config_entries.async_schedule_reload(other.entry_id)
 
 
 def _consumption_contract(hass: HomeAssistant, entry: LinkyConfigEntry) -> Contract | None:
@@ -164,3 +179,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> No
     for key in (f"{DOMAIN}.{entry.entry_id}", f"{DOMAIN}.statistics.{entry.entry_id}"):
         await Store[dict[str, Any]](hass, STORAGE_VERSION, key).async_remove()
     delete_all_issues(hass, entry)
+    host = api_host(entry.data)
+    others = hass.config_entries.async_entries(DOMAIN)
+    if not any(o.entry_id != entry.entry_id and api_host(o.data) == host for o in others):
+        delete_access_blocked(hass, host)  # the host's issue: no meter uses it any more

@@ -41,16 +41,15 @@ from .api import (
 )
 from .budget import LIMIT as BUDGET_LIMIT
 from .budget import WINDOW as BUDGET_WINDOW
-from .budget import BudgetExhausted
+from .budget import BudgetExhausted, HostBlockedError, HostPausedError, RequestBudget
 from .client import LinkyClient, api_host, async_get_data, token_expires_at
 from .const import CONF_POLL_OFFSET, CONF_PRM, CONF_PRODUCTION, DOMAIN, PARIS, UNSUPPORTED_CODES
 from .contract import ColourOf, Contract
 from .data import DATA_PROBED
 from .issues import (
-    ACCESS_BLOCKED,
     create_access_blocked,
     create_access_ended,
-    delete_issue,
+    delete_access_blocked,
     update_token_expiry,
 )
 from .kinds import KINDS, DataKind
@@ -97,8 +96,12 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         *,
         contract: Contract | None = None,
         colour_of: ColourOf | None = None,
+        budget: RequestBudget | None = None,
     ) -> None:
-        """Set up; readings load in ``_async_setup``; the contract splits yesterday by class."""
+        """Set up; readings load in ``_async_setup``; the contract splits yesterday by class.
+
+        ``budget``: the host's, told of a 429 or a ban so that every entry using it waits.
+        """
         super().__init__(
             hass,
             _LOGGER,
@@ -107,6 +110,8 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             update_interval=None,  # the schedule is our own (see the module docstring)
         )
         self.client = client
+        self.budget = budget
+        self.host = api_host(entry.data)
         self.statistics = statistics
         self.contract = contract
         self.colour_of: ColourOf = colour_of or (lambda _day: None)
@@ -261,10 +266,17 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             return False  # extra: a refusal only means the API does not serve them
         return KINDS[kind].direction == "consumption" or "consumption_daily" in self.unsupported
 
-    def _handle_rate_limit(self, err: RateLimitError) -> None:
+    @staticmethod
+    def _resume_at(err: RateLimitError) -> datetime:
+        """When to send again after a 429: its ``retry_after``, else in an hour (1 min at least)."""
         now = dt_util.utcnow()
-        until = err.retry_after or now + RATE_LIMIT_DEFAULT_WAIT
-        self.rate_limited_until = max(until, now + timedelta(minutes=1))
+        return max(err.retry_after or now + RATE_LIMIT_DEFAULT_WAIT, now + timedelta(minutes=1))
+
+    def _handle_rate_limit(self, err: RateLimitError) -> None:
+        self.rate_limited_until = self._resume_at(err)
+        if isinstance(err, HostPausedError):  # another entry's 429, logged there
+            _LOGGER.debug("%s: %s", self.name, err)
+            return
         if isinstance(err, BudgetExhausted):
             # Not an answer of the API: our own budget refused to send the request.
             _LOGGER.warning(
@@ -324,8 +336,11 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             self.readings.mark_missing(kind, days_between(start, end), today)
             self._schedule_save()
             return None
-        except AccessBlockedError:
-            self._handle_ban()
+        except AccessBlockedError as err:
+            self._handle_ban(err)
+            raise
+        except RateLimitError as err:
+            self._pause_host(err)
             raise
         except AuthenticationError:
             self._stop_for_reauth()
@@ -334,7 +349,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             if self.is_main_kind(kind):
                 self._handle_access_ended(err)
             raise
-        delete_issue(self.hass, ACCESS_BLOCKED, self.config_entry)
+        delete_access_blocked(self.hass, self.host)
         if self.refused.pop(kind, None) is not None:
             _LOGGER.info("%s: %s data is served again", self.name, kind)
         changed = self.readings.merge(kind, data)
@@ -378,19 +393,33 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         self._stop_for_reauth()
 
     @callback
-    def _handle_ban(self) -> None:
+    def _pause_host(self, err: RateLimitError) -> None:
+        """Hold every entry using the host after its 429 (not after our own refusals)."""
+        if self.budget is not None and not isinstance(err, (BudgetExhausted, HostPausedError)):
+            self.budget.pause(self._resume_at(err))
+
+    @callback
+    def _handle_ban(self, err: AccessBlockedError) -> None:
+        """Stop polling; the first entry the host banned tells the user (one issue per host)."""
         if self.stopped is StopReason.BLOCKED:
             return
         self.stopped = StopReason.BLOCKED
         self._cancel_poll()
-        host = api_host(self.config_entry.data)
+        first = not isinstance(err, HostBlockedError)
+        if first and self.budget is not None:
+            first = self.budget.block()
+        if not first:
+            _LOGGER.info(
+                "%s: %s has blocked this address; polling is stopped", self.name, self.host
+            )
+            return
         _LOGGER.warning(  # handled: the repair issue tells the user what to do
-            "%s: %s has blocked requests from this address (HTTP 403); polling is stopped "
-            "until the integration is reloaded",
+            "%s: %s has blocked requests from this address (HTTP 403); polling of every meter "
+            "using it is stopped until the integration is reloaded",
             self.name,
-            host,
+            self.host,
         )
-        create_access_blocked(self.hass, self.config_entry, host)
+        create_access_blocked(self.hass, self.config_entry, self.host)
 
     @callback
     def check_token_expiry(self) -> None:

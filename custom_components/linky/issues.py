@@ -24,7 +24,6 @@ TOKEN_EXPIRING: Final = "token_expiring"
 CONTRACT_MISMATCH: Final = "contract_mismatch"
 INVALID_PRICES: Final = {direction: f"invalid_prices_{direction}" for direction in DIRECTIONS}
 ENTRY_ISSUES: Final = (
-    ACCESS_BLOCKED,
     ACCESS_ENDED,
     TOKEN_EXPIRING,
     CONTRACT_MISMATCH,
@@ -69,9 +68,31 @@ def delete_all_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
         delete_issue(hass, issue, entry)
 
 
+def access_blocked_id(host: str) -> str:
+    """Return the id of a host's ban issue (one per host: every meter using it stops)."""
+    return f"{ACCESS_BLOCKED}_{host}"
+
+
 def create_access_blocked(hass: HomeAssistant, entry: ConfigEntry, host: str) -> None:
-    """Tell that the API host banned this address (HTML 403): polling stopped until reload."""
-    _create(hass, ACCESS_BLOCKED, entry, ir.IssueSeverity.ERROR, {"host": host})
+    """Tell that the API host banned this address (HTML 403): polling stopped until reload.
+
+    ``entry`` is the meter whose request was refused; the issue is the host's.
+    """
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        access_blocked_id(host),
+        is_fixable=False,
+        is_persistent=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ACCESS_BLOCKED,
+        translation_placeholders={"title": entry.title, "host": host},
+    )
+
+
+def delete_access_blocked(hass: HomeAssistant, host: str) -> None:
+    """Delete a host's ban issue (nothing happens if it is not open)."""
+    ir.async_delete_issue(hass, DOMAIN, access_blocked_id(host))
 
 
 def create_access_ended(hass: HomeAssistant, entry: ConfigEntry, err: LinkyError) -> None:
