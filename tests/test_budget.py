@@ -75,6 +75,15 @@ async def test_the_host_s_pause_and_block_hold_every_request(
     await send(budget, 1)
     assert budget.used() == 2  # the held requests were never counted as sent
 
+    # What an entry reports: news only for the host's own first refusal.
+    assert not budget.refused(blocked.value)  # the gate's, not the host's
+    assert budget.refused(AccessBlockedError("HTML 403", status=403))
+    assert not budget.refused(AccessBlockedError("HTML 403", status=403))
+    budget.lift_block()
+    assert budget.refused(RateLimitError("429", retry_after=until + timedelta(hours=1)))
+    assert budget.paused_until == until + timedelta(hours=1)
+    assert not budget.refused(paused.value)
+
 
 async def test_rolling_window_and_reserve(freezer: FrozenDateTimeFactory) -> None:
     start = dt_util.utcnow()

@@ -107,7 +107,7 @@ def _reload_blocked(hass: HomeAssistant, entry: LinkyConfigEntry, host: str) -> 
         coordinator = other.runtime_data.coordinator
         if (
             other.entry_id != entry.entry_id
-            and coordinator.host == host
+            and coordinator.budget.host == host
             and coordinator.stopped is StopReason.BLOCKED
         ):
             hass.config_entries.async_schedule_reload(other.entry_id)

@@ -51,6 +51,8 @@ MAX_RESERVE: Final = 30
 """The reserve never exceeds this, so a backfill always gets at least LIMIT - MAX_RESERVE."""
 MAX_WAIT: Final = 60.0
 """A steady request waits for the budget when it frees up within this many seconds."""
+RATE_LIMIT_DEFAULT_WAIT: Final = timedelta(hours=1)
+"""The pause after a 429 that does not say until when."""
 
 STORAGE_KEY: Final = f"{DOMAIN}.budget"
 STORAGE_VERSION: Final = 1
@@ -97,6 +99,12 @@ class BudgetExhausted(RateLimitError):  # noqa: N818 - name from the architectur
         )
         self.host = host
         self.priority = priority
+
+
+def resume_at(err: RateLimitError) -> datetime:
+    """When to send again after a 429: its ``retry_after``, else in an hour (1 min at least)."""
+    now = dt_util.utcnow()
+    return max(err.retry_after or now + RATE_LIMIT_DEFAULT_WAIT, now + timedelta(minutes=1))
 
 
 class HostPausedError(RateLimitError):
@@ -176,6 +184,17 @@ class RequestBudget:
         held = self.blocked
         self.blocked = False
         return held
+
+    def refused(self, err: AccessBlockedError | RateLimitError) -> bool:
+        """Hold the host after it refused an entry's request: a ban blocks, a 429 pauses.
+
+        True when this is news: not the gate's own refusal, and the host not held already.
+        """
+        if isinstance(err, (HostBlockedError, HostPausedError, BudgetExhausted)):
+            return False
+        if isinstance(err, AccessBlockedError):
+            return self.block()
+        return self.pause(resume_at(err))
 
     def _check_host(self, now: datetime) -> None:
         """Raise `HostBlockedError` or `HostPausedError` while the host refuses requests."""

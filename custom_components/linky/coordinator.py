@@ -41,8 +41,8 @@ from .api import (
 )
 from .budget import LIMIT as BUDGET_LIMIT
 from .budget import WINDOW as BUDGET_WINDOW
-from .budget import BudgetExhausted, HostBlockedError, HostPausedError, RequestBudget
-from .client import LinkyClient, api_host, async_get_data, token_expires_at
+from .budget import BudgetExhausted, HostPausedError, RequestBudget, resume_at
+from .client import LinkyClient, async_get_data, token_expires_at
 from .const import CONF_POLL_OFFSET, CONF_PRM, CONF_PRODUCTION, DOMAIN, PARIS, UNSUPPORTED_CODES
 from .contract import ColourOf, Contract
 from .data import DATA_PROBED
@@ -66,7 +66,6 @@ _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 10  # seconds; flushed on unload and at shutdown by the Store itself
-RATE_LIMIT_DEFAULT_WAIT: Final = timedelta(hours=1)
 FAILURES_BEFORE_UNAVAILABLE: Final = 3
 """Consecutive failed polls (network, server) before the entities become unavailable."""
 TOKEN_WARNING: Final = timedelta(days=30)
@@ -96,12 +95,9 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         *,
         contract: Contract | None = None,
         colour_of: ColourOf | None = None,
-        budget: RequestBudget | None = None,
+        budget: RequestBudget,
     ) -> None:
-        """Set up; readings load in ``_async_setup``; the contract splits yesterday by class.
-
-        ``budget``: the host's, told of a 429 or a ban so that every entry using it waits.
-        """
+        """Set up; readings load in ``_async_setup``; the contract splits yesterday by class."""
         super().__init__(
             hass,
             _LOGGER,
@@ -110,8 +106,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             update_interval=None,  # the schedule is our own (see the module docstring)
         )
         self.client = client
-        self.budget = budget
-        self.host = api_host(entry.data)
+        self.budget = budget  # the host's: told of its 429s and bans, which hold every entry
         self.statistics = statistics
         self.contract = contract
         self.colour_of: ColourOf = colour_of or (lambda _day: None)
@@ -266,17 +261,10 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             return False  # extra: a refusal only means the API does not serve them
         return KINDS[kind].direction == "consumption" or "consumption_daily" in self.unsupported
 
-    @staticmethod
-    def _resume_at(err: RateLimitError) -> datetime:
-        """When to send again after a 429: its ``retry_after``, else in an hour (1 min at least)."""
-        now = dt_util.utcnow()
-        return max(err.retry_after or now + RATE_LIMIT_DEFAULT_WAIT, now + timedelta(minutes=1))
-
     def _handle_rate_limit(self, err: RateLimitError) -> None:
-        self.rate_limited_until = self._resume_at(err)
-        if isinstance(err, HostPausedError):  # another entry's 429, logged there
-            _LOGGER.debug("%s: %s", self.name, err)
-            return
+        self.rate_limited_until = resume_at(err)
+        if isinstance(err, HostPausedError):
+            return  # another entry's 429, logged there
         if isinstance(err, BudgetExhausted):
             # Not an answer of the API: our own budget refused to send the request.
             _LOGGER.warning(
@@ -336,11 +324,10 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             self.readings.mark_missing(kind, days_between(start, end), today)
             self._schedule_save()
             return None
-        except AccessBlockedError as err:
-            self._handle_ban(err)
-            raise
-        except RateLimitError as err:
-            self._pause_host(err)
+        except (AccessBlockedError, RateLimitError) as err:
+            news = self.budget.refused(err)
+            if isinstance(err, AccessBlockedError):
+                self._handle_ban(news=news)
             raise
         except AuthenticationError:
             self._stop_for_reauth()
@@ -349,7 +336,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             if self.is_main_kind(kind):
                 self._handle_access_ended(err)
             raise
-        delete_access_blocked(self.hass, self.host)
+        delete_access_blocked(self.hass, self.budget.host)
         if self.refused.pop(kind, None) is not None:
             _LOGGER.info("%s: %s data is served again", self.name, kind)
         changed = self.readings.merge(kind, data)
@@ -393,33 +380,19 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         self._stop_for_reauth()
 
     @callback
-    def _pause_host(self, err: RateLimitError) -> None:
-        """Hold every entry using the host after its 429 (not after our own refusals)."""
-        if self.budget is not None and not isinstance(err, (BudgetExhausted, HostPausedError)):
-            self.budget.pause(self._resume_at(err))
-
-    @callback
-    def _handle_ban(self, err: AccessBlockedError) -> None:
-        """Stop polling; the first entry the host banned tells the user (one issue per host)."""
-        if self.stopped is StopReason.BLOCKED:
-            return
+    def _handle_ban(self, *, news: bool) -> None:
+        """Stop polling; the first meter the host banned (``news``) tells the user, once."""
         self.stopped = StopReason.BLOCKED
         self._cancel_poll()
-        first = not isinstance(err, HostBlockedError)
-        if first and self.budget is not None:
-            first = self.budget.block()
-        if not first:
-            _LOGGER.info(
-                "%s: %s has blocked this address; polling is stopped", self.name, self.host
-            )
+        if not news:  # another meter of the host was banned first and told the user
             return
         _LOGGER.warning(  # handled: the repair issue tells the user what to do
             "%s: %s has blocked requests from this address (HTTP 403); polling of every meter "
             "using it is stopped until the integration is reloaded",
             self.name,
-            self.host,
+            self.budget.host,
         )
-        create_access_blocked(self.hass, self.config_entry, self.host)
+        create_access_blocked(self.hass, self.config_entry, self.budget.host)
 
     @callback
     def check_token_expiry(self) -> None:
