@@ -11,10 +11,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.linky.api import AccessBlockedError, RateLimitError
 from custom_components.linky.budget import (
     DATA_BUDGETS,
     STORAGE_KEY,
     BudgetExhausted,
+    HostBlockedError,
+    HostPausedError,
     Priority,
     RequestBudget,
     async_get_budget,
@@ -43,6 +46,43 @@ async def test_priority_context() -> None:
     with backfill_priority():
         assert current_priority() is Priority.BACKFILL
     assert current_priority() is Priority.STEADY
+
+
+async def test_the_host_s_pause_and_block_hold_every_request(
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A 429 or a ban seen by one entry holds the host's gate for all, sending nothing."""
+    budget = fast(RequestBudget("conso.example"))
+    until = dt_util.utcnow() + timedelta(hours=1)
+    assert budget.pause(until)
+    assert not budget.pause(until - timedelta(minutes=5))  # an earlier end changes nothing
+    for backfill in (False, True):
+        with pytest.raises(HostPausedError) as paused:
+            await send(budget, 1, backfill=backfill)
+        assert isinstance(paused.value, RateLimitError)
+        assert paused.value.retry_after == until
+    freezer.move_to(until)
+    await send(budget, 1)
+    assert budget.paused_until is None
+
+    assert budget.block()
+    assert not budget.block()  # one repair issue: the first entry banned tells
+    with pytest.raises(HostBlockedError) as blocked:
+        await send(budget, 1)
+    assert isinstance(blocked.value, AccessBlockedError)
+    assert budget.lift_block()
+    assert not budget.lift_block()
+    await send(budget, 1)
+    assert budget.used() == 2  # the held requests were never counted as sent
+
+    # What an entry reports: news only for the host's own first refusal.
+    assert not budget.refused(blocked.value)  # the gate's, not the host's
+    assert budget.refused(AccessBlockedError("HTML 403", status=403))
+    assert not budget.refused(AccessBlockedError("HTML 403", status=403))
+    budget.lift_block()
+    assert budget.refused(RateLimitError("429", retry_after=until + timedelta(hours=1)))
+    assert budget.paused_until == until + timedelta(hours=1)
+    assert not budget.refused(paused.value)
 
 
 async def test_rolling_window_and_reserve(freezer: FrozenDateTimeFactory) -> None:

@@ -11,6 +11,7 @@ from custom_components.linky.contract import (
     TariffOption,
     contracts_from_options,
     days_in_month,
+    parse_contracts,
     regulated_prices,
     split_by_class,
 )
@@ -22,7 +23,7 @@ from custom_components.linky.statistics import (
     energy_rows,
     hourly_classes,
 )
-from custom_components.linky.tariff import TariffError, parse_off_peak_hours
+from custom_components.linky.tariff import TariffError, TariffPeriod, parse_off_peak_hours
 from tests.statistics_helpers import day_curve, readings_with
 
 TEMPO_PRICES = regulated_prices(TariffOption.TEMPO, date(2026, 2, 1))
@@ -62,6 +63,45 @@ def test_tempo_daylight_saving_night_keeps_its_colour() -> None:
         "white_hc": 7 * 60 + 2 * 60,
         "white_hp": 16 * 60,
     }
+
+
+def test_a_step_across_06_00_is_split_between_two_tempo_days() -> None:
+    # 05:30-06:30 on the 13th: the 12th's blue night, then the red day.
+    assert TEMPO.minutes_by_class(local(RED, 5, 30), 60, colours) == {
+        "blue_hc": 30,
+        "red_hp": 30,
+    }
+    # 21:45-22:45 on the white day, then 05:50-06:10 the next morning after it.
+    assert TEMPO.minutes_by_class(local(WHITE, 21, 45), 60, colours) == {
+        "white_hp": 15,
+        "white_hc": 45,
+    }
+    assert TEMPO.minutes_by_class(local(WHITE + timedelta(days=1), 5, 50), 20, colours) == {
+        "white_hc": 10,
+        "blue_hp": 10,
+    }
+    # The next Tempo day's colour is needed only when the step reaches it.
+    only_red = {RED: "red"}.get
+    assert TEMPO.minutes_by_class(local(WHITE, 5), 60, only_red) == {"red_hc": 60}  # type: ignore[arg-type]
+    assert TEMPO.minutes_by_class(local(WHITE, 5, 30), 60, only_red) is None  # type: ignore[arg-type]
+
+
+def test_a_step_is_split_across_a_daylight_saving_change_and_a_new_period() -> None:
+    hours = parse_off_peak_hours("02:30-08:00")
+    contract = Contract(
+        [
+            ContractPeriod(
+                date(2026, 1, 1), TariffOption.HPHC, (("hp", 0.2), ("hc", 0.1)), 0, hours
+            ),
+            ContractPeriod(date(2026, 3, 30), TariffOption.BASE, (("base", 0.19),)),
+        ]
+    )
+    # Spring: 01:30 CET + 60 real minutes = 03:30 CEST: 30 min HP, then 30 min HC.
+    spring = datetime(2026, 3, 29, 1, 30, tzinfo=PARIS)
+    assert contract.minutes_by_class(spring, 60, colours) == {"hp": 30, "hc": 30}
+    # 23:30 on the last HP/HC day to 00:30 on the first Base day.
+    last = datetime(2026, 3, 29, 23, 30, tzinfo=PARIS)
+    assert contract.minutes_by_class(last, 60, colours) == {"hp": 30, "base": 30}
 
 
 def test_hphc_two_ranges_and_summer_winter_switch() -> None:
@@ -200,6 +240,28 @@ def test_former_price_periods_become_a_contract() -> None:
     period = contracts["consumption"].periods[1]
     options["contract"] = [period.to_dict()]
     assert contracts_from_options(options)["consumption"].periods == (period,)
+
+
+def test_one_invalid_direction_leaves_the_other_priced() -> None:
+    """A production price of 7 EUR/kWh (an older form allowed up to 10) unprices production only."""
+    consumption = ContractPeriod(date(2025, 1, 1), TariffOption.BASE, (("base", 0.2),))
+    production = {"direction": "production", "start": "2025-01-01", "base": 7.0}
+    options = {"contract": [consumption.to_dict()], "tariffs": [production]}
+    contracts, problems = parse_contracts(options)
+    assert contracts == {"consumption": Contract([consumption])}
+    assert list(problems) == ["production"]
+    assert contracts_from_options(options) == contracts  # never raises
+    # The other way round: an invalid contract period leaves production priced.
+    options = {
+        "contract": [{**consumption.to_dict(), "prices": {"base": 6.0}}],
+        "tariffs": [{**production, "base": 0.1}],
+    }
+    contracts, problems = parse_contracts(options)
+    assert list(contracts) == ["production"]
+    assert list(problems) == ["consumption"]
+    # One range for every form: the former price periods refuse what contracts refuse.
+    with pytest.raises(TariffError):
+        TariffPeriod.from_dict(production)
 
 
 def test_yesterday_per_class_is_zero_for_classes_without_energy_and_unknown_without_data() -> None:

@@ -16,6 +16,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.linky.budget import LIMIT as BUDGET_LIMIT
 from custom_components.linky.budget import STORAGE_KEY as BUDGET_STORAGE_KEY
@@ -423,7 +424,7 @@ async def test_ban_stops_polling_and_opens_issue(
     coordinator = coordinator_of(entry)
     assert coordinator.stopped is StopReason.BLOCKED
     assert coordinator.next_poll is None
-    issue = issue_registry.async_get_issue(DOMAIN, f"access_blocked_{entry.entry_id}")
+    issue = issue_registry.async_get_issue(DOMAIN, f"access_blocked_{api_host(entry.data)}")
     assert issue is not None
     assert issue.translation_key == "access_blocked"
     assert issue.translation_placeholders == {
@@ -442,7 +443,88 @@ async def test_ban_stops_polling_and_opens_issue(
     conso_api.unban()
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert issue_registry.async_get_issue(DOMAIN, f"access_blocked_{entry.entry_id}") is None
+    assert issue_registry.async_get_issue(DOMAIN, f"access_blocked_{api_host(entry.data)}") is None
+
+
+async def _two_meters(
+    hass: HomeAssistant, conso_api: ConsoApiSimulator, frozen: FrozenDateTimeFactory
+) -> tuple[MockConfigEntry, MockConfigEntry]:
+    """Two entries on one server (one host, one budget): polls at 07:00 and 08:00.
+
+    The server's per-second quota counts real seconds, where the test's clock is frozen: off.
+    """
+    conso_api.max_per_second = None
+    first = conso_entry(hass, conso_api)
+    second = conso_entry(hass, conso_api, prm=CONSUMPTION_ONLY_PRM, poll_offset=120)
+    assert await hass.config_entries.async_setup(first.entry_id)
+    await hass.async_block_till_done()
+    await advance(hass, frozen, START + timedelta(seconds=2))  # 5 requests a second
+    assert second.state is ConfigEntryState.LOADED
+    return first, second
+
+
+async def test_a_ban_stops_every_meter_of_the_host_with_one_issue(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    frozen: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    first, second = await _two_meters(hass, conso_api, frozen)
+    caplog.clear()
+    conso_api.ban()
+    conso_api.requests.clear()
+    tomorrow = DAY + timedelta(days=1)
+    await advance(hass, frozen, paris(tomorrow, 7, 30))
+    await advance(hass, frozen, paris(tomorrow, 9))
+
+    # The first meter's poll got the ban; the second's sent nothing.
+    assert [(r.prm, r.status) for r in conso_api.requests] == [(CONSUMPTION_PRM, 403)]
+    assert coordinator_of(first).stopped is StopReason.BLOCKED
+    assert coordinator_of(second).stopped is StopReason.BLOCKED
+    assert coordinator_of(second).next_poll is None
+    ours = [issue for (domain, issue) in issue_registry.issues if domain == DOMAIN]
+    assert ours == [f"access_blocked_{api_host(first.data)}"]
+    assert caplog.text.count("has blocked requests") == 1
+
+    # Unbanned: reloading one meter resumes both, and the first answer closes the issue.
+    conso_api.unban()
+    await hass.config_entries.async_reload(first.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await advance(hass, frozen, paris(tomorrow, 9) + timedelta(seconds=2))
+    assert coordinator_of(first).readings.has("consumption_daily", DAY)
+    assert coordinator_of(second).stopped is None
+    assert coordinator_of(second).next_poll is not None  # its next retry
+    assert not [issue for (domain, issue) in issue_registry.issues if domain == DOMAIN]
+
+
+async def test_a_429_pauses_every_meter_of_the_host(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    frozen: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    first, second = await _two_meters(hass, conso_api, frozen)
+    caplog.clear()
+    tomorrow = DAY + timedelta(days=1)
+    until = paris(tomorrow, 12)
+    conso_api.rate_limit(until)
+    conso_api.requests.clear()
+    await advance(hass, frozen, paris(tomorrow, 7, 30))
+    await advance(hass, frozen, paris(tomorrow, 9))
+
+    assert [(r.prm, r.status) for r in conso_api.requests] == [(CONSUMPTION_PRM, 429)]
+    assert coordinator_of(first).next_poll == until
+    assert coordinator_of(second).next_poll == until
+    assert caplog.text.count("requests paused until") == 1
+
+    conso_api.clear_faults()
+    frozen.move_to(until)  # both polls at once: the sixth request waits for the next second
+    async_fire_time_changed(hass, until)
+    await hass.async_block_till_done()
+    await advance(hass, frozen, until + timedelta(seconds=2))
+    assert coordinator_of(first).readings.has("consumption_daily", DAY)
+    assert coordinator_of(second).readings.has("consumption_daily", DAY)
 
 
 async def test_network_errors_unavailable_after_repeated_failures(

@@ -42,11 +42,11 @@ from custom_components.linky.budget import DATA_BUDGETS, STORAGE_KEY
 from custom_components.linky.const import DOMAIN, PARIS
 from custom_components.linky.contract import (
     CLASSES,
-    MAX_PRICE,
     ContractPeriod,
-    contracts_from_options,
+    parse_contracts,
 )
 from custom_components.linky.data import DATA_PROBED
+from custom_components.linky.tariff import valid_price
 from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
 from tests.api.fuzz_helpers import QUIET_PRNG_WARNING, fuzz, weighted
 from tests.const import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM, UNKNOWN_PRM
@@ -479,17 +479,17 @@ INITIAL_OPTIONS = (
 def _check_saved_options(options: dict[str, Any]) -> None:
     """Options that can be stored and priced: finite prices in range, past start dates."""
     json.dumps(options, allow_nan=False)  # Home Assistant stores them as JSON
-    contracts_from_options(options)  # raises TariffError when malformed
+    assert parse_contracts(options)[1] == {}  # every direction's prices are valid
     tomorrow = (_today() + timedelta(days=1)).isoformat()
     for period in options["contract"]:
         ContractPeriod.from_dict(period)
         assert date.fromisoformat(period["start"]).isoformat() == period["start"] <= tomorrow
-        assert all(0 <= price <= MAX_PRICE for price in period["prices"].values())
+        assert all(valid_price(price) for price in period["prices"].values())
     for tariff in options["tariffs"]:
         assert tariff["direction"] == "production"
         assert date.fromisoformat(tariff["start"]).isoformat() == tariff["start"] <= tomorrow
         for key in ("base", "peak", "off_peak"):
-            assert key not in tariff or (math.isfinite(tariff[key]) and 0 <= tariff[key] <= 10)
+            assert key not in tariff or (math.isfinite(tariff[key]) and valid_price(tariff[key]))
 
 
 async def test_options_flow_gives_a_form_error_or_saved_options(
@@ -602,7 +602,7 @@ async def test_start_date_without_leading_zeros(hass: HomeAssistant, menu: str) 
 async def test_nan_production_price_is_refused(
     hass: HomeAssistant, tariff_type: str, prices: dict[str, Any]
 ) -> None:
-    """The price selector's 0-10 range lets NaN through: it must be a form error, not saved."""
+    """A NaN price must be a form error, not saved."""
     entry = _options_entry(hass, {"production": True, "tariffs": []})
     result = await hass.config_entries.options.async_init(entry.entry_id)
     flow_id = result["flow_id"]

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
-from unittest.mock import MagicMock, patch
+from unittest.mock import AsyncMock, MagicMock, patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -19,8 +19,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.linky.backfill import HistoryBackfill
-from custom_components.linky.budget import async_get_budget
+from custom_components.linky.backfill import HistoryBackfill, PassResult
+from custom_components.linky.budget import RequestBudget, async_get_budget
 from custom_components.linky.const import DOMAIN
 from custom_components.linky.coordinator import LinkyCoordinator
 from custom_components.linky.data import LinkyRuntimeData
@@ -240,6 +240,27 @@ async def test_budget_registration(
     assert budget.requests_sent == 3
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert entry.entry_id not in budget._entries
+
+
+async def test_an_entry_registers_with_its_budget_once(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    frozen: FrozenDateTimeFactory,
+    stats: MagicMock,
+) -> None:
+    """At setup, not again when the backfill starts."""
+    entry = conso_entry(hass, conso_api)
+    with (
+        patch.object(
+            RequestBudget, "register", autospec=True, side_effect=RequestBudget.register
+        ) as register,
+        patch.object(
+            HistoryBackfill, "async_run_pass", AsyncMock(return_value=PassResult.STOPPED)
+        ) as run_pass,
+    ):
+        await setup(hass, entry)
+    run_pass.assert_awaited_once()  # the backfill ran
+    assert [call.args[1] for call in register.call_args_list] == [entry.entry_id]
 
 
 async def test_two_entries_share_nothing_but_the_budget(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
-from unittest.mock import MagicMock
+from unittest.mock import AsyncMock, MagicMock, patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -351,3 +351,108 @@ async def test_production_turned_off_removes_its_entities(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert production_entities() == []
     assert hass.states.get(f"sensor.linky_{CONSUMPTION_PRM}_consumption_yesterday") is not None
+
+
+async def test_invalid_stored_prices_keep_the_entities_and_raise_a_repair_issue(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    freezer: FrozenDateTimeFactory,
+    stats: MagicMock,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Prices out of range (saved by an older release) unprice their direction only."""
+    freezer.move_to(paris(DAY, 10))
+    no_poll = patch.object(LinkyCoordinator, "async_poll", AsyncMock())  # no request needed
+    no_poll.start()
+    contract = {
+        "start": "2025-01-01",
+        "option": "hphc",
+        "subscription": 15.0,
+        "prices": {"hp": 0.2, "hc": 0.15},
+        "off_peak_hours": "22:00-06:00",
+    }
+    production = {"direction": "production", "start": "2025-01-01", "base": 0.1}
+    entry = conso_entry(hass, conso_api, production=True)
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "contract": [contract], "tariffs": [production]}
+    )
+    await setup(hass, entry)
+    issues = ir.async_get(hass)
+    keys = (
+        "current_class",
+        "current_price",
+        "consumption_yesterday_hp",
+        "consumption_yesterday_hc",
+    )
+    class_entities = {f"{CONSUMPTION_PRM}_{key}" for key in keys}
+
+    def registered() -> set[str]:
+        return {
+            item.unique_id
+            for item in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        }
+
+    def current_class() -> str:
+        entity_id = entity_registry.async_get_entity_id(
+            "sensor", DOMAIN, f"{CONSUMPTION_PRM}_current_class"
+        )
+        state = hass.states.get(entity_id or "")
+        assert state is not None
+        return state.state
+
+    assert class_entities <= registered()
+    assert not issues.async_get_issue(DOMAIN, f"invalid_prices_production_{entry.entry_id}")
+
+    # A production price of 7 EUR/kWh: production unpriced, consumption priced as before.
+    invalid = {**production, "base": 7.0}
+    hass.config_entries.async_update_entry(entry, options={**entry.options, "tariffs": [invalid]})
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert coordinator_of(entry).contract is not None
+    assert current_class() == "hp"
+    assert issues.async_get_issue(DOMAIN, f"invalid_prices_production_{entry.entry_id}")
+
+    # An invalid contract price: no consumption pricing, but its entities stay registered.
+    bad_contract = {**contract, "prices": {"hp": 6.0, "hc": 0.15}}
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "contract": [bad_contract], "tariffs": [production]}
+    )
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert coordinator_of(entry).contract is None
+    assert class_entities <= registered()
+    assert issues.async_get_issue(DOMAIN, f"invalid_prices_consumption_{entry.entry_id}")
+    assert not issues.async_get_issue(DOMAIN, f"invalid_prices_production_{entry.entry_id}")
+
+    # Corrected: the issue goes.
+    hass.config_entries.async_update_entry(entry, options={**entry.options, "contract": [contract]})
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert not issues.async_get_issue(DOMAIN, f"invalid_prices_consumption_{entry.entry_id}")
+    assert current_class() == "hp"
+    no_poll.stop()
+
+
+async def test_a_single_class_contract_closes_the_contract_mismatch_issue(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    freezer: FrozenDateTimeFactory,
+    stats: MagicMock,
+) -> None:
+    """Opened for HP/HC, the issue goes when the contract becomes Base (nothing to check)."""
+    freezer.move_to(paris(DAY, 10))
+    entry = conso_entry(hass, conso_api)
+    base = {"start": "2025-01-01", "option": "base", "subscription": 15.0, "prices": {"base": 0.2}}
+    hass.config_entries.async_update_entry(entry, options={**entry.options, "contract": [base]})
+    issue_id = f"contract_mismatch_{entry.entry_id}"
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="contract_mismatch",
+    )
+    with patch.object(LinkyCoordinator, "async_poll", AsyncMock()):
+        await setup(hass, entry)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None

@@ -228,3 +228,46 @@ def test_an_index_without_class_registers_is_held_so_it_is_not_asked_again() -> 
     assert readings.registers == {date(2026, 11, 10) + timedelta(days=n): {} for n in range(7)}
     assert due_kinds(readings, ["consumption_index"], date(2026, 11, 17), retry=False) == []
     assert register_classes(readings, date(2026, 11, 12), ("hp", "hc")) is None
+
+
+def test_a_register_missing_at_the_next_midnight_drops_the_day_s_register_split() -> None:
+    """HP and HC on the 3rd, HP only on the 4th: the 3rd's 12 kWh split by minutes (8 h HC)."""
+    day = date(2026, 10, 3)
+    readings = MeterReadings()
+    readings.merge_daily("consumption", {day: 12_000})
+    readings.merge_registers(
+        {
+            day: {"supplier:HP": 1_000_000, "supplier:HC": 500_000},
+            day + timedelta(days=1): {"supplier:HP": 1_009_000},
+        }
+    )
+    assert register_classes(readings, day, ("hp", "hc")) is None
+    assert day_classes(readings, "consumption", day, HPHC, lambda _d: None) == {
+        "hp": 8_000 * 60,
+        "hc": 4_000 * 60,
+    }
+    # The same the other way round (HC appears at the next midnight only).
+    readings.merge_registers(
+        {
+            day: {"supplier:HP": 1_000_000},
+            day + timedelta(days=1): {"supplier:HP": 1_009_000, "supplier:HC": 503_000},
+        }
+    )
+    assert register_classes(readings, day, ("hp", "hc")) is None
+    # A complete distributor calendar still tells the day.
+    readings.merge_registers(
+        {
+            day: {
+                "supplier:HP": 1_000_000,
+                "supplier:HC": 500_000,
+                "distributor:HP": 7,
+                "distributor:HC": 5,
+            },
+            day + timedelta(days=1): {
+                "supplier:HP": 1_009_000,
+                "distributor:HP": 9_007,
+                "distributor:HC": 3_005,
+            },
+        }
+    )
+    assert register_classes(readings, day, ("hp", "hc")) == {"hp": 9_000, "hc": 3_000}

@@ -22,8 +22,10 @@ from custom_components.linky.contract import (
     TariffOption,
     check_off_peak_hours,
     contract_from_tariff,
+    contracts_from_options,
     migrate_options,
     parse_contract,
+    parse_contracts,
     regulated_prices,
 )
 from custom_components.linky.tariff import parse_tariffs
@@ -521,6 +523,40 @@ async def test_production_price_periods(
     }
     parsed = parse_tariffs(entry.options["tariffs"])
     assert set(parsed) == {"production"}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("base", {"base": 7.0}, "base"),
+        (
+            "peak_off_peak",
+            {"peak": 0.2, "off_peak": 5.5, "off_peak_hours": "22:00-06:00"},
+            "off_peak",
+        ),
+    ],
+)
+async def test_a_production_price_has_the_contract_s_range(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    entry: MockConfigEntry,
+    case: tuple[str, dict[str, Any], str],
+) -> None:
+    """Over 5 EUR/kWh is refused on its field, as in the contract forms (it once saved up to 10)."""
+    tariff_type, prices, field = case
+    hass.config_entries.async_update_entry(entry, options={"production": True, "tariffs": []})
+    flow_id = (await _start(hass, entry))["flow_id"]
+    await _menu(hass, flow_id, "add_tariff")
+    await _send(hass, flow_id, {"start": "2025-01-01", "tariff_type": tariff_type})
+    result = await _send(hass, flow_id, prices)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: "invalid_price"}
+    result = await _send(hass, flow_id, {**prices, field: 0.1})
+    assert result["type"] is FlowResultType.MENU
+    await _save(hass, flow_id)
+    assert entry.options["tariffs"][0][field] == 0.1
+    assert parse_contracts(entry.options) == (contracts_from_options(entry.options), {})
 
 
 def test_every_option_field_is_explained_in_english_and_french() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from unittest.mock import PropertyMock, patch
+from unittest.mock import MagicMock, PropertyMock, patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.common import snapshot_platform
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.linky import sensor
 from custom_components.linky.const import DOMAIN
 from custom_components.linky.paris import day_minutes
 from custom_components.linky.readings import MaxPower, MeterReadings
@@ -264,6 +265,41 @@ async def test_enedis_has_no_token_expiry(
     await setup(hass, entry)
     assert entity_id(hass, "token_expiry") is None
     assert state(hass, "consumption_yesterday") not in ("unknown", "unavailable")
+
+
+async def test_the_clock_sensors_stop_listening_to_the_time_when_removed(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """The current class and price re-read every minute; the subscription ends with them."""
+    unsubs: list[MagicMock] = []
+    track = sensor.async_track_time_change
+
+    def tracked(*args: Any, **kwargs: Any) -> MagicMock:
+        unsub = MagicMock(side_effect=track(*args, **kwargs))
+        unsubs.append(unsub)
+        return unsub
+
+    contract = {"start": "2025-01-01", "option": "base", "prices": {"base": 0.2}}
+    with patch.object(sensor, "async_track_time_change", tracked):
+        entry = await _at(hass, freezer, conso_api, date(2026, 11, 20))
+        hass.config_entries.async_update_entry(
+            entry, options={**entry.options, "contract": [contract]}
+        )
+        await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+    assert len(unsubs) == 2  # the current class and the current price
+    assert [unsub.call_count for unsub in unsubs] == [0, 0]
+
+    eid = entity_id(hass, "current_class")
+    assert eid is not None
+    entity_registry.async_remove(eid)
+    await hass.async_block_till_done()
+    assert sorted(unsub.call_count for unsub in unsubs) == [0, 1]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert [unsub.call_count for unsub in unsubs] == [1, 1]
 
 
 # -- summarize (pure) ---------------------------------------------------------------------------

@@ -63,6 +63,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.linky.budget import DATA_BUDGETS, RequestBudget
 from custom_components.linky.budget import LIMIT as BUDGET_LIMIT
+from custom_components.linky.client import api_host
 from custom_components.linky.const import DOMAIN
 from custom_components.linky.series import statistic_id
 from custom_components.linky.statistics_import import LinkyStatistics
@@ -558,7 +559,7 @@ class Soak:
             delay = timedelta(minutes=self.rng.randint(60, 30 * 60))
             self.later(delay, "reauthenticate", self.reauthenticate)
         issues = ir.async_get(self.hass)
-        blocked = issues.async_get_issue(DOMAIN, f"access_blocked_{self.entry.entry_id}")
+        blocked = issues.async_get_issue(DOMAIN, f"access_blocked_{api_host(self.entry.data)}")
         if blocked is not None and not self.api.banned and not self.reload_planned:
             self.reload_planned = True
             delay = timedelta(minutes=self.rng.randint(30, 6 * 60))

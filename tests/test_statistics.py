@@ -9,8 +9,11 @@ from custom_components.linky.paris import day_minutes
 from custom_components.linky.statistics import (
     DaySource,
     cost_rows,
+    day_classes,
     day_source,
     energy_rows,
+    hourly_classes,
+    hourly_watt_minutes,
     rows_from,
 )
 from custom_components.linky.tariff import Tariff, TariffPeriod, parse_off_peak_hours
@@ -284,3 +287,61 @@ def test_cost_rows_match_energy_rows_hours() -> None:
     cost = cost_rows(readings, "consumption", contract_from_tariff(BASE))
     assert [row.start for row in energy] == [row.start for row in cost]
     assert cost[-1].sum == pytest.approx(energy[-1].sum * 0.25)
+
+
+ODD_HOURS = contract_from_tariff(
+    Tariff(
+        [
+            TariffPeriod(
+                date(2025, 1, 1),
+                peak=0.30,
+                off_peak=0.10,
+                off_peak_hours=parse_off_peak_hours("01:30-07:30;12:30-14:30"),
+            )
+        ]
+    )
+)
+
+
+def test_an_hourly_step_straddling_an_off_peak_bound_is_split_by_its_minutes() -> None:
+    # The case: PT60M at 100 + 200 x hour W on 2026-01-12 (hour h holds 100 + 200h Wh).
+    # Off-peak, by hand: half of 01:00 (150) + 02:00-06:00 (500+700+900+1100+1300 = 4500) +
+    # half of 07:00 (750) + half of 12:00 (1250) + 13:00 (2700) + half of 14:00 (1450)
+    # = 10 800 Wh, where charging each step to the class of its start gave 11 600.
+    day = date(2026, 1, 12)
+    readings = readings_with(curves={day: day_curve(day, 60, lambda hour: 100 + 200 * hour)})
+    by_class = day_classes(readings, "consumption", day, ODD_HOURS, lambda _day: None)
+    assert by_class == {"hc": 10_800 * 60, "hp": (24 * 100 + 200 * 276 - 10_800) * 60}
+    hours = hourly_classes(readings, "consumption", ODD_HOURS, lambda _day: None)
+    total = hourly_watt_minutes(readings, "consumption")
+    assert list(hours) == list(total)
+    # Each hour's classes add up exactly to its total; the 01:00 step is half and half.
+    assert all(sum(hours[hour].values()) == total[hour] for hour in total)
+    assert hours[int(midnight(day).timestamp()) + 3600] == {"hp": 150 * 60, "hc": 150 * 60}
+    rows = cost_rows(readings, "consumption", ODD_HOURS)
+    assert rows[-1].sum == pytest.approx(10.8 * 0.10 + (57.6 - 10.8) * 0.30)
+
+
+def test_a_step_on_odd_minutes_is_split_to_the_minute() -> None:
+    contract = contract_from_tariff(
+        Tariff(
+            [
+                TariffPeriod(
+                    date(2025, 1, 1),
+                    peak=0.30,
+                    off_peak=0.10,
+                    off_peak_hours=parse_off_peak_hours("22:07-06:07"),
+                )
+            ]
+        )
+    )
+    readings = readings_with(curves={NORMAL: day_curve(NORMAL, 30, lambda _: 1001)})
+    hours = hourly_classes(readings, "consumption", contract, lambda _day: None)
+    six = int(midnight(NORMAL).timestamp()) + 6 * 3600
+    twenty_two = six + 16 * 3600
+    assert hours[six] == {"hc": 7 * 1001, "hp": 53 * 1001}
+    assert hours[twenty_two] == {"hp": 7 * 1001, "hc": 53 * 1001}
+    assert day_classes(readings, "consumption", NORMAL, contract, lambda _day: None) == {
+        "hc": 8 * 60 * 1001,
+        "hp": 16 * 60 * 1001,
+    }

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -147,6 +148,23 @@ async def test_finished_season_never_again_current_season_once_a_day(
         "2026-2027",  # the next day
     ]
     assert colours.colour_of(date(2025, 1, 10)) is None
+
+
+async def test_a_history_from_1_september_gets_the_last_season_s_31_august(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, rte: TempoSimulator
+) -> None:
+    # The night of 1 September (00:00-06:00) is 31 August's Tempo day: the previous season.
+    freezer.move_to(paris(DAY, 8))
+    colours = await start(hass, rte)
+
+    await colours.async_ensure_history(date(2025, 9, 1), DAY)
+
+    assert [r.start for r in rte.requests if r.type == "tempo"] == [
+        "2024-2025",
+        "2025-2026",
+        "2026-2027",
+    ]
+    assert colours.colour_of(date(2025, 8, 31)) == rte.colour(date(2025, 8, 31))
 
 
 # --- the daily schedule --------------------------------------------------------------------
@@ -307,6 +325,33 @@ async def test_history_errors_are_retried_not_raised(
     assert rte.count("joursTempo") == 1  # RTE first again: both had failed
     assert changed == [date(2024, 9, 1)]
     assert colours.colour_of(FIRST_DAY) == rte.colour(FIRST_DAY)
+
+
+async def test_an_unexpected_error_does_not_stop_the_schedule(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    rte: TempoSimulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    real = TempoColours._async_fetch_recent
+    calls: list[datetime] = []
+
+    async def flaky(self: TempoColours, now: datetime) -> bool:
+        calls.append(now)
+        if len(calls) == 1:
+            raise RuntimeError("unexpected")
+        return await real(self, now)
+
+    freezer.move_to(paris(DAY, 8))
+    with patch.object(TempoColours, "_async_fetch_recent", flaky):
+        colours = await start(hass, rte)
+        assert colours.next_refresh == paris(DAY, 8, 30)  # the first retry
+        assert "unexpected error (will retry)" in caplog.text
+        await run_until(hass, freezer, paris(DAY, 8, 40))
+
+    assert len(calls) == 2
+    assert colours.colour_of(DAY) == rte.colour(DAY)
+    assert colours.next_refresh == paris(DAY, 11)
 
 
 async def test_removed_listener_and_shutdown(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import date
 from typing import Any
 
@@ -20,14 +21,23 @@ from .backfill_plan import history_start
 from .budget import async_get_budget
 from .client import api_host, async_create_client, token_expires_at
 from .const import CONF_PRM, CONF_TEMPO_FALLBACK_URL, CONF_TEMPO_URL, DOMAIN
-from .contract import Contract, contracts_from_options
-from .coordinator import STORAGE_VERSION, LinkyCoordinator
+from .contract import Contract, parse_contracts
+from .coordinator import STORAGE_VERSION, LinkyCoordinator, StopReason
 from .data import LinkyConfigEntry, LinkyRuntimeData
-from .issues import ACCESS_ENDED, delete_all_issues, delete_issue, update_contract_mismatch
+from .issues import (
+    ACCESS_ENDED,
+    CONTRACT_MISMATCH,
+    delete_access_blocked,
+    delete_all_issues,
+    delete_issue,
+    update_contract_mismatch,
+    update_invalid_prices,
+)
 from .services import async_setup_services
 from .statistics_import import LinkyStatistics
-from .tariff import TariffError
 from .tempo_colours import TempoColours, async_get_tempo_colours, async_use_tempo_colours
+
+_LOGGER = logging.getLogger(__name__)
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -61,7 +71,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
     delete_issue(hass, ACCESS_ENDED, entry)
     budget = await async_get_budget(hass, api_host(entry.data))
     entry.async_on_unload(budget.register(entry.entry_id))  # its share of the steady reserve
-    contract = _consumption_contract(entry)
+    if budget.lift_block():  # reloaded after a ban: the host's other meters resume too
+        _reload_blocked(hass, entry, budget.host)
+    contract = _consumption_contract(hass, entry)
     colours = None
     if contract is not None and contract.uses_tempo:
         colours = await async_get_tempo_colours(
@@ -72,7 +84,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
         entry.async_on_unload(async_use_tempo_colours(hass, colours))
     colour_of = colours.colour_of if colours else None
     statistics = LinkyStatistics(hass, entry, colour_of)
-    coordinator = LinkyCoordinator(hass, entry, client, contract=contract, colour_of=colour_of)
+    coordinator = LinkyCoordinator(
+        hass, entry, client, contract=contract, colour_of=colour_of, budget=budget
+    )
     backfill = HistoryBackfill(coordinator)
     entry.runtime_data = LinkyRuntimeData(coordinator, statistics, backfill)
 
@@ -83,14 +97,36 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
     coordinator.async_start(backfill.start)
     if contract is not None and len(contract.classes) > 1:
         _follow_registers(hass, entry, contract)
+    else:  # no classes to check (any more)
+        delete_issue(hass, CONTRACT_MISMATCH, entry)
     return True
 
 
-def _consumption_contract(entry: LinkyConfigEntry) -> Contract | None:
-    try:
-        return contracts_from_options(entry.options).get("consumption")
-    except TariffError:
-        return None  # the statistics importer says why, once
+def _reload_blocked(hass: HomeAssistant, entry: LinkyConfigEntry, host: str) -> None:
+    """Reload the other meters of a host that its ban stopped (the user reloaded this one)."""
+    for other in hass.config_entries.async_loaded_entries(DOMAIN):
+        coordinator = other.runtime_data.coordinator
+        if (
+            other.entry_id != entry.entry_id
+            and coordinator.budget.host == host
+            and coordinator.stopped is StopReason.BLOCKED
+        ):
+            hass.config_entries.async_schedule_reload(other.entry_id)
+
+
+def _consumption_contract(hass: HomeAssistant, entry: LinkyConfigEntry) -> Contract | None:
+    """Return the consumption contract; say (log, repair issue) which stored prices are invalid."""
+    contracts, problems = parse_contracts(entry.options)
+    for direction, problem in problems.items():
+        _LOGGER.warning(
+            "%s: the %s prices in the options are invalid (%s); they are not used until "
+            "corrected in the options",
+            entry.title,
+            direction,
+            problem,
+        )
+    update_invalid_prices(hass, entry, problems)
+    return contracts.get("consumption")
 
 
 def _follow_colours(
@@ -139,3 +175,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> No
     for key in (f"{DOMAIN}.{entry.entry_id}", f"{DOMAIN}.statistics.{entry.entry_id}"):
         await Store[dict[str, Any]](hass, STORAGE_VERSION, key).async_remove()
     delete_all_issues(hass, entry)
+    host = api_host(entry.data)
+    others = hass.config_entries.async_entries(DOMAIN)
+    if not any(o.entry_id != entry.entry_id and api_host(o.data) == host for o in others):
+        delete_access_blocked(hass, host)  # the host's issue: no meter uses it any more

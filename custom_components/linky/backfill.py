@@ -43,8 +43,7 @@ from .api import (
     ServerError,
 )
 from .backfill_plan import LimitSearch, PlannedRequest, history_start, plan
-from .budget import BudgetExhausted, async_get_budget, backfill_priority
-from .client import api_host
+from .budget import BudgetExhausted, backfill_priority
 from .const import ACTIVATION_CODE, HISTORY_LIMIT_CODES, UNSUPPORTED_CODES
 from .kinds import KINDS, DataKind
 from .paris import paris_time
@@ -125,11 +124,6 @@ class HistoryBackfill:
         self.entry.async_on_unload(self._cancel_timer)
 
     @callback
-    def wake(self) -> None:
-        """Run a pass now (e.g. after the options changed or a service asked)."""
-        self._wake.set()
-
-    @callback
     def _cancel_timer(self) -> None:
         if self._unsub_timer is not None:
             self._unsub_timer()
@@ -146,8 +140,6 @@ class HistoryBackfill:
         ]
 
     async def _async_run(self) -> None:
-        budget = await async_get_budget(self.hass, api_host(self.entry.data))
-        self.entry.async_on_unload(budget.register(self.entry.entry_id))
         while True:
             result = await self.async_run_pass()
             when = self._next_run(result)

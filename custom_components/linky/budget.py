@@ -14,6 +14,11 @@ One `RequestBudget` per API host is shared by every config entry (they share the
 When the budget is short it waits (up to ``max_wait`` seconds, steady requests only) or raises
 `BudgetExhausted` (a `RateLimitError`, so callers that already handle a 429 handle it too) with
 ``retry_after`` set to when enough of the window frees up.
+
+The host's own refusals hold every entry using it, without a request: after a 429 the gate
+raises `HostPausedError` (a `RateLimitError`) until the pause ends (`RequestBudget.pause`);
+after a ban (HTML 403) it raises `HostBlockedError` (an `AccessBlockedError`) until lifted
+(`RequestBudget.block`, `lift_block`: a reload). Neither is persisted: a restart forgets them.
 """
 
 import asyncio
@@ -31,7 +36,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from .api import RateLimitError
+from .api import AccessBlockedError, RateLimitError
 from .const import DOMAIN
 
 _LOGGER = logging.getLogger(__name__)
@@ -46,6 +51,8 @@ MAX_RESERVE: Final = 30
 """The reserve never exceeds this, so a backfill always gets at least LIMIT - MAX_RESERVE."""
 MAX_WAIT: Final = 60.0
 """A steady request waits for the budget when it frees up within this many seconds."""
+RATE_LIMIT_DEFAULT_WAIT: Final = timedelta(hours=1)
+"""The pause after a 429 that does not say until when."""
 
 STORAGE_KEY: Final = f"{DOMAIN}.budget"
 STORAGE_VERSION: Final = 1
@@ -94,6 +101,37 @@ class BudgetExhausted(RateLimitError):  # noqa: N818 - name from the architectur
         self.priority = priority
 
 
+def resume_at(err: RateLimitError) -> datetime:
+    """When to send again after a 429: its ``retry_after``, else in an hour (1 min at least)."""
+    now = dt_util.utcnow()
+    return max(err.retry_after or now + RATE_LIMIT_DEFAULT_WAIT, now + timedelta(minutes=1))
+
+
+class HostPausedError(RateLimitError):
+    """The host answered 429 to an entry: no entry sends to it before ``retry_after``."""
+
+    def __init__(self, host: str, until: datetime) -> None:
+        """Say which host and until when."""
+        super().__init__(
+            f"Requests to {host} are paused until {until} (the server asked to slow down)",
+            status=None,
+            code="host_paused",
+            retry_after=until,
+        )
+        self.host = host
+
+
+class HostBlockedError(AccessBlockedError):
+    """The host banned this address (HTML 403): no entry sends to it until a reload."""
+
+    def __init__(self, host: str) -> None:
+        """Say which host."""
+        super().__init__(
+            f"{host} has blocked this address; requests are stopped", code="host_blocked"
+        )
+        self.host = host
+
+
 class RequestBudget:
     """Requests sent to one host: rolling 12-hour count, per-second pace, priorities."""
 
@@ -121,6 +159,51 @@ class RequestBudget:
         self._entries: set[str] = set()
         self.requests_sent = 0
         """Requests let through since start-up (all priorities)."""
+        self.paused_until: datetime | None = None
+        """The host answered 429: nothing is sent before this time."""
+        self.blocked = False
+        """The host banned this address (HTML 403): nothing is sent until `lift_block`."""
+
+    # -- the host's own refusals ------------------------------------------------------------
+
+    def pause(self, until: datetime) -> bool:
+        """Hold every request to the host until ``until`` (a 429); True unless already held."""
+        if self.paused_until is not None and until <= self.paused_until:
+            return False
+        self.paused_until = until
+        return True
+
+    def block(self) -> bool:
+        """Hold every request to the host until `lift_block` (a ban); True the first time."""
+        first = not self.blocked
+        self.blocked = True
+        return first
+
+    def lift_block(self) -> bool:
+        """Let requests through again (the user reloaded an entry); True if they were held."""
+        held = self.blocked
+        self.blocked = False
+        return held
+
+    def refused(self, err: AccessBlockedError | RateLimitError) -> bool:
+        """Hold the host after it refused an entry's request: a ban blocks, a 429 pauses.
+
+        True when this is news: not the gate's own refusal, and the host not held already.
+        """
+        if isinstance(err, (HostBlockedError, HostPausedError, BudgetExhausted)):
+            return False
+        if isinstance(err, AccessBlockedError):
+            return self.block()
+        return self.pause(resume_at(err))
+
+    def _check_host(self, now: datetime) -> None:
+        """Raise `HostBlockedError` or `HostPausedError` while the host refuses requests."""
+        if self.blocked:
+            raise HostBlockedError(self.host)
+        if self.paused_until is not None:
+            if now < self.paused_until:
+                raise HostPausedError(self.host, self.paused_until)
+            self.paused_until = None
 
     # -- reserve ----------------------------------------------------------------------------
 
@@ -180,10 +263,11 @@ class RequestBudget:
     # -- the gate ---------------------------------------------------------------------------
 
     async def gate(self) -> None:
-        """Wait for this request's turn, or raise `BudgetExhausted`; then count it as sent."""
+        """Wait for this request's turn, or raise `BudgetExhausted` (or the host's refusal)."""
         priority = current_priority()
         async with self._lock:
             now = dt_util.utcnow()
+            self._check_host(now)
             if self.available(priority, now) < 1:
                 frees = self.frees_at(priority, 1, now)
                 wait = None if frees is None else (frees - now).total_seconds()

@@ -6,13 +6,17 @@ who only knows today's prices still gets costs for the whole history. A period h
 option, the price per kWh of each class, the subscription (EUR per month) and, for HP/HC, the
 off-peak ranges, which may differ in summer (April to October: Enedis's 2026-2027 reform).
 
-The class of an interval, by the local time of its start:
+The class of each minute, by its local time:
 
 - Base: ``base``.
 - HP/HC: ``hc`` inside the period's off-peak ranges for the season, else ``hp``.
 - Tempo: the colour of the Tempo day, which runs 06:00 to 06:00 (so 00:00-06:00 takes the
   previous calendar day's colour), and ``hc`` from 22:00 to 06:00, else ``hp``: ``blue_hp`` ...
-  ``red_hc``. While a colour is unknown the interval has no class: it waits, never guessed.
+  ``red_hc``. While a colour is unknown the minute has no class: it waits, never guessed.
+
+An interval (a load-curve step, a day) is split by the minutes it spends in each class
+(`Contract.minutes_by_class`): a PT60M step from 01:00 with off-peak hours from 01:30 is half
+``hp``, half ``hc``.
 
 Options store the periods as dicts (``entry.options["contract"]``)::
 
@@ -29,14 +33,16 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any, Final, Literal
 
 from .const import CONF_CONTRACT, CONF_TARIFFS, PARIS
-from .kinds import Direction
+from .kinds import DIRECTIONS, Direction
 from .paris import day_minutes, local_midnight
 from .tariff import (
+    MINUTES_PER_DAY,
     MinuteRange,
     Tariff,
     TariffError,
@@ -44,6 +50,7 @@ from .tariff import (
     in_ranges,
     parse_off_peak_hours,
     parse_tariffs,
+    valid_price,
 )
 
 type Colour = Literal["blue", "white", "red"]
@@ -53,10 +60,10 @@ type ColourOf = Callable[[date], Colour | None]
 COLOURS: Final[tuple[Colour, ...]] = ("blue", "white", "red")
 TEMPO_OFF_PEAK: Final[tuple[MinuteRange, ...]] = ((22 * 60, 6 * 60),)
 TEMPO_DAY_START: Final = 6 * 60
+TEMPO_BOUNDS: Final = (TEMPO_DAY_START, TEMPO_OFF_PEAK[0][0])
+"""The minutes of the day a Tempo class may change at: the new colour, the off-peak hours."""
 SUMMER_MONTHS: Final = range(4, 11)
 """April to October: the months summer off-peak ranges apply in, when a period has them."""
-MAX_PRICE: Final = 5.0
-"""EUR per kWh above which a price is a typing mistake (Tempo red HP is about 0.7)."""
 
 
 class TariffOption(StrEnum):
@@ -143,7 +150,7 @@ class ContractPeriod:
         """Check the classes match the option and every price is plausible."""
         if {name for name, _ in self.prices} != set(CLASSES[self.option]):
             raise TariffError(f"prices of {self.option} must be {', '.join(CLASSES[self.option])}")
-        if any(not 0 <= price <= MAX_PRICE for _, price in self.prices):
+        if not all(valid_price(price) for _, price in self.prices):
             raise TariffError("a price is negative or absurd")
         if not 0 <= self.subscription <= 1000:
             raise TariffError("the subscription is negative or absurd")
@@ -162,8 +169,23 @@ class ContractPeriod:
             return self.summer_off_peak_hours
         return self.off_peak_hours
 
+    def minutes_to_change(self, local: datetime) -> int:
+        """Return the minutes from this local time to the next one its class may change at.
+
+        A bound of the day's ranges (Tempo: 06:00 and 22:00), else the next midnight.
+        """
+        minute = _local_minute(local)
+        if self.option is TariffOption.TEMPO:
+            bounds: Iterable[int] = TEMPO_BOUNDS
+        else:
+            bounds = _bounds(self.off_peak_on(local.date()))
+        change = MINUTES_PER_DAY - minute
+        for bound in bounds:
+            change = min(change, (bound - minute - 1) % MINUTES_PER_DAY + 1)
+        return change
+
     def class_at(self, local: datetime, colour_of: ColourOf) -> str | None:
-        """Return the class of an interval starting at this local (Paris) time."""
+        """Return the class of the minute starting at this local (Paris) time."""
         minute = _local_minute(local)
         match self.option:
             case TariffOption.BASE:
@@ -211,6 +233,11 @@ class ContractPeriod:
         )
 
 
+@cache
+def _bounds(ranges: tuple[MinuteRange, ...]) -> tuple[int, ...]:
+    return tuple(bound for r in ranges for bound in r)
+
+
 def _class_order(name: str) -> int:
     return ALL_CLASSES.index(name) if name in ALL_CLASSES else len(ALL_CLASSES)
 
@@ -249,9 +276,32 @@ class Contract:
         return any(period.option is TariffOption.TEMPO for period in self.periods)
 
     def class_at(self, instant: datetime, colour_of: ColourOf) -> str | None:
-        """Return the class of an interval starting at this (aware) instant."""
+        """Return the class of the minute starting at this (aware) instant."""
         local = instant.astimezone(PARIS)
         return self.period_on(local.date()).class_at(local, colour_of)
+
+    def minutes_by_class(
+        self, start: datetime, minutes: int, colour_of: ColourOf
+    ) -> dict[str, int] | None:
+        """Return the minutes of ``[start, start + minutes)`` in each class, in time order.
+
+        None while a colour it needs is unknown. Walks the interval from one possible change
+        of class to the next: a bound of the local day's ranges, midnight (the period, the
+        season) and each whole hour (where the clock may change), so each part has one class.
+        """
+        start = start.astimezone(UTC)  # real minutes, not wall-clock ones
+        parts: dict[str, int] = {}
+        done = 0
+        while done < minutes:
+            local = (start + timedelta(minutes=done) if done else start).astimezone(PARIS)
+            period = self.period_on(local.date())
+            name = period.class_at(local, colour_of)
+            if name is None:
+                return None
+            span = min(minutes - done, period.minutes_to_change(local), 60 - local.minute)
+            parts[name] = parts.get(name, 0) + span
+            done += span
+        return parts
 
     def price(self, day: date, name: str) -> float:
         """Return the price per kWh of a class on a local day."""
@@ -264,20 +314,9 @@ class Contract:
     def class_minutes(self, day: date, colour_of: ColourOf) -> dict[str, int] | None:
         """Return the real minutes of a local day in each class (None: a colour is unknown).
 
-        Walks the day's real minutes (23 or 25 hours on daylight-saving days) in steps of 30
-        minutes, or of one minute when an off-peak range does not fall on a half hour.
+        23 or 25 hours on daylight-saving days.
         """
-        period = self.period_on(day)
-        bounds = {minute for ranges in (period.off_peak_on(day),) for r in ranges for minute in r}
-        step = 30 if all(minute % 30 == 0 for minute in bounds) else 1
-        start = local_midnight(day)
-        minutes: dict[str, int] = {}
-        for offset in range(0, day_minutes(day), step):
-            name = self.class_at(start + timedelta(minutes=offset), colour_of)
-            if name is None:
-                return None
-            minutes[name] = minutes.get(name, 0) + step
-        return minutes
+        return self.minutes_by_class(local_midnight(day), day_minutes(day), colour_of)
 
     def first_difference(self, other: Contract | None) -> date | None:
         """Earliest day priced differently by ``other`` (``date.min`` for all); None if equal."""
@@ -339,17 +378,39 @@ def split_by_class(total: int, minutes: Mapping[str, int]) -> dict[str, int]:
     return shares
 
 
-def contracts_from_options(options: Mapping[str, Any]) -> dict[Direction, Contract]:
-    """Return the contract of each direction an entry's options price (or `TariffError`).
+def parse_contracts(
+    options: Mapping[str, Any],
+) -> tuple[dict[Direction, Contract], dict[Direction, str]]:
+    """Return the contract of each direction an entry's options price, and why any is not.
 
     Consumption: ``options["contract"]``, or the former consumption price periods of
-    ``options["tariffs"]`` converted; production: the production periods of ``tariffs``.
+    ``options["tariffs"]`` converted; production: the production periods of ``tariffs``. Each
+    direction stands alone: invalid periods (a price out of range stored by an older release)
+    leave their direction unpriced, with the reason, never the other one.
     """
-    tariffs = parse_tariffs(options.get(CONF_TARIFFS, []))
-    contracts = {direction: contract_from_tariff(tariff) for direction, tariff in tariffs.items()}
-    if (contract := parse_contract(options.get(CONF_CONTRACT, []))) is not None:
-        contracts["consumption"] = contract
-    return contracts
+    tariffs = list(options.get(CONF_TARIFFS, []))
+    contracts: dict[Direction, Contract] = {}
+    problems: dict[Direction, str] = {}
+    for direction in DIRECTIONS:
+        periods = [p for p in tariffs if p.get("direction", "consumption") == direction]
+        try:
+            if direction == "consumption" and options.get(CONF_CONTRACT):
+                contract = parse_contract(options[CONF_CONTRACT])
+            elif periods:
+                contract = contract_from_tariff(parse_tariffs(periods)[direction])
+            else:
+                contract = None
+        except TariffError as err:
+            problems[direction] = str(err)
+            continue
+        if contract is not None:
+            contracts[direction] = contract
+    return contracts, problems
+
+
+def contracts_from_options(options: Mapping[str, Any]) -> dict[Direction, Contract]:
+    """Return the contract of each direction whose prices are valid (see `parse_contracts`)."""
+    return parse_contracts(options)[0]
 
 
 # ---- Typed input and the former options (used by the options flow) ------------------------

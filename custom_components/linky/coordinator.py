@@ -40,17 +40,16 @@ from .api import (
 )
 from .budget import LIMIT as BUDGET_LIMIT
 from .budget import WINDOW as BUDGET_WINDOW
-from .budget import BudgetExhausted
-from .client import LinkyClient, api_host, async_get_data, token_expires_at
+from .budget import BudgetExhausted, HostPausedError, RequestBudget, resume_at
+from .client import LinkyClient, async_get_data, token_expires_at
 from .const import CONF_POLL_OFFSET, CONF_PRM, CONF_PRODUCTION, DOMAIN, PARIS, UNSUPPORTED_CODES
 from .contract import ColourOf, Contract
 from .data import DATA_PROBED
 from .issues import (
-    ACCESS_BLOCKED,
     UpstreamWatch,
     create_access_blocked,
     create_access_ended,
-    delete_issue,
+    delete_access_blocked,
     update_token_expiry,
 )
 from .kinds import KINDS, DataKind
@@ -66,7 +65,6 @@ _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 10  # seconds; flushed on unload and at shutdown by the Store itself
-RATE_LIMIT_DEFAULT_WAIT: Final = timedelta(hours=1)
 FAILURES_BEFORE_UNAVAILABLE: Final = 3
 """Consecutive failed polls (network, server) before the entities become unavailable."""
 
@@ -93,6 +91,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         *,
         contract: Contract | None = None,
         colour_of: ColourOf | None = None,
+        budget: RequestBudget,
     ) -> None:
         """Set up; readings load in ``_async_setup``; the contract splits yesterday by class."""
         super().__init__(
@@ -103,6 +102,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             update_interval=None,  # the schedule is our own (see the module docstring)
         )
         self.client = client
+        self.budget = budget  # the host's: told of its 429s and bans, which hold every entry
         self.contract = contract
         self.colour_of: ColourOf = colour_of or (lambda _day: None)
         self.prm: str = entry.data[CONF_PRM]
@@ -256,9 +256,9 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         return KINDS[kind].direction == "consumption" or "consumption_daily" in self.unsupported
 
     def _handle_rate_limit(self, err: RateLimitError) -> None:
-        now = dt_util.utcnow()
-        until = err.retry_after or now + RATE_LIMIT_DEFAULT_WAIT
-        self.rate_limited_until = max(until, now + timedelta(minutes=1))
+        self.rate_limited_until = resume_at(err)
+        if isinstance(err, HostPausedError):
+            return  # another entry's 429, logged there
         if isinstance(err, BudgetExhausted):
             # Not an answer of the API: our own budget refused to send the request.
             _LOGGER.warning(
@@ -316,8 +316,10 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             self.readings.mark_missing(kind, days_between(start, end), today)
             self._schedule_save()
             return None
-        except AccessBlockedError:
-            self._handle_ban()
+        except (AccessBlockedError, RateLimitError) as err:
+            news = self.budget.refused(err)
+            if isinstance(err, AccessBlockedError):
+                self._handle_ban(news=news)
             raise
         except AuthenticationError:
             self._stop_for_reauth()
@@ -326,7 +328,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
             if self.is_main_kind(kind):
                 self._handle_access_ended(err)
             raise
-        delete_issue(self.hass, ACCESS_BLOCKED, self.config_entry)
+        delete_access_blocked(self.hass, self.budget.host)
         if self.refused.pop(kind, None) is not None:
             _LOGGER.info("%s: %s data is served again", self.name, kind)
         changed = self.readings.merge(kind, data)
@@ -360,19 +362,19 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         self._stop_for_reauth()
 
     @callback
-    def _handle_ban(self) -> None:
-        if self.stopped is StopReason.BLOCKED:
-            return
+    def _handle_ban(self, *, news: bool) -> None:
+        """Stop polling; the first meter the host banned (``news``) tells the user, once."""
         self.stopped = StopReason.BLOCKED
         self._cancel_poll()
-        host = api_host(self.config_entry.data)
+        if not news:  # another meter of the host was banned first and told the user
+            return
         _LOGGER.warning(  # handled: the repair issue tells the user what to do
-            "%s: %s has blocked requests from this address (HTTP 403); polling is stopped "
-            "until the integration is reloaded",
+            "%s: %s has blocked requests from this address (HTTP 403); polling of every meter "
+            "using it is stopped until the integration is reloaded",
             self.name,
-            host,
+            self.budget.host,
         )
-        create_access_blocked(self.hass, self.config_entry, host)
+        create_access_blocked(self.hass, self.config_entry, self.budget.host)
 
     @callback
     def check_token_expiry(self) -> None:

@@ -1,6 +1,7 @@
 """The repair issues a meter can raise: each says what happened and what the user can do."""
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -14,6 +15,7 @@ from .client import api_host
 from .const import CONF_PRM, CONF_SOURCE, DOMAIN, PARIS, SOURCE_ENEDIS
 from .contract import ColourOf, Contract
 from .contract_check import check_days, disagreement, format_energy, meter_off_peak
+from .kinds import DIRECTIONS, Direction
 from .readings import MeterReadings
 from .tariff import format_off_peak_hours
 
@@ -30,12 +32,13 @@ TOKEN_WARNING: Final = timedelta(days=30)
 """A repair issue warns this long before the Conso API token expires."""
 UPSTREAM_ISSUE_AFTER: Final = timedelta(hours=24)
 """A repair issue says the API fails on its side once it has done so this long."""
+INVALID_PRICES: Final = {direction: f"invalid_prices_{direction}" for direction in DIRECTIONS}
 ENTRY_ISSUES: Final = (
-    ACCESS_BLOCKED,
     ACCESS_ENDED,
     TOKEN_EXPIRING,
     CONTRACT_MISMATCH,
     SERVICE_FAILING,
+    *INVALID_PRICES.values(),
 )
 
 
@@ -76,9 +79,31 @@ def delete_all_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
         delete_issue(hass, issue, entry)
 
 
+def access_blocked_id(host: str) -> str:
+    """Return the id of a host's ban issue (one per host: every meter using it stops)."""
+    return f"{ACCESS_BLOCKED}_{host}"
+
+
 def create_access_blocked(hass: HomeAssistant, entry: ConfigEntry, host: str) -> None:
-    """Tell that the API host banned this address (HTML 403): polling stopped until reload."""
-    _create(hass, ACCESS_BLOCKED, entry, ir.IssueSeverity.ERROR, {"host": host})
+    """Tell that the API host banned this address (HTML 403): polling stopped until reload.
+
+    ``entry`` is the meter whose request was refused; the issue is the host's.
+    """
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        access_blocked_id(host),
+        is_fixable=False,
+        is_persistent=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ACCESS_BLOCKED,
+        translation_placeholders={"title": entry.title, "host": host},
+    )
+
+
+def delete_access_blocked(hass: HomeAssistant, host: str) -> None:
+    """Delete a host's ban issue (nothing happens if it is not open)."""
+    ir.async_delete_issue(hass, DOMAIN, access_blocked_id(host))
 
 
 def create_access_ended(hass: HomeAssistant, entry: ConfigEntry, err: LinkyError) -> None:
@@ -193,3 +218,14 @@ class UpstreamWatch:
                 self._hass, SERVICE_FAILING, self._entry, ir.IssueSeverity.WARNING, placeholders
             )
         return True
+
+
+def update_invalid_prices(
+    hass: HomeAssistant, entry: ConfigEntry, problems: Mapping[Direction, str]
+) -> None:
+    """Tell which direction's stored prices are invalid (left unpriced); close the others."""
+    for direction, issue in INVALID_PRICES.items():
+        if (problem := problems.get(direction)) is None:
+            delete_issue(hass, issue, entry)
+        else:
+            _create(hass, issue, entry, ir.IssueSeverity.WARNING, {"error": problem})

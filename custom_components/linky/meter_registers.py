@@ -34,25 +34,34 @@ def register_classes(
 ) -> dict[str, int] | None:
     """Return the meter's energy per class on a day (Wh), None when not held.
 
-    From the first calendar (supplier, then distributor) whose classes are all in ``classes``.
+    From the first calendar (supplier, then distributor) whose registers are held at both
+    midnights and whose classes are all in ``classes``. A calendar with a register held at
+    one midnight only cannot tell the day: its split would put that class's energy in the
+    others.
     """
     before, after = readings.registers.get(day), readings.registers.get(day + timedelta(days=1))
     if not before or not after:
         return None
     for calendar in CALENDARS:
-        energy: dict[str, int] = {}
-        for key, start in before.items():
-            owner, _, code = key.partition(":")
-            if owner != calendar or key not in after:
-                continue
-            name = CODE_CLASSES.get(code)
-            if name is None or name not in classes or after[key] < start:
-                energy = {}
-                break
-            energy[name] = energy.get(name, 0) + after[key] - start
-        if energy:
+        if (energy := _calendar_classes(calendar, before, after, classes)) is not None:
             return energy
     return None
+
+
+def _calendar_classes(
+    calendar: str, before: Mapping[str, int], after: Mapping[str, int], classes: Collection[str]
+) -> dict[str, int] | None:
+    """Return one calendar's energy per class between two midnights; None if it cannot tell."""
+    keys = {key for key in (*before, *after) if key.partition(":")[0] == calendar}
+    if not keys or any(key not in before or key not in after for key in keys):
+        return None
+    energy: dict[str, int] = {}
+    for key in (key for key in before if key in keys):  # in the order of the answer
+        name = CODE_CLASSES.get(key.partition(":")[2])
+        if name is None or name not in classes or after[key] < before[key]:
+            return None
+        energy[name] = energy.get(name, 0) + after[key] - before[key]
+    return energy
 
 
 def register_days(readings: MeterReadings) -> list[date]:

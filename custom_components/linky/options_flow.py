@@ -15,7 +15,6 @@ periods (`contract.migrate_options`) and saving writes them so.
 """
 
 import logging
-import math
 from datetime import date, timedelta
 from typing import Any
 
@@ -39,7 +38,6 @@ from homeassistant.util import dt as dt_util
 from .const import CONF_CONTRACT, CONF_PRODUCTION, CONF_TARIFFS, PARIS
 from .contract import (
     CLASSES,
-    MAX_PRICE,
     ContractPeriod,
     OffPeakHoursError,
     TariffOption,
@@ -47,7 +45,7 @@ from .contract import (
     migrate_options,
     regulated_prices,
 )
-from .tariff import TariffError, TariffPeriod, format_off_peak_hours
+from .tariff import TariffError, TariffPeriod, format_off_peak_hours, valid_price
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -75,18 +73,13 @@ CONTRACT_STEPS = {
     TariffOption.TEMPO: "contract_tempo",
 }
 
-# No min/max in the class price and subscription boxes: out-of-range values get a translated
-# error on the field instead of a rejected form.
-CLASS_PRICE_SELECTOR = NumberSelector(
+# No min/max in the price and subscription boxes: out-of-range values get a translated error
+# on the field instead of a rejected form; every price is checked by `tariff.valid_price`.
+PRICE_SELECTOR = NumberSelector(
     NumberSelectorConfig(step="any", mode=NumberSelectorMode.BOX, unit_of_measurement="€/kWh")
 )
 SUBSCRIPTION_SELECTOR = NumberSelector(
     NumberSelectorConfig(step="any", mode=NumberSelectorMode.BOX, unit_of_measurement="€")
-)
-PRICE_SELECTOR = NumberSelector(
-    NumberSelectorConfig(
-        min=0, max=10, step="any", mode=NumberSelectorMode.BOX, unit_of_measurement="€/kWh"
-    )
 )
 
 
@@ -291,7 +284,7 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
         before = [p for p in self.contract if p[CONF_START] < start.isoformat()]
         previous = before[-1] if before else {}
         fields: dict[Any, Any] = {
-            vol.Required(name, default=price): CLASS_PRICE_SELECTOR
+            vol.Required(name, default=price): PRICE_SELECTOR
             for name, price in regulated_prices(option, start).items()
         }
         subscription = previous.get(CONF_SUBSCRIPTION)
@@ -375,7 +368,7 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
         """Ask for the base price of the new production period."""
         errors: dict[str, str] = {}
         if user_input is not None and CONF_BASE in user_input:
-            errors = _nan_errors(user_input, (CONF_BASE,))
+            errors = _price_errors(user_input, (CONF_BASE,))
             if not errors:
                 self._add_tariff({**self._draft, CONF_BASE: float(user_input[CONF_BASE])})
                 return await self.async_step_init()
@@ -392,7 +385,7 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
         """Ask for the peak and off-peak prices and hours of the new production period."""
         errors: dict[str, str] = {}
         if user_input is not None and CONF_PEAK in user_input:
-            errors = _nan_errors(user_input, (CONF_PEAK, CONF_OFF_PEAK))
+            errors = _price_errors(user_input, (CONF_PEAK, CONF_OFF_PEAK))
             error = _off_peak_error(user_input[CONF_OFF_PEAK_HOURS])
             if error is not None:
                 errors[CONF_OFF_PEAK_HOURS] = error
@@ -462,17 +455,14 @@ def _periods_schema(options: list[SelectOptionDict]) -> vol.Schema:
     )
 
 
-def _nan_errors(user_input: dict[str, Any], names: tuple[str, ...]) -> dict[str, str]:
-    """Flag the prices that are NaN: the price selector's range lets them through."""
-    return {name: "invalid_price" for name in names if math.isnan(user_input[name])}
+def _price_errors(user_input: dict[str, Any], names: tuple[str, ...]) -> dict[str, str]:
+    """Flag the prices out of the plausible range (NaN included), by field."""
+    return {name: "invalid_price" for name in names if not valid_price(float(user_input[name]))}
 
 
 def _contract_errors(option: TariffOption, user_input: dict[str, Any]) -> dict[str, str]:
     """Return the errors of a contract period's form, by field."""
-    errors: dict[str, str] = {}
-    for name in CLASSES[option]:
-        if not 0 <= float(user_input[name]) <= MAX_PRICE:
-            errors[name] = "invalid_price"
+    errors = _price_errors(user_input, CLASSES[option])
     if not 0 <= float(user_input[CONF_SUBSCRIPTION]) <= MAX_SUBSCRIPTION:
         errors[CONF_SUBSCRIPTION] = "invalid_subscription"
     if option is TariffOption.HPHC:

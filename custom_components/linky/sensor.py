@@ -38,7 +38,7 @@ from homeassistant.util import dt as dt_util
 from .api import AsyncLinkyClient
 from .client import token_expires_at
 from .const import DOMAIN
-from .contract import ALL_CLASSES, COLOURS, Colour
+from .contract import ALL_CLASSES, COLOURS, Colour, parse_contracts
 from .coordinator import LinkyCoordinator
 from .data import LinkyConfigEntry
 from .entity import LinkyEntity
@@ -201,14 +201,18 @@ async def async_setup_entry(
     coordinator = entry.runtime_data.coordinator
     descriptions = _descriptions(coordinator)
     keys = {description.key for description in descriptions}
-    every = (
-        *SENSORS,
-        *CLASS_SENSORS.values(),
-        CURRENT_CLASS,
-        CURRENT_PRICE,
-        *TEMPO_SENSORS,
-        *TEMPO_SEASON_SENSORS,
-    )
+    every = [*SENSORS]
+    if "consumption" not in parse_contracts(entry.options)[1]:
+        # Invalid stored prices (a repair issue says so) keep their entities until corrected.
+        every.extend(
+            (
+                *CLASS_SENSORS.values(),
+                CURRENT_CLASS,
+                CURRENT_PRICE,
+                *TEMPO_SENSORS,
+                *TEMPO_SEASON_SENSORS,
+            )
+        )
     _remove_stale(hass, coordinator, [d for d in every if d.key not in keys])
     async_add_entities(
         (LinkyClockSensor if d.key in CLOCK_SENSORS else LinkySensor)(coordinator, d)
@@ -252,7 +256,7 @@ class LinkyClockSensor(LinkySensor):
 def _remove_stale(
     hass: HomeAssistant, coordinator: LinkyCoordinator, dropped: list[LinkySensorEntityDescription]
 ) -> None:
-    """Remove from the registry the sensors no longer provided (production turned off)."""
+    """Remove from the registry the sensors no longer provided (production, a contract)."""
     registry = er.async_get(hass)
     for description in dropped:
         unique_id = f"{coordinator.prm}_{description.key}"

@@ -107,7 +107,9 @@ def _day_classes(
 ) -> dict[int, dict[str, int]] | None:
     """Return the day's energy per UTC hour and class; None while a Tempo colour is unknown.
 
-    The hours are those of `_day_watt_minutes` (so they only ever grow, like the total's); a
+    The hours are those of `_day_watt_minutes` (so they only ever grow, like the total's). A
+    load-curve step stays in the hour of its start, split by the minutes it spends in each
+    class (watts x minutes: integers, so each hour's classes add up to its total exactly); a
     daily value is split exactly, in the shares of the meter's own class registers when held,
     else by the real minutes of the day in each class.
     """
@@ -121,11 +123,12 @@ def _day_classes(
         hours[_midnight_ts(day)] = split_by_class(readings.daily[direction][day] * 60, shares)
         return hours
     for point in readings.curve[direction].get(day, ()):
-        name = contract.class_at(point.start, colour_of)
-        if name is None:
+        minutes = contract.minutes_by_class(point.start, point.minutes, colour_of)
+        if minutes is None:
             return None
         bucket = hours[_point_hour(point)]
-        bucket[name] = bucket.get(name, 0) + point.watts * point.minutes
+        for name, count in minutes.items():  # each minute at the step's power: exact
+            bucket[name] = bucket.get(name, 0) + point.watts * count
     return hours
 
 

@@ -56,7 +56,6 @@ from .series import (
     display_name,
 )
 from .statistics import RawRow
-from .tariff import TariffError
 
 if TYPE_CHECKING:
     from .coordinator import LinkyCoordinator
@@ -151,11 +150,7 @@ class LinkyStatistics:
         self.prm: str = entry.data[CONF_PRM]
         self.production = bool(entry.options.get(CONF_PRODUCTION, False))
         self.colour_of: ColourOf = colour_of or (lambda _day: None)
-        try:
-            self.contracts = contracts_from_options(entry.options)
-        except TariffError as err:
-            _LOGGER.warning("Linky %s: prices ignored, they are invalid: %s", self.prm, err)
-            self.contracts = {}
+        self.contracts = contracts_from_options(entry.options)  # invalid ones left out
         self.series = build_series(self.prm, production=self.production, contracts=self.contracts)
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.statistics.{entry.entry_id}"

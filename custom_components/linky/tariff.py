@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 from .kinds import DIRECTIONS, Direction
 
@@ -26,6 +26,15 @@ type MinuteRange = tuple[int, int]
 
 _TIME = re.compile(r"^\s*(\d{1,2})\s*[:hH]\s*(\d{2})\s*$")
 MINUTES_PER_DAY = 1440
+
+
+MAX_PRICE: Final = 5.0
+"""EUR per kWh above which a price is a typing mistake (Tempo red HP is about 0.7)."""
+
+
+def valid_price(price: float) -> bool:
+    """Whether a price per kWh is plausible: 0 to `MAX_PRICE` (NaN is not). Every form's check."""
+    return 0 <= price <= MAX_PRICE
 
 
 class TariffError(ValueError):
@@ -93,10 +102,10 @@ class TariffPeriod:
     off_peak_hours: tuple[MinuteRange, ...] = ()
 
     def __post_init__(self) -> None:
-        """Check the period is either base or peak/off-peak, with prices >= 0."""
+        """Check the period is either base or peak/off-peak, with plausible prices."""
         prices = [self.base, self.peak, self.off_peak]
-        if any(price is not None and price < 0 for price in prices):
-            raise TariffError("negative price")
+        if any(price is not None and not valid_price(price) for price in prices):
+            raise TariffError("a price is negative or absurd")
         if self.base is None and (
             self.peak is None or self.off_peak is None or not self.off_peak_hours
         ):

@@ -233,10 +233,15 @@ class TempoColours:
         return after and today + timedelta(days=1) not in self._colours
 
     async def _async_tick(self) -> None:
+        """Ask what is due, then plan the next wake-up, whatever happened (the schedule goes on)."""
         now = dt_util.utcnow()
-        async with self._lock:
-            ok = not self._light_due(now) or await self._async_fetch_recent(now)
-            ok = ok and await self._async_fetch_seasons(paris_day(now), now)
+        try:
+            async with self._lock:
+                ok = not self._light_due(now) or await self._async_fetch_recent(now)
+                ok = ok and await self._async_fetch_seasons(paris_day(now), now)
+        except Exception:
+            _LOGGER.exception("Tempo colours from %s: unexpected error (will retry)", self.url)
+            ok = False
         self._schedule_after(now, pending=not ok or self._light_due(now))
 
     @callback
@@ -292,11 +297,16 @@ class TempoColours:
         return True
 
     def _seasons_to_fetch(self, today: date) -> Iterator[str]:
-        """Seasons of ``[first_day, today]`` missing a day, not fetched after their end or today."""
+        """Seasons lacking a day of ``[first_day - 1, today]``, unfetched after their end or today.
+
+        From the day before the first: 00:00-06:00 of a day belongs to the previous Tempo day
+        (the first day of a history starting on 1 September needs the last season's 31 August).
+        """
         if self._first_day is None:
             return
-        for year in range(_season_year(self._first_day), _season_year(today) + 1):
-            start = max(self._first_day, date(year, 9, 1))
+        first = self._first_day - timedelta(days=1)
+        for year in range(_season_year(first), _season_year(today) + 1):
+            start = max(first, date(year, 9, 1))
             end = min(today, _season_end(year))
             if all(day in self._colours for day in days_between(start, end + timedelta(days=1))):
                 continue
