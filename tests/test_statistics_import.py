@@ -458,19 +458,21 @@ async def test_backfill_budget_restart_late_day_equal_fresh_import(  # noqa: PLR
         peak = meter.max_power(day)
         hour = peak.at.replace(minute=0, second=0, microsecond=0)
         assert power[hour] == peak.va / 1000, day
-    # A month's "max" is its highest daily peak.
-    month = await get_instance(hass).async_add_executor_job(
+    # A month's "max" is its highest daily peak (months of Home Assistant's time zone).
+    months = await get_instance(hass).async_add_executor_job(
         statistics_during_period,
         hass,
         datetime(2025, 6, 1, tzinfo=PARIS),
-        datetime(2025, 7, 1, tzinfo=PARIS),
+        datetime(2025, 8, 1, tzinfo=PARIS),
         {ids["max_power"]},
         "month",
         None,
         {"max"},
     )
-    june = [meter.max_power(date(2025, 6, 1) + timedelta(days=n)).va for n in range(30)]
-    assert month[ids["max_power"]][0]["max"] == max(june) / 1000
+    for month in months[ids["max_power"]]:
+        start, end = (datetime.fromtimestamp(month[key], UTC) for key in ("start", "end"))
+        peaks = [value for hour, value in power.items() if start <= hour < end]
+        assert month["max"] == max(peaks)
 
 
 async def read_max(hass: HomeAssistant, statistic_id: str) -> dict[datetime, float]:
