@@ -392,6 +392,8 @@ async def test_conso_invalid_url(hass: HomeAssistant, conso_api: ConsoApiSimulat
         "http://nas.local/api",
         "http://nas.lan:8080/api",
         "http://box.home.arpa/api",
+        "http://3232235786/api",  # 192.168.1.10 as one number
+        "http://0x7f.1:8099/api",  # 127.0.0.1
         "https://conso.example.com/api",
         "https://8.8.8.8/api",
     ],
@@ -411,6 +413,12 @@ def test_url_check_accepts_https_and_local_http(url: str) -> None:
         "http://172.32.0.1/api",
         "http://[2a01:cb00::1]/api",
         "http://localhost.example.com/api",
+        # 93.184.216.34 written as browsers and resolvers still read it: not a local name
+        "http://1572395042/api",
+        "http://0x5db8d822/api",
+        "http://0135.0270.0330.042/api",
+        "http://93.184.55330/api",
+        "http://1.2.3.08/api",  # no valid address, yet a number: not a name either
     ],
 )
 def test_url_check_refuses_public_http(url: str) -> None:
