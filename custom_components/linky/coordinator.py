@@ -55,7 +55,7 @@ from .issues import (
 )
 from .kinds import KINDS, DataKind
 from .paris import days_between, local_midnight, paris_day
-from .readings import MeterReadings
+from .readings import STORE_FORMAT, MeterReadings
 from .schedule import PollState, due_kinds, next_poll_time, steady_start
 from .snapshot import LinkySnapshot, summarize
 
@@ -65,13 +65,35 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-STORAGE_VERSION: Final = 1
+STORAGE_VERSION: Final = 2
+"""2: the readings are in the compact format (`readings.STORE_FORMAT`). Version 1 held either
+format, so a release that reads only points would misread a compact file; it now refuses it."""
 SAVE_DELAY: Final = 10  # seconds; flushed on unload and at shutdown by the Store itself
 RATE_LIMIT_DEFAULT_WAIT: Final = timedelta(hours=1)
 FAILURES_BEFORE_UNAVAILABLE: Final = 3
 """Consecutive failed polls (network, server) before the entities become unavailable."""
 TOKEN_WARNING: Final = timedelta(days=30)
 """A repair issue warns this long before the Conso API token expires."""
+
+
+def _compact(readings: dict[str, Any]) -> dict[str, Any]:
+    return MeterReadings.from_dict(readings).to_dict()
+
+
+class ReadingsStore(Store[dict[str, Any]]):
+    """One meter's stored readings and poll state; migrates a version 1 file when loading."""
+
+    @override
+    async def _async_migrate_func(
+        self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Bring version 1 readings (points, or already compact) to the compact format."""
+        if old_major_version != 1:
+            raise NotImplementedError
+        readings = old_data.get("readings") or {}
+        if readings.get("format", 1) < STORE_FORMAT:
+            readings = await self.hass.async_add_executor_job(_compact, readings)
+        return {**old_data, "readings": readings}
 
 
 class StopReason(StrEnum):
@@ -122,7 +144,7 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         """Kinds that do not exist for this meter (ADAM-ERR0069) since setup, with the code."""
         self.refused: dict[DataKind, date] = {}
         """Kinds refused for another reason, with the Paris day: asked again the next day."""
-        self._store: Store[dict[str, Any]] = Store(
+        self._store = ReadingsStore(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}", private=True
         )
         self._dirty = False
