@@ -287,3 +287,31 @@ async def test_enedis_token_revoked_on_unload(
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert len(enedis_api.revoked) == 1
+
+
+async def test_no_update_listener_with_reload_and_abort(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    frozen: FrozenDateTimeFactory,
+    stats: MagicMock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The options flow reloads by itself (`OptionsFlowWithReload`) and reauth/reconfigure by
+    `async_update_reload_and_abort`: a loaded entry has no update listener, which Home
+    Assistant 2026.12 refuses alongside reload-and-abort."""
+    entry = conso_entry(hass, conso_api)
+    with no_backfill():
+        await setup(hass, entry)
+        assert entry.state is ConfigEntryState.LOADED
+        assert not entry.update_listeners
+        result = await entry.start_reconfigure_flow(hass)
+        token = conso_api.make_token([CONSUMPTION_PRM])
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"token": token, "base_url": conso_api.base_url}
+        )
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.data["token"] == token
+    assert not entry.update_listeners
+    assert "update listener" not in caplog.text
