@@ -557,10 +557,22 @@ async def test_tempo_addresses_in_the_advanced_section(
 # -- Enedis Data Connect ------------------------------------------------------------------------
 
 
-async def test_enedis(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
-    """Client id, secret and PRM: checked (token + consumption + production), then created."""
+@pytest.mark.parametrize("family", ["v2", "metering_data"])
+async def test_enedis(hass: HomeAssistant, enedis_api: EnedisSimulator, family: Any) -> None:
+    """Client id, secret and PRM: checked (token + consumption + production), then created,
+    whichever family of metering paths the application is subscribed to."""
+    enedis_api.family = family
     flow_id = await _enedis_form(hass)
     result = await _submit_enedis(hass, enedis_api, flow_id)
+    answered = [r.path.rsplit("/", 1)[-1] for r in enedis_api.requests if r.status == 200]
+    assert answered == [
+        "token",
+        *(
+            ("consommation_quotidienne", "production_quotidienne")
+            if family == "v2"
+            else ("daily_consumption", "daily_production")
+        ),
+    ]
     assert result["step_id"] == "production"
     assert result["data_schema"]({}) == {"production": True}
     result = await hass.config_entries.flow.async_configure(flow_id, {"production": True})

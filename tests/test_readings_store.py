@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import UnsupportedStorageVersionError
 from homeassistant.helpers.storage import Store
 
-from custom_components.linky.coordinator import STORAGE_VERSION, LinkyCoordinator
+from custom_components.linky.coordinator import LinkyCoordinator
 from custom_components.linky.paris import local_midnight
 from custom_components.linky.readings import (
     STORE_FORMAT,
@@ -24,6 +24,7 @@ from custom_components.linky.readings import (
     decode_runs,
     encode_runs,
 )
+from custom_components.linky.readings_store import STORAGE_VERSION
 from linky_simulator import ConsoApiSimulator
 from tests.integration_helpers import conso_entry, fake_statistics, no_backfill, paris, setup
 

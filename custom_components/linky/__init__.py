@@ -20,9 +20,10 @@ from .budget import async_get_budget
 from .client import api_host, async_create_client, token_expires_at
 from .const import CONF_PRM, CONF_TEMPO_FALLBACK_URL, CONF_TEMPO_URL, DOMAIN
 from .contract import Contract, contracts_from_options
-from .coordinator import STORAGE_VERSION, LinkyCoordinator
+from .coordinator import LinkyCoordinator
 from .data import LinkyConfigEntry, LinkyRuntimeData
 from .issues import ACCESS_ENDED, delete_all_issues, delete_issue, update_contract_mismatch
+from .readings_store import STORAGE_VERSION
 from .services import async_setup_services
 from .statistics_import import LinkyStatistics
 from .tariff import TariffError

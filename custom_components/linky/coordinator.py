@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_point_in_utc_time
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
@@ -43,7 +42,7 @@ from .budget import LIMIT as BUDGET_LIMIT
 from .budget import WINDOW as BUDGET_WINDOW
 from .budget import BudgetExhausted
 from .client import LinkyClient, api_host, async_get_data, token_expires_at
-from .const import CONF_POLL_OFFSET, CONF_PRM, CONF_PRODUCTION, DOMAIN, PARIS, UNSUPPORTED_CODES
+from .const import CONF_POLL_OFFSET, CONF_PRM, CONF_PRODUCTION, PARIS, UNSUPPORTED_CODES
 from .contract import ColourOf, Contract
 from .data import DATA_PROBED
 from .issues import (
@@ -55,7 +54,8 @@ from .issues import (
 )
 from .kinds import KINDS, DataKind
 from .paris import days_between, local_midnight, paris_day
-from .readings import STORE_FORMAT, MeterReadings
+from .readings import MeterReadings
+from .readings_store import ReadingsStore
 from .schedule import PollState, due_kinds, next_poll_time, steady_start
 from .snapshot import LinkySnapshot, summarize
 
@@ -65,35 +65,12 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-STORAGE_VERSION: Final = 2
-"""2: the readings are in the compact format (`readings.STORE_FORMAT`). Version 1 held either
-format, so a release that reads only points would misread a compact file; it now refuses it."""
 SAVE_DELAY: Final = 10  # seconds; flushed on unload and at shutdown by the Store itself
 RATE_LIMIT_DEFAULT_WAIT: Final = timedelta(hours=1)
 FAILURES_BEFORE_UNAVAILABLE: Final = 3
 """Consecutive failed polls (network, server) before the entities become unavailable."""
 TOKEN_WARNING: Final = timedelta(days=30)
 """A repair issue warns this long before the Conso API token expires."""
-
-
-def _compact(readings: dict[str, Any]) -> dict[str, Any]:
-    return MeterReadings.from_dict(readings).to_dict()
-
-
-class ReadingsStore(Store[dict[str, Any]]):
-    """One meter's stored readings and poll state; migrates a version 1 file when loading."""
-
-    @override
-    async def _async_migrate_func(
-        self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
-    ) -> dict[str, Any]:
-        """Bring version 1 readings (points, or already compact) to the compact format."""
-        if old_major_version != 1:
-            raise NotImplementedError
-        readings = old_data.get("readings") or {}
-        if readings.get("format", 1) < STORE_FORMAT:
-            readings = await self.hass.async_add_executor_job(_compact, readings)
-        return {**old_data, "readings": readings}
 
 
 class StopReason(StrEnum):
@@ -141,12 +118,10 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         self.rate_limited_until: datetime | None = None
         self.failures = 0
         self.unsupported: dict[DataKind, str] = {}
-        """Kinds that do not exist for this meter (ADAM-ERR0069) since setup, with the code."""
+        """Kinds the meter or the server does not have (`UNSUPPORTED_CODES`) since setup."""
         self.refused: dict[DataKind, date] = {}
         """Kinds refused for another reason, with the Paris day: asked again the next day."""
-        self._store = ReadingsStore(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}", private=True
-        )
+        self._store = ReadingsStore(hass, entry.entry_id, client)
         self._dirty = False
         self._stats_lock = asyncio.Lock()
         self._unsub_poll: CALLBACK_TYPE | None = None
@@ -263,13 +238,14 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
     def _refuse(self, kind: DataKind, err: LinkyError, today: date) -> None:
         """Record a kind refused for a reason other than the token or the consent.
 
-        ADAM-ERR0069 (production of a consumer, or the reverse): not asked again until reload.
-        Anything else (the ADAM-DC-0007 Enedis sent as a 400 for weeks in 2026, a production
-        consent missing, registers the API does not serve) is asked again the next day.
+        ADAM-ERR0069 (production of a consumer, or the reverse) or `NOT_OFFERED` (a server
+        without registers): not asked again until reload. Anything else (the ADAM-DC-0007
+        Enedis sent as a 400 for weeks in 2026, a production consent missing, registers
+        refused) is asked again the next day.
         """
         if err.code in UNSUPPORTED_CODES:
             self.unsupported[kind] = err.code or str(err.status)
-            _LOGGER.info("%s: the meter has no %s data (%s)", self.name, kind, err)
+            _LOGGER.info("%s: no %s data from this meter or server (%s)", self.name, kind, err)
             return
         if kind not in self.refused:
             _LOGGER.warning(
