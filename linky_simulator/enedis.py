@@ -1,4 +1,4 @@
-"""A fake Enedis Data Connect: OAuth2 client credentials and ``mesure_synchrone_auto/v2``."""
+"""A fake Enedis Data Connect: OAuth2 client credentials and either family of metering paths."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import binascii
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Final, Literal
 
 from aiohttp import web
 
@@ -14,6 +16,7 @@ from ._http import BaseSimulator, RequestInfo, json_response
 from .meter import SimulatedMeter
 from .serving import (
     NEW_KINDS,
+    DataKind,
     EnedisError,
     business_error,
     no_consent,
@@ -32,6 +35,17 @@ _MISSING_TOKEN = {
         "call has a header: 'Authorization : Bearer ACCESS_TOKEN'",
     }
 }
+type Family = Literal["v2", "metering_data"]
+V2_ROOT: Final = "/mesure_synchrone_auto/v2"
+METERING_DATA_ROOT: Final = "/mesure_synchrone_auto/v1/metering_data"
+V5_NAMES: Final = {
+    "daily_consumption": "consommation_quotidienne",
+    "consumption_load_curve": "courbe_de_charge_consommation",
+    "daily_consumption_max_power": "puissance_conso_max_quotidienne",
+    "daily_production": "production_quotidienne",
+    "production_load_curve": "courbe_de_charge_production",
+}
+"""The ``v1/metering_data`` names (Enedis's v5 ones) and the 2026 kind each serves."""
 _METHOD_NOT_ALLOWED = {
     "code": "405",
     "type": "Status report",
@@ -44,10 +58,17 @@ class EnedisSimulator(BaseSimulator):
     """Enedis Data Connect at ``http://127.0.0.1:PORT`` serving simulated meters.
 
     ``POST /oauth2/v3/token`` (form or HTTP Basic credentials; ``expires_in`` is sent as given,
-    an int or a string), ``POST /oauth2/v3/revoke``, and
-    ``GET /mesure_synchrone_auto/v2/<name>?pointId=&dateDebut=&dateFin=`` with the same data
-    and rules as the Conso API's new types. A meter not in `meters` has no consent (403
-    ADAM-DC-0008). Errors go out with `error_content_type` (Enedis does not always say JSON).
+    an int or a string), ``POST /oauth2/v3/revoke``, and the family of metering paths the
+    application is subscribed to (`family`; the other one answers the gateway's 404):
+
+    - ``"v2"``: ``GET /mesure_synchrone_auto/v2/<name>?pointId=&dateDebut=&dateFin=`` with the
+      same data and rules as the Conso API's new types;
+    - ``"metering_data"``: ``GET /mesure_synchrone_auto/v1/metering_data/<v5 name>?
+      usage_point_id=&start=&end=`` (`V5_NAMES`; max power also needs ``grandeurPhysique=PMA``)
+      answering the v5 body ``{"meter_reading": {…}}`` and v5 errors; no registers.
+
+    A meter not in `meters` has no consent (403 ADAM-DC-0008). Errors go out with
+    `error_content_type` (Enedis does not always say JSON).
     """
 
     def __init__(
@@ -61,6 +82,7 @@ class EnedisSimulator(BaseSimulator):
         max_per_second: int | None = 5,
         max_per_hour: int | None = None,
         error_content_type: str = "application/json",
+        family: Family = "v2",
     ) -> None:
         """Serve `meters`; credentials are generated when not given."""
         super().__init__(now=now, max_per_second=max_per_second, max_per_hour=max_per_hour)
@@ -69,6 +91,7 @@ class EnedisSimulator(BaseSimulator):
         self.client_secret = client_secret or secrets.token_urlsafe(24)
         self.expires_in = expires_in
         self.error_content_type = error_content_type
+        self.family: Family = family
         self.tokens: dict[str, datetime] = {}
         self.revoked: list[str] = []
 
@@ -77,7 +100,8 @@ class EnedisSimulator(BaseSimulator):
         app = web.Application()
         app.router.add_route("*", "/oauth2/v3/token", self._token_entry)
         app.router.add_route("*", "/oauth2/v3/revoke", self._revoke_entry)
-        app.router.add_route("*", "/mesure_synchrone_auto/v2/{name}", self._data_entry)
+        app.router.add_route("*", V2_ROOT + "/{name}", self._v2_entry)
+        app.router.add_route("*", METERING_DATA_ROOT + "/{name}", self._metering_data_entry)
         return app
 
     def add_meter(self, meter: SimulatedMeter) -> None:
@@ -167,21 +191,35 @@ class EnedisSimulator(BaseSimulator):
 
     # ---- metering -----------------------------------------------------------------------
 
-    async def _data_entry(self, request: web.Request) -> web.StreamResponse:
+    async def _v2_entry(self, request: web.Request) -> web.StreamResponse:
         info = RequestInfo(
             type=request.match_info["name"],
             prm=request.query.get("pointId"),
             start=request.query.get("dateDebut"),
             end=request.query.get("dateFin"),
         )
-        return await self.run(request, info, self._data)
+        return await self.run(request, info, partial(self._data, self._serve))
+
+    async def _metering_data_entry(self, request: web.Request) -> web.StreamResponse:
+        info = RequestInfo(
+            type=request.match_info["name"],
+            prm=request.query.get("usage_point_id"),
+            start=request.query.get("start"),
+            end=request.query.get("end"),
+        )
+        return await self.run(request, info, partial(self._data, self._serve_metering_data))
 
     def token_valid(self, token: str) -> bool:
         """Whether `token` is a live access token."""
         expiry = self.tokens.get(token)
         return expiry is not None and self.now() < expiry
 
-    async def _data(self, request: web.Request, info: RequestInfo) -> web.StreamResponse:
+    async def _data(
+        self,
+        serve: Callable[[web.Request, RequestInfo], dict[str, object]],
+        request: web.Request,
+        info: RequestInfo,
+    ) -> web.StreamResponse:
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or not auth[7:].strip():
             return self._error(401, _MISSING_TOKEN)
@@ -190,18 +228,22 @@ class EnedisSimulator(BaseSimulator):
         if request.method != "GET":
             return self._error(405, _METHOD_NOT_ALLOWED)
         try:
-            body = self._serve(request, info)
+            body = serve(request, info)
         except EnedisError as err:
             return self._error(err.status, err.body)
         return json_response(200, body)
 
-    def _serve(self, request: web.Request, info: RequestInfo) -> dict[str, object]:
-        kind = NEW_KINDS.get(info.type)
-        if kind is None:
+    def _kind(self, family: Family, kind: DataKind | None) -> DataKind:
+        """Return the kind a path serves; the gateway's 404 if the application may not call it."""
+        if kind is None or family != self.family:
             raise resource_not_found()
         quota = self.quota_error()
         if quota is not None:
             raise quota
+        return kind
+
+    def _serve(self, request: web.Request, info: RequestInfo) -> dict[str, object]:
+        kind = self._kind("v2", NEW_KINDS.get(info.type))
         for name, value in (
             ("pointId", info.prm),
             ("dateDebut", info.start),
@@ -230,3 +272,19 @@ class EnedisSimulator(BaseSimulator):
         start = parse_day(first, legacy=False)
         end = parse_day(last, legacy=False)
         return serve(meter, kind, start, end, self.now(), monthly_max=monthly)
+
+    def _serve_metering_data(self, request: web.Request, info: RequestInfo) -> dict[str, object]:
+        name = V5_NAMES.get(info.type)
+        kind = self._kind("metering_data", NEW_KINDS[name] if name else None)
+        query = (("usage_point_id", info.prm), ("start", info.start), ("end", info.end))
+        for param, value in query:
+            if not value:
+                raise business_error(400, "Invalid_request", f"{param} parameter is missing")
+        if kind.measure == "max_power" and request.query.get("grandeurPhysique") != "PMA":
+            raise business_error(400, "Invalid_request", "grandeurPhysique must be PMA")
+        meter = self.meters.get(info.prm or "")
+        if meter is None:
+            raise no_consent()
+        start = parse_day(info.start or "", legacy=True)
+        end = parse_day(info.end or "", legacy=True)
+        return {"meter_reading": serve(meter, kind, start, end, self.now(), legacy=True)}

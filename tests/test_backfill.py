@@ -33,10 +33,10 @@ from custom_components.linky.backfill_plan import (
 from custom_components.linky.budget import BudgetExhausted, Priority
 from custom_components.linky.paris import months_before
 from custom_components.linky.readings import MeterReadings
-from linky_simulator import ConsoApiSimulator, SimulatedMeter
+from linky_simulator import ConsoApiSimulator, EnedisSimulator, MeterTariff, SimulatedMeter
 from tests.backfill_helpers import drive, max_in_window, quiet_sql
 from tests.const import NOW, TODAY
-from tests.integration_helpers import conso_entry
+from tests.integration_helpers import conso_entry, enedis_entry, fake_statistics
 
 
 @pytest.fixture(autouse=True)
@@ -264,6 +264,45 @@ async def test_only_the_activation_is_every_kinds_start(
     assert backfill.status.done_kinds == {"consumption_daily"}
 
 
+@pytest.mark.parametrize("server", ["conso without 2026 types", "enedis metering_data"])
+async def test_a_server_without_registers_is_asked_for_them_once(  # noqa: PLR0917
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    freezer: FrozenDateTimeFactory,
+    conso_api_factory: object,
+    enedis_api_factory: object,
+    server: str,
+) -> None:
+    """A contract with classes asks for the meter's registers: a server that has none says so
+    at the first request, and neither the poll nor the history asks again."""
+    freezer.move_to(NOW)
+    meter = SimulatedMeter(
+        "77777777777777", seed=7, first_day=date(2021, 1, 1), tariff=MeterTariff("hphc")
+    )
+    api: ConsoApiSimulator | EnedisSimulator
+    if server.startswith("conso"):
+        api = await conso_api_factory([meter], serve_new_types=False)  # type: ignore[operator]
+        entry = conso_entry(hass, api, prm=meter.prm, poll_offset=0)
+    else:
+        api = await enedis_api_factory([meter], family="metering_data")  # type: ignore[operator]
+        entry = enedis_entry(hass, api, prm=meter.prm, poll_offset=0)
+    contract = {"start": "2021-01-01", "option": "hphc", "prices": {"hp": 0.2, "hc": 0.15}}
+    hass.config_entries.async_update_entry(
+        entry,
+        options={**entry.options, "contract": [{**contract, "off_peak_hours": "22:00-06:00"}]},
+    )
+    with fake_statistics():
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        backfill: HistoryBackfill = entry.runtime_data.backfill
+        await drive(hass, freezer, lambda: backfill.status.last_result is not None)
+
+    history = [r for r in api.requests if r.type not in {"token", "revoke"}]
+    assert len(history) > 10  # the daily values came, and the load curve is on its way
+    assert [r.type for r in history].count("index_consommation") == 1  # the poll's
+    assert "consumption_index" in backfill.coordinator.unsupported
+
+
 class _StubCoordinator:
     """Just what `HistoryBackfill` reads, with a scripted `async_fetch_range`."""
 
@@ -272,6 +311,7 @@ class _StubCoordinator:
         self.config_entry = SimpleNamespace(data={}, entry_id="stub")
         self.readings = MeterReadings()
         self.unsupported: dict[str, str] = {}
+        self.refused: dict[str, date] = {}
         self.kinds = ("consumption_daily", "consumption_curve")
         self.prm = "00000000000000"
         self.stopped = None
@@ -345,6 +385,7 @@ async def test_refused_kinds_wait_a_day_or_are_given_up(
     kind, start, end = refused = coordinator.calls[3]
     assert kind == "consumption_curve"
     assert coordinator.calls.count(refused) == 1
+    assert [call for call in coordinator.calls[4:] if call[0] == kind] == []  # nor older ranges
     assert backfill._asked[kind] >= set(PlannedRequest(end, start, kind).days)
     # Complete: the next pass is tomorrow at 12:00 Paris + the poll offset.
     assert backfill._next_run(PassResult.COMPLETE) == datetime(2026, 11, 24, 11, 30, tzinfo=UTC)

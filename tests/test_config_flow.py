@@ -402,6 +402,8 @@ async def test_conso_invalid_url(hass: HomeAssistant, conso_api: ConsoApiSimulat
         "http://nas.local/api",
         "http://nas.lan:8080/api",
         "http://box.home.arpa/api",
+        "http://3232235786/api",  # 192.168.1.10 as one number
+        "http://0x7f.1:8099/api",  # 127.0.0.1
         "https://conso.example.com/api",
         "https://8.8.8.8/api",
     ],
@@ -421,6 +423,12 @@ def test_url_check_accepts_https_and_local_http(url: str) -> None:
         "http://172.32.0.1/api",
         "http://[2a01:cb00::1]/api",
         "http://localhost.example.com/api",
+        # 93.184.216.34 written as browsers and resolvers still read it: not a local name
+        "http://1572395042/api",
+        "http://0x5db8d822/api",
+        "http://0135.0270.0330.042/api",
+        "http://93.184.55330/api",
+        "http://1.2.3.08/api",  # no valid address, yet a number: not a name either
     ],
 )
 def test_url_check_refuses_public_http(url: str) -> None:
@@ -559,10 +567,22 @@ async def test_tempo_addresses_in_the_advanced_section(
 # -- Enedis Data Connect ------------------------------------------------------------------------
 
 
-async def test_enedis(hass: HomeAssistant, enedis_api: EnedisSimulator) -> None:
-    """Client id, secret and PRM: checked (token + consumption + production), then created."""
+@pytest.mark.parametrize("family", ["v2", "metering_data"])
+async def test_enedis(hass: HomeAssistant, enedis_api: EnedisSimulator, family: Any) -> None:
+    """Client id, secret and PRM: checked (token + consumption + production), then created,
+    whichever family of metering paths the application is subscribed to."""
+    enedis_api.family = family
     flow_id = await _enedis_form(hass)
     result = await _submit_enedis(hass, enedis_api, flow_id)
+    answered = [r.path.rsplit("/", 1)[-1] for r in enedis_api.requests if r.status == 200]
+    assert answered == [
+        "token",
+        *(
+            ("consommation_quotidienne", "production_quotidienne")
+            if family == "v2"
+            else ("daily_consumption", "daily_production")
+        ),
+    ]
     assert result["step_id"] == "production"
     assert result["data_schema"]({}) == {"production": True}
     result = await hass.config_entries.flow.async_configure(flow_id, {"production": True})

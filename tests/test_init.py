@@ -25,7 +25,7 @@ from custom_components.linky.const import DOMAIN
 from custom_components.linky.coordinator import LinkyCoordinator
 from custom_components.linky.data import LinkyRuntimeData
 from custom_components.linky.readings import MeterReadings
-from linky_simulator import ConsoApiSimulator
+from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
 from tests.const import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM
 from tests.integration_helpers import (
     advance,
@@ -312,3 +312,73 @@ async def test_enedis_token_revoked_on_unload(
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert len(enedis_api.revoked) == 1
+
+
+async def test_no_update_listener_with_reload_and_abort(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    frozen: FrozenDateTimeFactory,
+    stats: MagicMock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The options flow reloads by itself (`OptionsFlowWithReload`) and reauth/reconfigure by
+    `async_update_reload_and_abort`: a loaded entry has no update listener, which Home
+    Assistant 2026.12 refuses alongside reload-and-abort."""
+    entry = conso_entry(hass, conso_api)
+    with no_backfill():
+        await setup(hass, entry)
+        assert entry.state is ConfigEntryState.LOADED
+        assert not entry.update_listeners
+        result = await entry.start_reconfigure_flow(hass)
+        token = conso_api.make_token([CONSUMPTION_PRM])
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"token": token, "base_url": conso_api.base_url}
+        )
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.data["token"] == token
+    assert not entry.update_listeners
+    assert "update listener" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("family", "paths"),
+    [
+        ("v2", "mesure_synchrone_auto/v2"),
+        ("metering_data", "mesure_synchrone_auto/v1/metering_data"),
+    ],
+)
+async def test_enedis_on_either_family_remembered_across_restarts(  # noqa: PLR0917
+    hass: HomeAssistant,
+    enedis_api: EnedisSimulator,
+    meter: SimulatedMeter,
+    frozen: FrozenDateTimeFactory,
+    stats: MagicMock,
+    hass_storage: dict[str, Any],
+    family: Any,
+    paths: str,
+) -> None:
+    """An Enedis application subscribed to either family of metering paths gets its data; the
+    family found is stored with the readings, so after a restart no request is lost on the
+    other one."""
+    enedis_api.family = family
+    entry = enedis_entry(hass, enedis_api)
+    yesterday = DAY - timedelta(days=1)
+    with no_backfill():
+        await setup(hass, entry)
+        readings = entry.runtime_data.coordinator.readings
+        assert readings.daily["consumption"][yesterday] == meter.daily_wh("consumption", yesterday)
+        assert readings.curve["consumption"][yesterday]
+        frozen.tick(timedelta(seconds=2))  # the budget's 5 requests a second: the revocation
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+        assert hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"]["data_paths"] == paths
+
+        enedis_api.requests.clear()
+        frozen.move_to(paris(DAY + timedelta(days=1), 10))
+        await setup(hass, entry)  # Home Assistant restarted: the day's poll is due
+    data = [r for r in enedis_api.requests if r.type not in {"token", "revoke"}]
+    assert data
+    assert all(r.status == 200 and r.path.startswith(f"/{paths}/") for r in data)
+    assert DAY in entry.runtime_data.coordinator.readings.daily["consumption"]

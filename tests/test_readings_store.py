@@ -1,4 +1,4 @@
-"""The readings' Store format: every day shape round-trips, and format 1 stores still load."""
+"""The readings' Store format: every day shape round-trips; version 1 stores are migrated."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from unittest.mock import MagicMock
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import UnsupportedStorageVersionError
+from homeassistant.helpers.storage import Store
 
 from custom_components.linky.coordinator import LinkyCoordinator
 from custom_components.linky.paris import local_midnight
@@ -22,6 +24,7 @@ from custom_components.linky.readings import (
     decode_runs,
     encode_runs,
 )
+from custom_components.linky.readings_store import STORAGE_VERSION
 from linky_simulator import ConsoApiSimulator
 from tests.integration_helpers import conso_entry, fake_statistics, no_backfill, paris, setup
 
@@ -182,24 +185,35 @@ def stats() -> Iterator[MagicMock]:
         yield mock
 
 
-@pytest.mark.usefixtures("recorder_mock", "enable_custom_integrations", "stats")
-async def test_a_format_1_store_loads_and_is_saved_compact(
-    hass: HomeAssistant,
-    conso_api: ConsoApiSimulator,
-    freezer: FrozenDateTimeFactory,
-    hass_storage: dict[str, Any],
-) -> None:
-    """An existing user's store (format 1) loads at setup and is written in the new format."""
-    freezer.move_to(paris(DAY, 10))
-    entry = conso_entry(hass, conso_api)
-    held = readings_with(SHAPES)
-    key = f"linky.{entry.entry_id}"
+def store_v1(hass_storage: dict[str, Any], key: str, readings: dict[str, Any]) -> None:
+    """A readings store as releases before Store version 2 wrote it."""
     hass_storage[key] = {
         "version": 1,
         "minor_version": 1,
         "key": key,
-        "data": {"readings": format_1(held), "poll": {"day": DAY.isoformat(), "attempts": 1}},
+        "data": {"readings": readings, "poll": {"day": DAY.isoformat(), "attempts": 1}},
     }
+
+
+@pytest.mark.parametrize("stored_format", [1, STORE_FORMAT])
+@pytest.mark.usefixtures("recorder_mock", "enable_custom_integrations", "stats")
+async def test_a_version_1_store_is_migrated_and_an_older_release_refuses_it(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    stored_format: int,
+) -> None:
+    """An existing user's store (Store version 1, readings in either format) loads at setup
+    and is written as version 2, compact; a release that reads only version 1 (points) then
+    refuses the file instead of loading compact runs as points."""
+    freezer.move_to(paris(DAY, 10))
+    entry = conso_entry(hass, conso_api)
+    held = readings_with(SHAPES)
+    key = f"linky.{entry.entry_id}"
+    store_v1(
+        hass_storage, key, format_1(held) if stored_format == 1 else through_json(held.to_dict())
+    )
     with no_backfill():
         await setup(hass, entry)  # the daily poll may add days: the curve it does not touch
         coordinator: LinkyCoordinator = entry.runtime_data.coordinator
@@ -208,9 +222,16 @@ async def test_a_format_1_store_loads_and_is_saved_compact(
         assert (
             coordinator.readings.daily["consumption"].items() >= held.daily["consumption"].items()
         )
+        assert coordinator.poll_state.day == DAY
+        # Saved at once by the migration, before any poll.
+        assert hass_storage[key]["version"] == STORAGE_VERSION == 2
         coordinator._schedule_save()  # as after a poll
         assert await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
+    assert hass_storage[key]["version"] == 2
     stored = hass_storage[key]["data"]["readings"]
     assert stored["format"] == STORE_FORMAT
     assert MeterReadings.from_dict(through_json(stored)) == coordinator.readings
+    older_release = Store[dict[str, Any]](hass, 1, key, private=True)
+    with pytest.raises((NotImplementedError, UnsupportedStorageVersionError)):
+        await older_release.async_load()

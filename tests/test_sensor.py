@@ -14,6 +14,7 @@ from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT, Pla
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity_platform import async_get_platforms
 from pytest_homeassistant_custom_component.common import snapshot_platform
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
@@ -36,6 +37,17 @@ from tests.integration_helpers import (
 from tests.statistics_helpers import day_curve
 
 PREFIX = f"sensor.linky_{CONSUMPTION_PRM}"
+DEVICE_STRINGS = (
+    "configuration_url",
+    "hw_version",
+    "manufacturer",
+    "model",
+    "model_id",
+    "name",
+    "serial_number",
+    "sw_version",
+)
+"""Device fields the device registry takes as strings only from Home Assistant 2026.12."""
 
 
 @pytest.fixture
@@ -241,6 +253,35 @@ async def test_entities_and_device(
     # The token expiry (diagnostic) comes from the token itself.
     expiry = datetime.fromisoformat(state(hass, "token_expiry"))
     assert expiry > paris(date(2028, 11, 1))
+
+
+@pytest.mark.parametrize("source", ["conso", "enedis"])
+async def test_device_info_values_are_strings(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    enedis_api: EnedisSimulator,
+    freezer: FrozenDateTimeFactory,
+    *,
+    caplog: pytest.LogCaptureFixture,
+    source: str,
+) -> None:
+    """Home Assistant 2026.12 refuses a device whose model or versions are not strings."""
+    freezer.move_to(paris(date(2026, 11, 20), 10))
+    entry = conso_entry(hass, conso_api) if source == "conso" else enedis_entry(hass, enedis_api)
+    await setup(hass, entry)
+    entities = [
+        entity
+        for platform in async_get_platforms(hass, DOMAIN)
+        if platform.config_entry is entry
+        for entity in platform.entities.values()
+    ]
+    assert entities
+    for entity in entities:
+        info = entity.device_info
+        assert info is not None
+        for key in DEVICE_STRINGS:
+            assert isinstance(info.get(key, ""), str | None), (entity.entity_id, key)
+    assert "non-string value" not in caplog.text
 
 
 async def test_next_update_disabled_by_default(

@@ -22,7 +22,7 @@ from .budget import async_get_budget
 from .client import api_host, async_create_client, token_expires_at
 from .const import CONF_PRM, CONF_TEMPO_FALLBACK_URL, CONF_TEMPO_URL, DOMAIN
 from .contract import Contract, parse_contracts
-from .coordinator import STORAGE_VERSION, LinkyCoordinator, StopReason
+from .coordinator import LinkyCoordinator, StopReason
 from .data import LinkyConfigEntry, LinkyRuntimeData
 from .issues import (
     ACCESS_ENDED,
@@ -33,6 +33,7 @@ from .issues import (
     update_contract_mismatch,
     update_invalid_prices,
 )
+from .readings_store import STORAGE_VERSION
 from .services import async_setup_services
 from .statistics_import import LinkyStatistics
 from .tempo_colours import TempoColours, async_get_tempo_colours, async_use_tempo_colours

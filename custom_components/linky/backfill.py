@@ -111,6 +111,8 @@ class HistoryBackfill:
         self._retry_after: datetime | None = None
         self._asked: dict[DataKind, set[date]] = {}
         """Days asked today that are still missing (not asked again before tomorrow)."""
+        self._refused_kinds: set[DataKind] = set()
+        """Kinds refused today (not asked again before tomorrow)."""
         self._asked_on: date | None = None
 
     @callback
@@ -199,10 +201,13 @@ class HistoryBackfill:
         while True:
             today = coordinator.today()
             if self._asked_on != today:
-                self._asked_on, self._asked = today, {}
-            requests = plan(
-                coordinator.readings, today, self.kinds, self._floors_now(), self._asked
-            )
+                self._asked_on, self._asked, self._refused_kinds = today, {}, set()
+            kinds = [
+                kind
+                for kind in self.kinds
+                if kind not in self._refused_kinds and coordinator.refused.get(kind) != today
+            ]
+            requests = plan(coordinator.readings, today, kinds, self._floors_now(), self._asked)
             if not requests:
                 return PassResult.COMPLETE
             request = requests[0]
@@ -253,7 +258,10 @@ class HistoryBackfill:
     def _refused(
         self, kind: DataKind, request: PlannedRequest, err: BadRequestError | AccessDeniedError
     ) -> PassResult | None:
-        """Handle a refusal: access ended (stop), no such kind (skip it), else ask tomorrow."""
+        """Handle a refusal: access ended (stop), no such kind (skip it), else ask tomorrow.
+
+        A refusal is about the kind, not the range: its other ranges are not asked today.
+        """
         coordinator = self.coordinator
         if coordinator.stopped:
             return PassResult.STOPPED
@@ -261,6 +269,7 @@ class HistoryBackfill:
             coordinator.unsupported.setdefault(kind, err.code or "refused")
         else:
             self._asked.setdefault(kind, set()).update(request.days)
+            self._refused_kinds.add(kind)
         _LOGGER.info(
             "Linky %s: %s history from %s to %s is refused (%s)",
             coordinator.prm,

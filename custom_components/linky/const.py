@@ -3,6 +3,8 @@
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from .api import NOT_OFFERED
+
 DOMAIN: Final = "linky"
 PARIS: Final = ZoneInfo("Europe/Paris")
 
@@ -17,8 +19,9 @@ CONF_TEMPO_FALLBACK_URL: Final = "tempo_fallback_url"
 CONF_POLL_OFFSET: Final = "poll_offset"
 """Minutes after 06:00 (Europe/Paris) of the daily update, 0-239, chosen once per entry."""
 
-UNSUPPORTED_CODES: Final = frozenset({"ADAM-ERR0069"})
-"""API refusals meaning a data kind does not exist for the meter (production of a consumer)."""
+UNSUPPORTED_CODES: Final = frozenset({"ADAM-ERR0069", NOT_OFFERED})
+"""Refusals meaning a data kind does not exist for the meter (production of a consumer) or
+the server (registers from a server without them): not asked again until reload."""
 ACTIVATION_CODE: Final = "ADAM-ERR0123"
 """Enedis's refusal of a range starting before the meter's (last) activation."""
 HISTORY_LIMIT_CODES: Final = frozenset({ACTIVATION_CODE, "ADAM-ERR0125"})

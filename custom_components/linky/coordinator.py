@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any, Final, override
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_point_in_utc_time
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
@@ -42,7 +41,7 @@ from .budget import LIMIT as BUDGET_LIMIT
 from .budget import WINDOW as BUDGET_WINDOW
 from .budget import BudgetExhausted, HostPausedError, RequestBudget, resume_at
 from .client import LinkyClient, async_get_data, token_expires_at
-from .const import CONF_POLL_OFFSET, CONF_PRM, CONF_PRODUCTION, DOMAIN, PARIS, UNSUPPORTED_CODES
+from .const import CONF_POLL_OFFSET, CONF_PRM, CONF_PRODUCTION, PARIS, UNSUPPORTED_CODES
 from .contract import ColourOf, Contract
 from .data import DATA_PROBED
 from .issues import (
@@ -55,6 +54,7 @@ from .issues import (
 from .kinds import KINDS, DataKind
 from .paris import days_between, local_midnight, paris_day
 from .readings import MeterReadings
+from .readings_store import ReadingsStore
 from .schedule import PollState, due_kinds, next_poll_time, steady_start
 from .snapshot import LinkySnapshot, summarize
 
@@ -63,7 +63,6 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 10  # seconds; flushed on unload and at shutdown by the Store itself
 FAILURES_BEFORE_UNAVAILABLE: Final = 3
 """Consecutive failed polls (network, server) before the entities become unavailable."""
@@ -115,12 +114,10 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         self.failures = 0
         self.upstream = UpstreamWatch(hass, entry, self.name)
         self.unsupported: dict[DataKind, str] = {}
-        """Kinds that do not exist for this meter (ADAM-ERR0069) since setup, with the code."""
+        """Kinds the meter or the server does not have (`UNSUPPORTED_CODES`) since setup."""
         self.refused: dict[DataKind, date] = {}
         """Kinds refused for another reason, with the Paris day: asked again the next day."""
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}", private=True
-        )
+        self._store = ReadingsStore(hass, entry.entry_id, client)
         self._dirty = False
         self._unsub_poll: CALLBACK_TYPE | None = None
         self._unsub_midnight: CALLBACK_TYPE | None = None
@@ -235,13 +232,14 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
     def _refuse(self, kind: DataKind, err: LinkyError, today: date) -> None:
         """Record a kind refused for a reason other than the token or the consent.
 
-        ADAM-ERR0069 (production of a consumer, or the reverse): not asked again until reload.
-        Anything else (the ADAM-DC-0007 Enedis sent as a 400 for weeks in 2026, a production
-        consent missing, registers the API does not serve) is asked again the next day.
+        ADAM-ERR0069 (production of a consumer, or the reverse) or `NOT_OFFERED` (a server
+        without registers): not asked again until reload. Anything else (the ADAM-DC-0007
+        Enedis sent as a 400 for weeks in 2026, a production consent missing, registers
+        refused) is asked again the next day.
         """
         if err.code in UNSUPPORTED_CODES:
             self.unsupported[kind] = err.code or str(err.status)
-            _LOGGER.info("%s: the meter has no %s data (%s)", self.name, kind, err)
+            _LOGGER.info("%s: no %s data from this meter or server (%s)", self.name, kind, err)
             return
         if kind not in self.refused:
             _LOGGER.warning(

@@ -10,10 +10,12 @@ from freezegun.api import FrozenDateTimeFactory
 
 from custom_components.linky.api import (
     ENEDIS_PRODUCTION_URL,
+    NOT_OFFERED,
     AccessBlockedError,
     AccessDeniedError,
     AuthenticationError,
     BadRequestError,
+    DataPaths,
     EnedisDataConnectClient,
     InvalidAccess,
     LinkyConnectionError,
@@ -47,6 +49,13 @@ def utc(moment: date | datetime) -> datetime:
 
 def kinds(sim: EnedisSimulator) -> list[tuple[str, int]]:
     return [(r.type, r.status) for r in sim.requests]
+
+
+def data_kinds(sim: EnedisSimulator) -> list[tuple[str, int]]:
+    return [(r.type, r.status) for r in sim.requests if r.type not in {"token", "revoke"}]
+
+
+FAMILIES = {"v2": DataPaths.V2, "metering_data": DataPaths.METERING_DATA}
 
 
 def test_defaults_and_properties() -> None:
@@ -466,16 +475,21 @@ async def test_quota(enedis: EnedisSimulator) -> None:
     assert caught.value.retry_after == datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
 
 
-async def test_no_data(enedis_api_factory: Factory) -> None:
+@pytest.mark.parametrize("family", ["v2", "metering_data"])
+async def test_no_data(enedis_api_factory: Factory, family: str) -> None:
+    """no_data_found is about the days: the other family of paths is not asked."""
     empty = SimulatedMeter(
         CONSUMPTION_PRM, seed=1, first_day=date(2025, 1, 1), hourly_collection=False
     )
-    sim = await enedis_api_factory([empty], now=lambda: NOW)
-    async with client_for(sim) as client:
+    sim = await enedis_api_factory([empty], now=lambda: NOW, family=family)
+    paths = FAMILIES[family]
+    async with client_for(sim, data_paths=paths) as client:
         with pytest.raises(NoDataError) as caught:
             await client.get_consumption_load_curve(date(2026, 10, 1), date(2026, 10, 2))
+        assert client.data_paths is paths
 
     assert caught.value.code == "no_data_found"
+    assert [status for _, status in data_kinds(sim)] == [404]
 
 
 async def test_secrets_never_appear_in_errors(enedis: EnedisSimulator) -> None:
@@ -548,3 +562,130 @@ async def test_unusable_expires_in(enedis: EnedisSimulator, value: object) -> No
     assert client.token_data is not None
     assert client.token_data.expires_in is None
     await client.close()
+
+
+# --- the two families of metering paths -----------------------------------------------------
+
+
+@pytest.mark.parametrize("family", ["v2", "metering_data"])
+async def test_either_family_gives_the_same_data(
+    enedis_api_factory: Factory, meter: SimulatedMeter, family: str
+) -> None:
+    """An application subscribed to either family gets the same readings; the family is
+    found by the first request and kept (no request lost on the next ones)."""
+    sim = await enedis_api_factory([meter], now=lambda: NOW, family=family)
+    day = date(2026, 10, 25)
+    async with client_for(sim) as client:
+        assert client.data_paths is None
+        daily = await client.get_daily_consumption(day, day + timedelta(days=1))
+        curve = await client.get_consumption_load_curve(day, day + timedelta(days=1))
+        power = await client.get_max_power(day, day + timedelta(days=1))
+        produced = await client.get_daily_production(date(2026, 6, 21), date(2026, 6, 22))
+        solar = await client.get_production_load_curve(date(2026, 6, 21), date(2026, 6, 22))
+        assert client.data_paths is FAMILIES[family]
+
+    assert daily.total == meter.daily_wh("consumption", day)
+    assert [(utc(r.date), r.value) for r in curve.interval_reading] == [
+        (p.end, p.watts) for p in meter.curve("consumption", day)
+    ]
+    truth = meter.max_power(day)
+    assert [(utc(r.date), r.value) for r in power.interval_reading] == [
+        (truth.at.replace(microsecond=0), truth.va)
+    ]
+    assert produced.total == meter.daily_wh("production", date(2026, 6, 21))
+    assert [(utc(r.date), r.value) for r in solar.interval_reading] == [
+        (p.end, p.watts) for p in meter.curve("production", date(2026, 6, 21))
+    ]
+    root = f"/{FAMILIES[family]}/"
+    answered = [r for r in sim.requests if r.status == 200 and r.type not in {"token", "revoke"}]
+    assert len(answered) == 5
+    assert all(r.path.startswith(root) for r in answered)
+    refused = [(r.type, r.status) for r in sim.requests if r.status == 404]
+    assert refused == ([("consommation_quotidienne", 404)] if family == "metering_data" else [])
+
+
+async def test_the_metering_data_query(
+    enedis_api_factory: Factory,
+    meter: SimulatedMeter,
+    traced_session: tuple[aiohttp.ClientSession, Trace],
+) -> None:
+    """v5 names and parameters; max power with its measuring period and physical quantity."""
+    session, trace = traced_session
+    sim = await enedis_api_factory([meter], now=lambda: NOW, family="metering_data")
+    async with client_for(sim, session=session, data_paths=DataPaths.METERING_DATA) as client:
+        await client.get_max_power(date(2026, 10, 1), date(2026, 10, 3))
+
+    assert [url.split("?")[0] for url in trace.urls] == [
+        f"{sim.base_url}/oauth2/v3/token",
+        f"{sim.base_url}/mesure_synchrone_auto/v1/metering_data/daily_consumption_max_power",
+        f"{sim.base_url}/oauth2/v3/revoke",
+    ]
+    for part in (
+        "usage_point_id=11111111111111",
+        "start=2026-10-01",
+        "end=2026-10-03",
+        "measuring_period=P1D",
+        "grandeurPhysique=PMA",
+    ):
+        assert part in trace.urls[1]
+    assert "pointId" not in trace.urls[1]
+
+
+async def test_a_family_that_stops_answering_is_left(
+    enedis_api_factory: Factory, meter: SimulatedMeter
+) -> None:
+    """A stored family the application is no longer subscribed to: the other one is asked."""
+    sim = await enedis_api_factory([meter], now=lambda: NOW, family="metering_data")
+    day = date(2026, 10, 25)
+    async with client_for(sim, data_paths=DataPaths.V2) as client:
+        await client.get_daily_consumption(day, day + timedelta(days=1))
+        await client.get_daily_consumption(day, day + timedelta(days=1))
+        assert client.data_paths is DataPaths.METERING_DATA
+
+    assert data_kinds(sim) == [
+        ("consommation_quotidienne", 404),
+        ("daily_consumption", 200),
+        ("daily_consumption", 200),
+    ]
+
+
+async def test_not_subscribed_tries_the_other_family(
+    enedis_api_factory: Factory, meter: SimulatedMeter
+) -> None:
+    """The gateway's 403 900908 (API not subscribed) also sends the client to the other family;
+    when no family answers, the first family's refusal is raised."""
+    not_subscribed = {"code": "900908", "message": "Resource forbidden", "description": "x"}
+    sim = await enedis_api_factory([meter], now=lambda: NOW, family="metering_data")
+    sim.fail_next(403, not_subscribed, type="consommation_quotidienne")
+    day = date(2026, 10, 25)
+    async with client_for(sim) as client:
+        await client.get_daily_consumption(day, day + timedelta(days=1))
+        assert client.data_paths is DataPaths.METERING_DATA
+
+    sim = await enedis_api_factory([meter], now=lambda: NOW, family="v2")
+    sim.fail_next(403, not_subscribed, type="consommation_quotidienne")
+    async with client_for(sim) as client:
+        with pytest.raises(AccessDeniedError) as caught:
+            await client.get_daily_consumption(day, day + timedelta(days=1))
+        assert client.data_paths is None
+
+    assert caught.value.code == "900908"
+    assert data_kinds(sim) == [("consommation_quotidienne", 403), ("daily_consumption", 404)]
+
+
+@pytest.mark.parametrize("known", [None, DataPaths.METERING_DATA])
+async def test_registers_are_not_offered_by_the_metering_data_family(
+    enedis_api_factory: Factory, meter: SimulatedMeter, known: DataPaths | None
+) -> None:
+    """The v1 family has no registers: one request to the v2 path, then "not offered"."""
+    sim = await enedis_api_factory([meter], now=lambda: NOW, family="metering_data")
+    day = date(2026, 10, 25)
+    async with client_for(sim, data_paths=known) as client:
+        with pytest.raises(BadRequestError) as caught:
+            await client.get_consumption_index(day, day + timedelta(days=1))
+        assert client.data_paths is known  # registers say nothing about the family
+
+    assert caught.value.code == NOT_OFFERED
+    assert (caught.value.status, client.errors_count) == (404, 1)
+    assert "does not offer index_consommation" in caught.value.message
+    assert data_kinds(sim) == [("index_consommation", 404)]

@@ -498,6 +498,96 @@ def test_odd_json_error_bodies(text: str) -> None:
     assert err.message
 
 
+RELAYED = "The Enedis API returned an error"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "kind", "code", "words"),
+    [
+        # A bare code, relayed by the Conso API or sent alone.
+        (
+            404,
+            {"status": 404, "message": RELAYED, "error": "no_data_found"},
+            NoDataError,
+            "no_data_found",
+            "no_data_found",
+        ),
+        (
+            400,
+            {"status": 400, "message": RELAYED, "error": "ADAM-ERR0069"},
+            BadRequestError,
+            "ADAM-ERR0069",
+            "ADAM-ERR0069",
+        ),
+        (
+            403,
+            {"message": "Forbidden", "error": "900908"},
+            AccessDeniedError,
+            "900908",
+            "Forbidden",
+        ),
+        (404, {"error": "no_data_found"}, NoDataError, "no_data_found", "no_data_found"),
+        # An Enedis JSON body relayed as a string.
+        (
+            404,
+            {
+                "status": 404,
+                "message": RELAYED,
+                "error": json.dumps(
+                    {"error": "no_data_found", "error_description": "no measure found"}
+                ),
+            },
+            NoDataError,
+            "no_data_found",
+            "no measure found",
+        ),
+        (
+            429,
+            {
+                "status": 429,
+                "message": RELAYED,
+                "error": json.dumps(
+                    {
+                        "code": "900804",
+                        "message": "Message throttled out",
+                        "nextAccessTime": "2026-Jul-17 05:00:00+0000 UTC",
+                    }
+                ),
+            },
+            RateLimitError,
+            "900804",
+            "throttled",
+        ),
+        # Plain words: a message, no code.
+        (
+            500,
+            {"status": 500, "message": RELAYED, "error": "Internal Server Error"},
+            ServerError,
+            None,
+            "Internal Server Error",
+        ),
+        (
+            404,
+            {"status": 404, "message": RELAYED, "error": "NotFound"},
+            NoDataError,
+            None,
+            "NotFound",
+        ),
+    ],
+)
+def test_error_field_as_a_plain_string(
+    status: int, body: dict[str, Any], kind: type[LinkyError], code: str | None, words: str
+) -> None:
+    """Since 2026 the `error` field of an error body may be a string: read, never crashed on."""
+    err = error_from_response(status, json.dumps(body))
+
+    assert type(err) is kind
+    assert (err.status, err.code) == (status, code)
+    assert words in err.message
+    if isinstance(err, RateLimitError):
+        assert err.retry_after == datetime(2026, 7, 17, 5, 0, tzinfo=UTC)
+
+
 def test_a_403_json_body_is_access_denied_even_with_html_content() -> None:
     assert type(error_from_response(403, '{"error": "<b>nope</b>"}')) is AccessDeniedError
 

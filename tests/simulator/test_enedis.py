@@ -244,3 +244,69 @@ async def test_error_content_type(
     ) as resp:
         assert (resp.status, resp.content_type) == (400, "text/plain")
         assert (await resp.json(content_type=None))["error"] == "Invalid_request"
+
+
+async def metering_data(
+    session: aiohttp.ClientSession, sim: EnedisSimulator, name: str, token: str, **params: str
+) -> tuple[int, Any]:
+    query = params or {
+        "usage_point_id": CONSUMPTION_PRM,
+        "start": "2026-11-16",
+        "end": "2026-11-23",
+    }
+    async with session.get(
+        f"{sim.base_url}/mesure_synchrone_auto/v1/metering_data/{name}",
+        params=query,
+        headers={"Authorization": f"Bearer {token}"},
+    ) as resp:
+        return resp.status, await resp.json(content_type=None)
+
+
+async def test_the_metering_data_family(
+    api: EnedisSimulator, session: aiohttp.ClientSession, conso_api: ConsoApiSimulator
+) -> None:
+    """`family="metering_data"`: the v5 names, parameters and body (the Conso API's old types,
+    wrapped in `meter_reading`); the v2 paths get the gateway's 404, and the other way round."""
+    token = await get_token(session, api)
+    assert (await metering_data(session, api, "daily_consumption", token))[0] == 404
+    api.family = "metering_data"
+    conso_api.now = api.now
+    conso_token = conso_api.make_token([CONSUMPTION_PRM])
+    query = {"prm": CONSUMPTION_PRM, "start": "2026-11-16", "end": "2026-11-23"}
+    for name in ("daily_consumption", "consumption_load_curve", "production_load_curve"):
+        status, body = await metering_data(session, api, name, token)
+        assert status == 200
+        async with session.get(
+            f"{conso_api.base_url}/{name}",
+            params=query,
+            headers={"Authorization": f"Bearer {conso_token}"},
+        ) as resp:
+            assert body == {"meter_reading": await resp.json()}
+    status, body = await data(session, api, "consommation_quotidienne", token)
+    assert (status, body["code"]) == (404, "404")
+    assert (await metering_data(session, api, "index_consommation", token))[0] == 404
+
+
+async def test_metering_data_max_power_and_errors(
+    api: EnedisSimulator, session: aiohttp.ClientSession
+) -> None:
+    api.family = "metering_data"
+    token = await get_token(session, api)
+    week = {"usage_point_id": CONSUMPTION_PRM, "start": "2026-11-16", "end": "2026-11-23"}
+    name = "daily_consumption_max_power"
+    status, body = await metering_data(session, api, name, token, **week)
+    assert (status, body["error"]) == (400, "Invalid_request")
+    status, body = await metering_data(session, api, name, token, **week, grandeurPhysique="PMA")
+    assert status == 200
+    assert len(body["meter_reading"]["interval_reading"]) == 7
+    assert body["meter_reading"]["reading_type"]["unit"] == "VA"
+    status, body = await metering_data(
+        session, api, "daily_production", token, **{**week, "usage_point_id": CONSUMPTION_ONLY_PRM}
+    )
+    assert (status, body["error"]) == (400, "ADAM-ERR0069")
+    status, body = await metering_data(
+        session, api, "daily_consumption", token, **{**week, "usage_point_id": UNKNOWN_PRM}
+    )
+    assert (status, body["error"]) == (403, "ADAM-DC-0008")
+    status, body = await metering_data(session, api, "daily_consumption", token, start="x")
+    assert (status, body["error"]) == (400, "Invalid_request")

@@ -7,8 +7,8 @@ on its own (`pyproject.toml` here describes the `linky-client` distribution).
 from ._client import BaseClient
 from ._transport import RequestGate
 from .conso import AsyncLinkyClient, LinkyClient, token_expiry, token_prms
-from .const import CONSO_API_URL, ENEDIS_PRODUCTION_URL, ENEDIS_SANDBOX_URL
-from .enedis import EnedisDataConnectClient, TokenData
+from .const import CONSO_API_URL, ENEDIS_PRODUCTION_URL, ENEDIS_SANDBOX_URL, NOT_OFFERED
+from .enedis import DataPaths, EnedisDataConnectClient, TokenData
 from .exceptions import (
     AccessBlockedError,
     AccessDeniedError,
@@ -42,6 +42,7 @@ __all__ = [
     "COULEUR_TEMPO_URL",
     "ENEDIS_PRODUCTION_URL",
     "ENEDIS_SANDBOX_URL",
+    "NOT_OFFERED",
     "RTE_TEMPO_URL",
     "AccessBlockedError",
     "AccessDeniedError",
@@ -51,6 +52,7 @@ __all__ = [
     "BaseClient",
     "ClassRegister",
     "CouleurTempoClient",
+    "DataPaths",
     "EnedisApiHelper",
     "EnedisDataConnectClient",
     "IntervalReading",

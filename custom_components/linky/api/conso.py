@@ -17,7 +17,7 @@ import aiohttp
 from . import _endpoints as ep
 from ._client import BaseClient, PieceFetcher, data_params
 from ._transport import RequestGate, Response
-from .const import CONSO_API_URL, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT
+from .const import CONSO_API_URL, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, NOT_OFFERED
 from .exceptions import InvalidTokenError, PRMAccessError
 from .models import MeteringData
 from .parsing import error_from_response, is_unknown_type_error
@@ -150,7 +150,7 @@ class AsyncLinkyClient(BaseClient):
             if legacy is None:
                 err = error_from_response(response.status, response.text)
                 err.message = f"The server does not offer {endpoint.name} ({err.message})"
-                err.args = (err.message,)
+                err.args, err.code = (err.message,), NOT_OFFERED
                 raise self._transport.error(err)
             _LOGGER.info("%s does not know the 2026 type names: using the old ones", self._base_url)
             self._legacy_types = True

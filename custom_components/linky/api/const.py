@@ -19,3 +19,7 @@ MIN_REQUEST_INTERVAL: Final = 0.25
 
 MAX_DAYS_LOAD_CURVE: Final = 7
 MAX_DAYS_DAILY: Final = 365
+
+NOT_OFFERED: Final = "not_offered"
+"""Code of the `BadRequestError` a client raises when the server has no path for a kind of
+data (registers from a Conso API without the 2026 types, or from Enedis's v1 family)."""

@@ -1,10 +1,17 @@
-"""Client of Enedis Data Connect (`mesure_synchrone_auto/v2`) with OAuth2 client credentials."""
+"""Client of Enedis Data Connect (metering data) with OAuth2 client credentials.
+
+Since the 2026 switch an application is subscribed to one of two families of metering paths
+(`DataPaths`), which cannot be told in advance: the client asks the ``v2`` path and, when the
+gateway says the application cannot call it, the other; it then keeps to the family that
+answered (`EnedisDataConnectClient.data_paths`, which a caller may store and give back).
+"""
 
 import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 from functools import partial
 from typing import Any
 
@@ -12,9 +19,15 @@ import aiohttp
 
 from . import _endpoints as ep
 from ._client import BaseClient, PieceFetcher, data_params
-from ._transport import RequestGate
-from .const import DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, ENEDIS_PRODUCTION_URL
-from .exceptions import InvalidAccess, LinkyConnectionError, LinkyError, ServerError
+from ._transport import RequestGate, Response
+from .const import DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, ENEDIS_PRODUCTION_URL, NOT_OFFERED
+from .exceptions import (
+    BadRequestError,
+    InvalidAccess,
+    LinkyConnectionError,
+    LinkyError,
+    ServerError,
+)
 from .models import MeteringData
 from .parsing import error_from_response
 
@@ -22,11 +35,42 @@ _LOGGER = logging.getLogger(__name__)
 
 TOKEN_PATH = "/oauth2/v3/token"
 REVOKE_PATH = "/oauth2/v3/revoke"
-DATA_PATH = "/mesure_synchrone_auto/v2"
+NO_DATA_CODE = "no_data_found"
+"""A 404 with this code is about the days asked, not the path."""
+NOT_SUBSCRIBED_CODE = "900908"
+"""The gateway's 403 for an API the application is not subscribed to."""
 MAX_EXPIRES_IN = 10 * 365 * 86400
 """A longer `expires_in` (seconds) is absurd: taken as not given."""
 RENEW_MARGIN = timedelta(seconds=60)
 """A token is renewed this long before it expires (or at 90 % of a shorter lifetime)."""
+
+
+class DataPaths(StrEnum):
+    """The two families of metering paths an application may be subscribed to."""
+
+    V2 = "mesure_synchrone_auto/v2"
+    """French names (``consommation_quotidienne``), ``pointId``/``dateDebut``/``dateFin``."""
+    METERING_DATA = "mesure_synchrone_auto/v1/metering_data"
+    """v5 names (``daily_consumption``) and query (``usage_point_id``/``start``/``end``), v5
+    body; no registers."""
+
+
+def _not_served(response: Response) -> bool:
+    """Whether an answer says the application cannot call this path (not: no data there)."""
+    if response.status not in (403, 404):
+        return False
+    code = error_from_response(response.status, response.text).code
+    return code != NO_DATA_CODE if response.status == 404 else code == NOT_SUBSCRIBED_CODE
+
+
+def _query(
+    paths: DataPaths, endpoint: ep.Endpoint, prm: str, start: date, end: date
+) -> tuple[str, dict[str, str]]:
+    """Return the path (under the base URL) and the query of one data request."""
+    if paths is DataPaths.V2 or endpoint.v5 is None:
+        return f"/{DataPaths.V2}/{endpoint.name}", data_params(endpoint, prm, start, end)
+    params = {"usage_point_id": prm, "start": start.isoformat(), "end": end.isoformat()}
+    return f"/{paths}/{endpoint.v5}", {**params, **dict(endpoint.v5_params)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +131,8 @@ class EnedisDataConnectClient(BaseClient):
     """Async client of Enedis Data Connect for an application's client id and secret.
 
     The token is fetched when first needed (or by `connect()`), renewed before it expires and
-    once on a 401. Long ranges are split like the Conso API client does.
+    once on a 401. Long ranges are split like the Conso API client does. `data_paths`: the
+    family of paths known to answer (None: ``v2`` is tried first).
     """
 
     def __init__(
@@ -102,8 +147,11 @@ class EnedisDataConnectClient(BaseClient):
         user_agent: str = DEFAULT_USER_AGENT,
         timeout: float = DEFAULT_TIMEOUT,
         request_gate: RequestGate | None = None,
+        data_paths: DataPaths | None = None,
     ) -> None:
         """Store the credentials; nothing is sent before the first call."""
+        self.data_paths = data_paths
+        """The family of metering paths that answered (None until one did)."""
         self._client_id = client_id
         self._client_secret = client_secret
         self._consumption_prm = consumption_prm
@@ -236,19 +284,50 @@ class EnedisDataConnectClient(BaseClient):
         finally:
             await self._transport.close()
 
+    def _families(self, endpoint: ep.Endpoint) -> tuple[DataPaths, ...]:
+        """Return the families to try for `endpoint`, the one known to answer first."""
+        if endpoint.v5 is None:
+            return (DataPaths.V2,)
+        if self.data_paths is DataPaths.METERING_DATA:
+            return (DataPaths.METERING_DATA, DataPaths.V2)
+        return (DataPaths.V2, DataPaths.METERING_DATA)
+
     async def _fetch_piece(
         self, endpoint: ep.Endpoint, prm: str, start: date, end: date
     ) -> MeteringData:
-        url = f"{self._base_url}{DATA_PATH}/{endpoint.name}"
-        params = data_params(endpoint, prm, start, end)
+        """Ask each family in turn until one serves the path; remember it."""
+        refusals: list[Response] = []
+        for paths in self._families(endpoint):
+            response = await self._send(*_query(paths, endpoint, prm, start, end))
+            if not _not_served(response):
+                if endpoint.v5 is not None and paths is not self.data_paths:
+                    _LOGGER.info("%s serves the %s paths", self._base_url, paths)
+                    self.data_paths = paths
+                return self._parse(response)
+            refusals.append(response)
+        refusal = refusals[0]  # the preferred family's answer
+        if endpoint.v5 is not None:
+            return self._parse(refusal)
+        err = error_from_response(refusal.status, refusal.text)
+        raise self._transport.error(
+            BadRequestError(
+                f"The server does not offer {endpoint.name} ({err.message})",
+                status=refusal.status,
+                code=NOT_OFFERED,
+            )
+        )
+
+    async def _send(self, path: str, params: dict[str, str]) -> Response:
+        """Send one data request; renew the token once if it is refused."""
+        url = f"{self._base_url}{path}"
         token = await self._access_token()
         response = await self._transport.request("GET", url, params=params, bearer=token)
         if response.status == 401:
-            _LOGGER.debug("Token refused by %s: renewing it once", endpoint.name)
+            _LOGGER.debug("Token refused by %s: renewing it once", path)
             refused = self._token if self._token and self._token.access_token == token else None
             token = await self._access_token(refused=refused)
             response = await self._transport.request("GET", url, params=params, bearer=token)
-        return self._parse(response)
+        return response
 
     def _prm_for(self, endpoint: ep.Endpoint) -> str:
         prm = self._production_prm if endpoint.direction == "production" else self._consumption_prm

@@ -50,6 +50,8 @@ _NEXT_ACCESS = re.compile(
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
+_CODE = re.compile(r"\d+|[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)+")
+"""An error code sent alone as a string: ``no_data_found``, ``ADAM-ERR0069``, ``900908``."""
 
 # grandeurPhysique of the 2026 API -> (measurement_kind, aggregate) of the v5 model.
 _PHYSICAL = {
@@ -172,6 +174,8 @@ def _describe(body: Any, depth: int = 0) -> _ErrorInfo:
     description = _text(body.get("error_description")) or _text(body.get("description"))
     message = _text(body.get("message"))
     info.relayed = message == RELAYED_MESSAGE
+    if isinstance(error, str) and isinstance(decoded := _load_json(error), dict | list):
+        error = decoded  # an Enedis body relayed as a JSON string
     if isinstance(error, dict | list):
         # Conso API wrapper: {"status", "message", "error": <Enedis body or ZodError>}.
         inner = _describe(error, depth + 1)
@@ -186,6 +190,11 @@ def _describe(body: Any, depth: int = 0) -> _ErrorInfo:
         # RFC 6749 / Enedis business error: {"error": "ADAM-ERR0123", "error_description": …}.
         info.code = error_text
         info.message = description or error_text
+        return info
+    if error_text is not None and _CODE.fullmatch(error_text):
+        # Conso API wrapper around a bare code: {"message": …, "error": "no_data_found"}.
+        info.code = error_text
+        info.message = _join(message, error_text)
         return info
     if error_text is not None:
         # Conso API wrapper around a non-JSON Enedis answer.
