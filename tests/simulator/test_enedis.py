@@ -271,6 +271,7 @@ async def test_the_metering_data_family(
     assert (await metering_data(session, api, "daily_consumption", token))[0] == 404
     api.family = "metering_data"
     conso_api.now = api.now
+    conso_api.serve_old_types = True  # the v5 bodies, as behind an old server
     conso_token = conso_api.make_token([CONSUMPTION_PRM])
     query = {"prm": CONSUMPTION_PRM, "start": "2026-11-16", "end": "2026-11-23"}
     for name in ("daily_consumption", "consumption_load_curve", "production_load_curve"):
