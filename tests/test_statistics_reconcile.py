@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from homeassistant.components.recorder import Recorder, get_instance
@@ -293,3 +294,20 @@ def _tempo_series() -> frozenset[str]:
         for klass in ("hp", "hc")
         for cost in ("", "_cost")
     )
+
+
+async def test_nothing_changed_computes_nothing(
+    recorder_mock: Recorder, hass: HomeAssistant
+) -> None:
+    """The same readings (no merge since), contract and colours: no rows computed, none sent."""
+    readings = readings_of()
+    stats = await start(hass, options(BASE, HPHC), readings)
+    imports = stats.imports
+    with patch("custom_components.linky.statistics_import.plan_all") as plan:
+        await stats.async_reconcile(readings)
+    plan.assert_not_called()
+    assert stats.imports == imports
+    readings.merge_daily("consumption", {DAYS[-1] + timedelta(days=1): 5000})
+    await stats.async_reconcile(readings)
+    assert stats.imports == imports + 1
+    await assert_equals_fresh(hass, stats, readings)

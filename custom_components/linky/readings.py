@@ -130,6 +130,8 @@ class MeterReadings:
         default_factory=dict, init=False, repr=False, compare=False
     )
     """Per day, the points last encoded by `to_dict` and their encoding (reused while the same)."""
+    revision: int = field(default=0, init=False, repr=False, compare=False)
+    """Counts the merges that changed something (what was computed from a revision still holds)."""
 
     def merge_daily(self, direction: Direction, values: Mapping[date, int]) -> date | None:
         """Store daily values; return the earliest day whose value changed."""
@@ -140,7 +142,7 @@ class MeterReadings:
             if stored.get(day) != value:
                 stored[day] = value
                 changed = _earliest(changed, day)
-        return changed
+        return self._changed(changed)
 
     def merge_curve(self, direction: Direction, points: Iterable[CurvePoint]) -> date | None:
         """Store load-curve points (a newer value replaces an older one at the same instant).
@@ -160,7 +162,7 @@ class MeterReadings:
             if stored.get(day) != day_points:
                 stored[day] = day_points
                 changed = _earliest(changed, day)
-        return changed
+        return self._changed(changed)
 
     def merge_max_power(self, values: Mapping[date, MaxPower]) -> date | None:
         """Store daily maximum power; return the earliest day whose value changed."""
@@ -170,7 +172,7 @@ class MeterReadings:
             if self.max_power.get(day) != value:
                 self.max_power[day] = value
                 changed = _earliest(changed, day)
-        return changed
+        return self._changed(changed)
 
     def merge_registers(self, values: Mapping[date, Mapping[str, int]]) -> date | None:
         """Store per-class registers; return the earliest day whose class energy changed.
@@ -186,7 +188,12 @@ class MeterReadings:
                 self.registers[day] = dict(registers)
                 if held or registers:
                     changed = _earliest(changed, day - timedelta(days=1))
-        return changed
+        return self._changed(changed)
+
+    def _changed(self, day: date | None) -> date | None:
+        if day is not None:
+            self.revision += 1
+        return day
 
     def merge(self, kind: DataKind, data: MeteringData) -> date | None:
         """Store an API answer of one kind; return the earliest day whose values changed."""

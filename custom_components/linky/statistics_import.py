@@ -18,7 +18,7 @@ the next one finds the same difference.
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -164,6 +164,9 @@ class LinkyStatistics:
         self._readings: Callable[[], MeterReadings] | None = None
         self._task: asyncio.Task[None] | None = None
         self._after: asyncio.Future[None] | None = None
+        self._computed: tuple[MeterReadings, Hashable, dict[str, SeriesState]] | None = None
+        """The readings (kept, so their id stays theirs), the inputs and the states of the rows
+        last computed."""
         self._wanted = False
         self.reconciliations = 0
         """Reconciliations run since start-up (for tests, diagnostics and the benchmark)."""
@@ -261,19 +264,21 @@ class LinkyStatistics:
                 item.statistic_id: self._committed.get(item.statistic_id, SeriesState())
                 for item in self.series
             }
-            plans, values = await self.hass.async_add_executor_job(
-                plan_all,
-                _copy(readings),
-                self.series,
-                self.contracts,
-                self._colours(readings),
-                committed,
-            )
+            colours = self._colours(readings)
+            inputs = (id(readings), readings.revision, frozenset(colours.items()))
             self.reconciliations += 1
+            if self._in_step(inputs, committed):
+                return
+            plans, values = await self.hass.async_add_executor_job(
+                plan_all, _copy(readings), self.series, self.contracts, colours, committed
+            )
+            self._computed = (readings, inputs, {key: plan.state for key, plan in plans.items()})
             changed = {
                 key: plan for key, plan in plans.items() if plan.start is not None or plan.clear
             }
             if not changed:
+                # What differs needs no row (a series with none yet): nothing to send or save.
+                self._committed.update((key, plan.state) for key, plan in plans.items())
                 return
             if cleared := [key for key, plan in changed.items() if plan.clear]:
                 await self._async_clear(cleared)
@@ -281,10 +286,15 @@ class LinkyStatistics:
                 if (plan := changed.get(item.statistic_id)) and plan.start is not None:
                     self._submit(item, rows_from(values[item.statistic_id], plan.start))
             await self._async_committed()
-            for key, plan in changed.items():
-                self._committed[key] = plan.state
+            self._committed.update((key, plan.state) for key, plan in plans.items())
             self.imports += 1
             await self._async_save()
+
+    def _in_step(self, inputs: Hashable, committed: Mapping[str, SeriesState]) -> bool:
+        """Whether the rows of these inputs were computed last and the recorder has them."""
+        if self._computed is None or self._computed[1] != inputs:
+            return False
+        return all(committed[key] == state for key, state in self._computed[2].items())
 
     async def _async_committed(self) -> None:
         """Wait until the recorder has run (and committed) every task queued so far."""
