@@ -21,6 +21,9 @@ PURE = (
     "contract_check",
     "urls",
     "backfill_plan",
+    "regulated",
+    "form_values",
+    "options_summary",
 )
 
 
