@@ -1,7 +1,10 @@
 """The repair issues a meter can raise: each says what happened and what the user can do."""
 
+import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
+from urllib.parse import urlsplit
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -21,6 +24,17 @@ ACCESS_ENDED: Final = "access_ended"
 TOKEN_EXPIRING: Final = "token_expiring"
 CONTRACT_MISMATCH: Final = "contract_mismatch"
 ENTRY_ISSUES: Final = (ACCESS_BLOCKED, ACCESS_ENDED, TOKEN_EXPIRING, CONTRACT_MISMATCH)
+TEMPO_UNAVAILABLE: Final = "tempo_unavailable"
+TEMPO_UNAVAILABLE_AFTER: Final = timedelta(days=1)
+"""How long both colour sources may fail before a repair issue says so (a day's retries)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TempoOutage:
+    """Both Tempo colour sources failing: since when (UTC), and each one's (url, error)."""
+
+    since: datetime
+    sources: tuple[tuple[str, str], ...]
 
 
 def issue_id(issue: str, entry: ConfigEntry) -> str:
@@ -127,4 +141,32 @@ def update_contract_mismatch(
         ir.IssueSeverity.WARNING,
         placeholders,
         translation_key=f"{CONTRACT_MISMATCH}_ranges" if ranges else None,
+    )
+
+
+def update_tempo_unavailable(hass: HomeAssistant, key: str, outage: TempoOutage | None) -> None:
+    """Tell when no colour source has answered for a day (costs wait); close once one does.
+
+    One issue per pair of sources (``key``, see `tempo_colours.source_key`), shared by the
+    entries that use it.
+    """
+    issue = f"{TEMPO_UNAVAILABLE}_{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+    if outage is None or dt_util.utcnow() - outage.since < TEMPO_UNAVAILABLE_AFTER:
+        ir.async_delete_issue(hass, DOMAIN, issue)
+        return
+    sources = ", ".join(
+        f"{urlsplit(url).hostname or url} ({error})" for url, error in outage.sources
+    )
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue,
+        is_fixable=False,
+        is_persistent=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=TEMPO_UNAVAILABLE,
+        translation_placeholders={
+            "sources": sources,
+            "since": outage.since.astimezone(PARIS).strftime("%Y-%m-%d %H:%M"),
+        },
     )
