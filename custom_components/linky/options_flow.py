@@ -12,8 +12,7 @@ first day a change affects.
 - Production earnings: base or peak/off-peak periods in ``options["tariffs"]`` (direction
   ``production``), as before contracts.
 
-Prices, subscriptions and powers are text fields read by `form_values` (either decimal
-separator; ranges that catch cents or EUR/MWh). Options saved before contracts hold consumption
+Numbers are text fields read by `form_values`. Options saved before contracts hold consumption
 tariff periods: the flow shows them as contract periods (`contract.migrate_options`).
 """
 
