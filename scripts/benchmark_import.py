@@ -64,7 +64,8 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
 from homeassistant.helpers.recorder import get_instance
 
 from custom_components.linky import statistics_import
-from custom_components.linky.contract import TariffOption, regulated_prices
+from custom_components.linky.contract import TariffOption
+from custom_components.linky.regulated import grid_on
 from custom_components.linky.paris import local_midnight, months_before
 from custom_components.linky.readings import CurvePoint, MeterReadings
 from custom_components.linky.recorder_sync import async_wait_committed
@@ -116,7 +117,7 @@ def entry(prm, options=None, entry_id=None):
 def tempo_options(latest_factor=1.0):
     def period(start, factor):
         day = date.fromisoformat(start)
-        prices = regulated_prices(TariffOption.TEMPO, day)
+        prices = grid_on(day).prices(TariffOption.TEMPO)
         return {
             "start": start,
             "option": "tempo",

@@ -24,6 +24,9 @@ PURE = (
     "reconcile",
     "tempo_season",
     "off_peak",
+    "regulated",
+    "form_values",
+    "options_summary",
 )
 
 

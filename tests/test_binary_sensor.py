@@ -15,7 +15,8 @@ from homeassistant.util.async_ import get_scheduled_timer_handles
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.linky.const import DOMAIN
-from custom_components.linky.contract import TariffOption, regulated_prices
+from custom_components.linky.contract import TariffOption
+from custom_components.linky.regulated import grid_on
 from custom_components.linky.timed import LinkyTimedEntity
 from linky_simulator import ConsoApiSimulator, TempoSimulator
 from tests.backfill_helpers import quiet_sql
@@ -61,7 +62,7 @@ def set_contract(hass: HomeAssistant, entry: MockConfigEntry, option: str) -> No
     period: dict[str, Any] = {
         "start": "2026-01-01",
         "option": option,
-        "prices": regulated_prices(TariffOption(option), DAY),
+        "prices": grid_on(DAY).prices(TariffOption(option)),
     }
     if option == "hphc":
         period["off_peak_hours"] = "01:30-07:30;12:30-14:30"

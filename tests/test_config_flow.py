@@ -712,6 +712,35 @@ async def test_reconfigure(hass: HomeAssistant, conso_api: ConsoApiSimulator) ->
     assert entry.data["poll_offset"] == 42
 
 
+async def test_reconfigure_keeps_the_secret_left_empty(
+    hass: HomeAssistant, conso_api: ConsoApiSimulator
+) -> None:
+    """Only an address changes: the stored token or secret stays; the end message is ours."""
+    entry = conso_entry(hass, conso_api, production=True, poll_offset=42)
+    token = entry.data["token"]
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"token": "  ", "base_url": conso_api.base_url + "/"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    # None: Home Assistant looks the reason up in this integration's own (translated) texts.
+    assert result.get("translation_domain") is None
+    assert entry.data["token"] == token
+
+
+async def test_reconfigure_keeps_the_client_secret_left_empty(
+    hass: HomeAssistant, enedis_api: EnedisSimulator
+) -> None:
+    other = enedis_entry(hass, enedis_api, poll_offset=7, client_secret=enedis_api.client_secret)
+    result = await other.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"client_id": enedis_api.client_id, "base_url": enedis_api.base_url}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert other.data["client_secret"] == enedis_api.client_secret
+
+
 async def test_reconfigure_back_to_default_address(
     hass: HomeAssistant, conso_api: ConsoApiSimulator
 ) -> None:

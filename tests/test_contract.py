@@ -12,10 +12,10 @@ from custom_components.linky.contract import (
     contracts_from_options,
     days_in_month,
     parse_contracts,
-    regulated_prices,
     split_by_class,
 )
 from custom_components.linky.paris import local_midnight
+from custom_components.linky.regulated import grid_on
 from custom_components.linky.snapshot import summarize
 from custom_components.linky.statistics import (
     class_energy_rows,
@@ -26,7 +26,7 @@ from custom_components.linky.statistics import (
 from custom_components.linky.tariff import TariffError, TariffPeriod, parse_off_peak_hours
 from tests.statistics_helpers import day_curve, readings_with
 
-TEMPO_PRICES = regulated_prices(TariffOption.TEMPO, date(2026, 2, 1))
+TEMPO_PRICES = grid_on(date(2026, 2, 1)).prices(TariffOption.TEMPO)
 TEMPO = Contract(
     [ContractPeriod(date(2025, 9, 1), TariffOption.TEMPO, tuple(TEMPO_PRICES.items()), 15.0)]
 )

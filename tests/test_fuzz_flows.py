@@ -125,12 +125,14 @@ DAYS = weighted(
     (1, st.sampled_from(("2026-02-30", "2026-13-01", "0001-01-01", "9999-12-31", "2026-1-1T0"))),
     (1, TEXT),
 )
-NUMBERS = weighted(
-    (5, st.floats(0, 1)),
-    (1, st.floats()),
-    (1, st.integers(-10, 2000)),
+NUMBERS = weighted(  # typed in text boxes: with a point or a comma, or nonsense
+    (4, st.floats(0, 1).map("{:.4f}".format)),
+    (2, st.floats(0, 1).map(lambda x: f"{x:.4f}".replace(".", ","))),
+    (1, st.floats().map(str)),
+    (1, st.integers(-10, 2000).map(str)),
     (1, st.sampled_from(("0.2", "nan", "NaN", "inf", "-inf", "-0", "1e309", "1,5", "abc", ""))),
 )
+POWERS = weighted((4, st.sampled_from(("6", "9", "3", "36", "6,0", " 12 kVA"))), (1, NUMBERS))
 
 
 def _clock(hour: int, minute: int, style: str) -> str:
@@ -249,6 +251,10 @@ def field_values(name: str, result: dict[str, Any], extra: dict[str, Any]) -> An
         return weighted((5, st.sampled_from(("base", "peak_off_peak"))), (1, TEXT))
     if name in NUMBER_FIELDS:
         return NUMBERS
+    if name == "subscribed_power_kva":
+        return POWERS
+    if name == "period":
+        return weighted((3, st.sampled_from(_select_options(result, name))), (1, TEXT))
     if name in ("off_peak_hours", "summer_off_peak_hours"):
         return RANGE_TEXTS
     if name == "periods":
@@ -553,6 +559,7 @@ async def test_options_flow_gives_a_form_error_or_saved_options(
         ("contract_base: menu init", "contract_hphc: menu init", "contract_tempo: menu init"),
         ("tariff_base: menu init", "tariff_peak_off_peak: menu init"),
         ("'start_in_future'", "'invalid_price'", "'invalid_subscription'", "_off_peak_hours'"),
+        ("'invalid_number'", "'required_number'", "'invalid_power'"),
         ("schema error",),
     ):
         assert any(outcome in key for outcome in outcomes for key in seen), (outcomes, seen)
@@ -580,7 +587,11 @@ async def test_start_date_without_leading_zeros(hass: HomeAssistant, menu: str) 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": menu}
     )
-    kind = {"option": "base"} if menu == "add_contract" else {"tariff_type": "base"}
+    kind = (
+        {"option": "base", "subscribed_power_kva": "6"}
+        if menu == "add_contract"
+        else {"tariff_type": "base"}
+    )
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"start": "2025-1-5", **kind}
     )

@@ -10,9 +10,9 @@ from custom_components.linky.contract import (
     Contract,
     ContractPeriod,
     TariffOption,
-    regulated_prices,
 )
 from custom_components.linky.off_peak import is_off_peak, next_off_peak_change
+from custom_components.linky.regulated import grid_on
 from custom_components.linky.tariff import parse_off_peak_hours
 from tests.integration_helpers import paris
 
@@ -23,7 +23,7 @@ def period(start: date, option: TariffOption, hours: str = "", summer: str = "")
     return ContractPeriod(
         start,
         option,
-        tuple(regulated_prices(option, start).items()),
+        tuple(grid_on(start).prices(option).items()),
         off_peak_hours=parse_off_peak_hours(hours) if hours else (),
         summer_off_peak_hours=parse_off_peak_hours(summer) if summer else (),
     )

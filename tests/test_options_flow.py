@@ -26,8 +26,8 @@ from custom_components.linky.contract import (
     migrate_options,
     parse_contract,
     parse_contracts,
-    regulated_prices,
 )
+from custom_components.linky.regulated import grid_on
 from custom_components.linky.tariff import parse_tariffs
 
 COMPONENT = Path(__file__).parents[1] / "custom_components" / "linky"
@@ -38,6 +38,7 @@ FORM_STEPS = (
     "contract_base",
     "contract_hphc",
     "contract_tempo",
+    "edit_contract",
     "remove_contract",
     "add_tariff",
     "tariff_base",
@@ -98,8 +99,18 @@ async def _start(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
     return dict(result)
 
 
+_FORMS: dict[str, dict[str, Any]] = {}
+"""The form each flow shows: like the browser, a submit sends its pre-filled fields too."""
+
+
 async def _send(hass: HomeAssistant, flow_id: str, data: dict[str, Any]) -> dict[str, Any]:
-    result: Any = await hass.config_entries.options.async_configure(flow_id, data)
+    """Submit ``data`` (numbers as the text a user types) over the form's pre-filled values."""
+    form = _FORMS.pop(flow_id, None)
+    typed = {k: str(v) if isinstance(v, float) else v for k, v in data.items()}
+    sent = {**(_defaults(form) if form and "next_step_id" not in data else {}), **typed}
+    result: Any = await hass.config_entries.options.async_configure(flow_id, sent)
+    if result["type"] is FlowResultType.FORM:
+        _FORMS[flow_id] = dict(result)
     return dict(result)
 
 
@@ -120,11 +131,14 @@ async def _contract_form(
 
 
 def _defaults(result: dict[str, Any]) -> dict[str, Any]:
-    return {
-        str(key): key.default()
-        for key in result["data_schema"].schema
-        if callable(getattr(key, "default", None)) and key.default() is not None
-    }
+    """The values a form shows pre-filled (defaults and suggested values)."""
+    values: dict[str, Any] = {}
+    for key in result["data_schema"].schema:
+        if callable(getattr(key, "default", None)) and key.default() is not None:
+            values[str(key)] = key.default()
+        elif (key.description or {}).get("suggested_value") is not None:
+            values[str(key)] = key.description["suggested_value"]
+    return values
 
 
 def _fields(result: dict[str, Any]) -> set[str]:
@@ -160,28 +174,36 @@ async def test_each_option_is_prefilled_with_the_regulated_prices(
     assert result["menu_options"] == ["settings", "add_contract", "save"]
     flow_id = result["flow_id"]
     result = await _contract_form(hass, flow_id, start, option)
-    expected = regulated_prices(TariffOption(option), date.fromisoformat(start))
+    expected = grid_on(date.fromisoformat(start)).prices(TariffOption(option))
     assert set(expected) == set(CLASSES[TariffOption(option)])
     defaults = _defaults(result)
-    assert {name: defaults[name] for name in expected} == expected
-    assert result["description_placeholders"] == {"start": start}
+    assert {name: float(defaults[name]) for name in expected} == expected
+    assert result["description_placeholders"] == {"start": start, "power": "6"}
     assert _fields(result) == set(STRINGS["options"]["step"][result["step_id"]]["data"])
 
-    # The subscription has no default (it is on the bill): only it is typed.
-    assert "subscription" not in defaults
-    result = await _send(hass, flow_id, {"subscription": 15.59})
+    # The subscription is pre-filled too, from the same grid for 6 kVA: nothing to type.
+    subscription = grid_on(date.fromisoformat(start)).subscription(TariffOption(option), 6)
+    assert subscription is not None
+    assert float(defaults["subscription"]) == subscription
+    result = await _send(hass, flow_id, {})
     assert result["type"] is FlowResultType.MENU
     assert "remove_contract" in result["menu_options"]
-    assert start in result["description_placeholders"]["contract"]
+    assert start in result["description_placeholders"]["summary"]
     await _save(hass, flow_id)
-    period = {"start": start, "option": option, "subscription": 15.59, "prices": expected}
+    period = {
+        "start": start,
+        "option": option,
+        "subscription": subscription,
+        "prices": expected,
+        "subscribed_power_kva": 6,
+    }
     if option == "hphc":
         period["off_peak_hours"] = "22:00-06:00"
     assert entry.options["contract"] == [period]
     assert entry.options["tariffs"] == []
     contract = parse_contract(entry.options["contract"])
     assert contract is not None
-    assert contract.period_on(date.fromisoformat(start)).subscription == 15.59
+    assert contract.period_on(date.fromisoformat(start)).subscription == subscription
 
 
 async def test_hphc_ranges_saved_and_read_back(
@@ -204,11 +226,10 @@ async def test_hphc_ranges_saved_and_read_back(
         },
     )
     result = await _contract_form(hass, flow_id, "2026-02-01", "hphc")
-    assert _defaults(result)["subscription"] == 16.2
     assert _defaults(result)["off_peak_hours"] == "01:30-07:30;12:30-14:30"
     summer = next(k for k in result["data_schema"].schema if str(k) == "summer_off_peak_hours")
     assert summer.description == {"suggested_value": "02:00-07:00;13:00-16:00"}
-    await _send(hass, flow_id, {"subscription": 16.5, "summer_off_peak_hours": ""})
+    await _send(hass, flow_id, {"subscription": "16,5", "summer_off_peak_hours": ""})
     await _save(hass, flow_id)
 
     first, second = entry.options["contract"]
@@ -219,9 +240,11 @@ async def test_hphc_ranges_saved_and_read_back(
         "prices": {"hp": 0.21, "hc": 0.16},
         "off_peak_hours": "01:30-07:30;12:30-14:30",
         "summer_off_peak_hours": "02:00-07:00;13:00-16:00",
+        "subscribed_power_kva": 6,
     }
+    assert second["subscription"] == 16.5  # typed with a comma
     assert "summer_off_peak_hours" not in second
-    assert second["prices"] == regulated_prices(TariffOption.HPHC, date(2026, 2, 1))
+    assert second["prices"] == grid_on(date(2026, 2, 1)).prices(TariffOption.HPHC)
     contract = parse_contract(entry.options["contract"])
     assert contract is not None
     period = contract.period_on(date(2025, 12, 1))
@@ -264,8 +287,16 @@ async def test_hphc_ranges_saved_and_read_back(
         ("hphc", "hc", -0.01, "invalid_price"),
         ("base", "base", -0.1, "invalid_price"),
         ("tempo", "red_hp", 7.0, "invalid_price"),
+        ("base", "base", "19,40", "invalid_price"),  # cents
+        ("base", "base", "194", "invalid_price"),  # EUR/MWh
+        ("tempo", "blue_hc", "0.13.25", "invalid_number"),
+        ("tempo", "blue_hc", "abc", "invalid_number"),
+        ("tempo", "blue_hc", "nan", "invalid_number"),
+        ("hphc", "hp", "", "required_number"),
         ("base", "subscription", -1.0, "invalid_subscription"),
         ("tempo", "subscription", 1000.5, "invalid_subscription"),
+        ("tempo", "subscription", "187,80", "invalid_subscription"),  # a yearly amount
+        ("base", "subscription", " ", "required_number"),
     ],
 )
 async def test_bad_input_is_refused_on_its_field(
@@ -285,13 +316,17 @@ async def test_bad_input_is_refused_on_its_field(
     assert result["step_id"] == f"contract_{option}"
 
     # Nothing was kept: corrected, only the corrected period is saved.
-    result = await _send(hass, flow_id, {"subscription": 10.0})
+    regulated = grid_on(date(2026, 2, 1)).prices(TariffOption(option))
+    corrected = {"subscription": 10.0, **regulated}
+    if option == "hphc":
+        corrected |= {"off_peak_hours": "22:00-06:00", "summer_off_peak_hours": ""}
+    result = await _send(hass, flow_id, corrected)
     assert result["type"] is FlowResultType.MENU
     await _save(hass, flow_id)
     assert len(entry.options["contract"]) == 1
     saved = entry.options["contract"][0]
     assert saved["subscription"] == 10.0
-    assert saved["prices"] == regulated_prices(TariffOption(option), date(2026, 2, 1))
+    assert saved["prices"] == grid_on(date(2026, 2, 1)).prices(TariffOption(option))
     assert saved.get("off_peak_hours") == ("22:00-06:00" if option == "hphc" else None)
     assert "summer_off_peak_hours" not in saved
 
@@ -364,13 +399,19 @@ async def test_remove_a_contract_period(
         entry, options={"production": False, "tariffs": [], "contract": contract}
     )
     result = await _start(hass, entry)
-    assert result["menu_options"] == ["settings", "add_contract", "remove_contract", "save"]
+    assert result["menu_options"] == [
+        "settings",
+        "add_contract",
+        "edit_contract",
+        "remove_contract",
+        "save",
+    ]
     flow_id = result["flow_id"]
     result = await _menu(hass, flow_id, "remove_contract")
     assert result["step_id"] == "remove_contract"
     assert _fields(result) == set(STRINGS["options"]["step"]["remove_contract"]["data"])
     result = await _send(hass, flow_id, {"periods": ["2025-08-01"]})
-    assert "2025-08-01" not in result["description_placeholders"]["contract"]
+    assert "2025-08-01" not in result["description_placeholders"]["summary"]
     await _save(hass, flow_id)
     assert entry.options["contract"] == contract[1:]
 
@@ -414,15 +455,16 @@ async def test_former_consumption_periods_become_contract_periods(
     assert result["menu_options"] == [
         "settings",
         "add_contract",
+        "edit_contract",
         "remove_contract",
         "add_tariff",
         "remove_tariff",
         "save",
     ]
-    summary = result["description_placeholders"]
-    assert "2024-02-01 · Base · base 0.2516 €/kWh" in summary["contract"]
-    assert "HC 22:00-06:00;12:30-14:30" in summary["contract"]
-    assert summary["production"] == "- 2024-01-01 · 0.1276 €/kWh"
+    summary = result["description_placeholders"]["summary"]
+    assert "- 2024-02-01 · Base · base 0.2516 €/kWh · 0.00 €/month\n" in summary
+    assert "off-peak 22:00-06:00;12:30-14:30" in summary
+    assert summary.endswith("Production prices:\n- 2024-01-01 · 0.1276 €/kWh")
     await _save(hass, result["flow_id"])
     assert entry.options == {"production": True, "tariffs": [PRODUCTION], "contract": MIGRATED}
 
@@ -438,7 +480,7 @@ async def test_malformed_former_periods_are_kept_as_they_are(
     hass.config_entries.async_update_entry(entry, options={"production": True, "tariffs": tariffs})
     result = await _start(hass, entry)
     assert "not converted" in caplog.text
-    assert result["description_placeholders"]["contract"] == "-"
+    assert result["description_placeholders"]["summary"].startswith("No contract period yet")
     await _save(hass, result["flow_id"])
     assert entry.options == {"production": True, "tariffs": tariffs, "contract": []}
 
@@ -502,7 +544,7 @@ async def test_production_price_periods(
     result = await _menu(hass, flow_id, "add_tariff")
     result = await _send(hass, flow_id, {"start": "2025-01-01", "tariff_type": "base"})
     result = await _send(hass, flow_id, {"base": 0.13})
-    assert "2025-01-01" in result["description_placeholders"]["production"]
+    assert "2025-01-01" in result["description_placeholders"]["summary"]
     result = await _menu(hass, flow_id, "remove_tariff")
     assert result["step_id"] == "remove_tariff"
     result = await _send(hass, flow_id, {"periods": ["production|2025-01-01"]})
@@ -575,3 +617,108 @@ def test_every_option_field_is_explained_in_english_and_french() -> None:
         assert set(strings["services"]) == {"rebuild_statistics", "fetch_range"}
         for key in ("budget_exhausted", "invalid_range", "fetch_failed"):
             assert strings["exceptions"][key]["message"]
+
+
+async def test_french_install_reads_decimal_commas_and_summarises_in_french(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    entry: MockConfigEntry,
+) -> None:
+    """A French user types prices from the bill: "0,1325" and "0,04" are 0.1325 and 0.04."""
+    hass.config.language = "fr"
+    hass.config_entries.async_update_entry(
+        entry, options={"production": True, "tariffs": [], "contract": []}
+    )
+    result = await _start(hass, entry)
+    assert "Aucune période de contrat" in result["description_placeholders"]["summary"]
+    assert "Contrat :" not in result["description_placeholders"]["summary"]  # no bare heading
+    flow_id = result["flow_id"]
+    result = await _menu(hass, flow_id, "add_contract")
+    assert _defaults(result)["subscribed_power_kva"] == "6"
+    result = await _send(hass, flow_id, {"start": "2026-02-01", "option": "tempo"})
+    defaults = _defaults(result)
+    assert defaults["blue_hc"] == "0,1325"
+    assert defaults["subscription"] == "15,59"
+    result = await _send(hass, flow_id, {"blue_hc": "0,1325", "red_hp": "0.7060"})
+    assert result["type"] is FlowResultType.MENU
+    summary = result["description_placeholders"]["summary"]
+    assert "bleu HP 0,1612" in summary
+    assert "15,59 €/mois" in summary
+    assert "blue_hp" not in summary
+    assert "Pas encore enregistré" in summary  # closing now would lose it: the menu says so
+
+    result = await _menu(hass, flow_id, "add_tariff")
+    result = await _send(hass, flow_id, {"start": "2025-01-01", "tariff_type": "base"})
+    result = await _send(hass, flow_id, {"base": "4"})  # 4 cents typed as euros
+    assert result["errors"] == {"base": "invalid_price"}
+    result = await _send(hass, flow_id, {"base": "0,04"})
+    assert "2025-01-01 · 0,04 €/kWh" in result["description_placeholders"]["summary"]
+    await _save(hass, flow_id)
+    assert entry.options["contract"][0]["prices"]["blue_hc"] == 0.1325
+    assert entry.options["tariffs"][0]["base"] == 0.04
+
+
+async def test_edit_a_saved_contract_period_in_place(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    entry: MockConfigEntry,
+) -> None:
+    contract = [
+        {
+            "start": "2025-08-01",
+            "option": "hphc",
+            "subscription": 15.74,
+            "prices": {"hp": 0.2081, "hc": 0.1635},
+            "off_peak_hours": "22:00-06:00",
+            "subscribed_power_kva": 6,
+        },
+        {"start": "2026-02-01", "option": "base", "subscription": 15.65, "prices": {"base": 0.194}},
+    ]
+    hass.config_entries.async_update_entry(
+        entry, options={"production": False, "tariffs": [], "contract": contract}
+    )
+    flow_id = (await _start(hass, entry))["flow_id"]
+    result = await _menu(hass, flow_id, "edit_contract")
+    assert _fields(result) == set(STRINGS["options"]["step"]["edit_contract"]["data"])
+    result = await _send(hass, flow_id, {"period": "2025-08-01"})
+    assert result["step_id"] == "contract_hphc"
+    assert _defaults(result) == {
+        "hp": "0.2081",
+        "hc": "0.1635",
+        "subscription": "15.74",
+        "off_peak_hours": "22:00-06:00",
+    }
+    result = await _send(hass, flow_id, {"hc": "0,1600", "off_peak_hours": "23:00-07:00"})
+    assert result["type"] is FlowResultType.MENU
+    await _save(hass, flow_id)
+    assert entry.options["contract"] == [
+        {**contract[0], "prices": {"hp": 0.2081, "hc": 0.16}, "off_peak_hours": "23:00-07:00"},
+        contract[1],
+    ]
+
+
+async def test_subscribed_power_refused_and_used(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    entry: MockConfigEntry,
+) -> None:
+    flow_id = (await _start(hass, entry))["flow_id"]
+    await _menu(hass, flow_id, "add_contract")
+    refused = (("7", "invalid_power"), ("six", "invalid_number"), ("", "required_number"))
+    for typed, error in refused:
+        result = await _send(
+            hass,
+            flow_id,
+            {"start": "2026-03-01", "option": "hphc", "subscribed_power_kva": typed},
+        )
+        assert result["errors"] == {"subscribed_power_kva": error}
+    result = await _send(
+        hass, flow_id, {"start": "2026-03-01", "option": "hphc", "subscribed_power_kva": "36"}
+    )
+    assert result["description_placeholders"]["power"] == "36"
+    assert _defaults(result)["subscription"] == "52.54"
+    result = await _send(hass, flow_id, {"subscription": ""})  # emptied by accident
+    assert result["errors"] == {"subscription": "required_number"}

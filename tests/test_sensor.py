@@ -15,7 +15,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import async_get_platforms
-from pytest_homeassistant_custom_component.common import snapshot_platform
+from pytest_homeassistant_custom_component.common import (
+    async_fire_time_changed,
+    snapshot_platform,
+)
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
@@ -23,6 +26,7 @@ from custom_components.linky import sensor
 from custom_components.linky.const import DOMAIN
 from custom_components.linky.paris import day_minutes
 from custom_components.linky.readings import MaxPower, MeterReadings
+from custom_components.linky.sensor import OBJECT_IDS
 from custom_components.linky.snapshot import summarize
 from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
 from tests.const import CONSUMPTION_PRM
@@ -284,7 +288,7 @@ async def test_device_info_values_are_strings(
     assert "non-string value" not in caplog.text
 
 
-async def test_next_update_disabled_by_default(
+async def test_next_update_enabled_by_default(
     hass: HomeAssistant,
     conso_api: ConsoApiSimulator,
     freezer: FrozenDateTimeFactory,
@@ -295,7 +299,66 @@ async def test_next_update_disabled_by_default(
     assert eid is not None
     registry_entry = entity_registry.async_get(eid)
     assert registry_entry is not None
-    assert registry_entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert registry_entry.disabled_by is None
+    assert state(hass, "next_update") not in ("unknown", "unavailable")
+
+
+async def test_entity_ids_are_english_on_a_french_install(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Home Assistant names new ids in the server's language: ours stay as the README has them."""
+    hass.config.language = "fr"
+    freezer.move_to(paris(date(2026, 11, 20), 10))
+    entry = conso_entry(hass, conso_api, production=True)
+    contract = [
+        {"start": "2025-08-01", "option": "base", "subscription": 15.47, "prices": {"base": 0.2}}
+    ]
+    hass.config_entries.async_update_entry(entry, options={**entry.options, "contract": contract})
+    await setup(hass, entry)
+    entities = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    assert len(entities) >= 13
+    for entity in entities:
+        key = entity.unique_id.removeprefix(f"{CONSUMPTION_PRM}_")
+        assert entity.entity_id == f"{PREFIX}_{OBJECT_IDS.get(key, key)}"
+    for suffix in ("consumption_yesterday", "current_tariff_class", "consumption_this_month"):
+        assert hass.states.get(f"{PREFIX}_{suffix}") is not None, suffix
+    names = {hass.states.get(e.entity_id).name for e in entities}  # type: ignore[union-attr]
+    assert f"Linky {CONSUMPTION_PRM} Consommation de la veille" in names  # names translated
+    # Tempo's, as the README names them, from the same table.
+    assert OBJECT_IDS["tempo_tomorrow"] == "tempo_colour_tomorrow"
+    assert (
+        OBJECT_IDS["consumption_yesterday_blue_hp"] == "consumption_yesterday_blue_day_peak_hours"
+    )
+
+
+async def test_a_day_value_says_its_day_and_waits_for_publication(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    meter: SimulatedMeter,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Before Enedis publishes (about 08:00) yesterday is unknown, saying when the next try is."""
+    freezer.move_to(paris(date(2026, 11, 20), 10))
+    await setup(hass, conso_entry(hass, conso_api))
+    current = hass.states.get(f"{PREFIX}_consumption_yesterday")
+    assert current is not None
+    assert current.attributes["day"] == "2026-11-19"
+    assert "published" not in current.attributes
+    assert "day" not in hass.states.get(f"{PREFIX}_consumption_this_month").attributes  # type: ignore[union-attr]
+
+    freezer.move_to(paris(date(2026, 11, 21), 1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    current = hass.states.get(f"{PREFIX}_consumption_yesterday")
+    assert current is not None
+    assert current.state == "unknown"
+    assert current.attributes["day"] == "2026-11-20"
+    assert current.attributes["published"] is False
+    next_try = datetime.fromisoformat(current.attributes["next_try"])
+    assert paris(date(2026, 11, 21), 1) < next_try < paris(date(2026, 11, 22), 0)
 
 
 async def test_enedis_has_no_token_expiry(

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 
 from custom_components.linky import tempo_colours
 from custom_components.linky.api import COULEUR_TEMPO_URL, RTE_TEMPO_URL
@@ -220,3 +221,34 @@ async def test_history_from_the_fallback_is_one_request_per_season(
     sent = len(rte.requests)
     await run_until(hass, freezer, paris(DAY + timedelta(days=1), 12))
     assert [r.type for r in rte.requests[sent:]] == ["tempoLight"]  # 11:00: RTE answers again
+
+
+async def test_a_day_without_any_colour_source_opens_a_repair_that_closes_itself(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    rte: TempoSimulator,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Both sources down for more than a day: a repair says which failed; it goes by itself."""
+    rte_down(rte, 500)
+    rte.fail_next(503, {"error": "down"}, times=1000, type="joursTempo")
+    freezer.move_to(paris(DAY, 8))
+    colours = await start(hass, rte.base_url, rte)
+    await run_until(hass, freezer, paris(DAY + timedelta(days=1), 7))
+    assert colours.outage() is not None
+    assert not [i for i in issue_registry.issues.values() if i.domain == "linky"]  # < a day
+
+    await run_until(hass, freezer, paris(DAY + timedelta(days=1), 11, 10))
+    (issue,) = [i for i in issue_registry.issues.values() if i.domain == "linky"]
+    assert issue.translation_key == "tempo_unavailable"
+    assert issue.translation_placeholders == {
+        "sources": "127.0.0.1 (HTTP 500), 127.0.0.1 (HTTP 503)",
+        "since": "2026-12-01 08:00",
+    }
+    assert colours.colour_of(DAY) is None  # never guessed
+
+    rte._faults.clear()  # the sources are back
+    await run_until(hass, freezer, paris(DAY + timedelta(days=2), 0, 10))
+    assert colours.colour_of(DAY) == rte.colour(DAY)
+    assert colours.outage() is None
+    assert not [i for i in issue_registry.issues.values() if i.domain == "linky"]

@@ -15,7 +15,8 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, State
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.linky.contract import COLOURS, TariffOption, regulated_prices
+from custom_components.linky.contract import COLOURS, TariffOption
+from custom_components.linky.regulated import grid_on
 from linky_simulator import ConsoApiSimulator, TempoSimulator
 from tests.backfill_helpers import quiet_sql
 from tests.const import CONSUMPTION_PRM
@@ -53,7 +54,7 @@ def tempo_entry(
 ) -> MockConfigEntry:
     """A Conso API entry with a contract of ``option`` from 1 September 2026."""
     entry = conso_entry(hass, api, tempo_url=rte.base_url, tempo_fallback_url=rte.couleur_url)
-    prices = regulated_prices(TariffOption(option), SEASON)
+    prices = grid_on(SEASON).prices(TariffOption(option))
     period: dict[str, Any] = {"start": SEASON.isoformat(), "option": option, "prices": prices}
     if option == "hphc":
         period["off_peak_hours"] = "01:30-07:30;12:30-14:30"

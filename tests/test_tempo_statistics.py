@@ -17,8 +17,9 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.linky.const import PARIS
-from custom_components.linky.contract import TariffOption, regulated_prices
+from custom_components.linky.contract import TariffOption
 from custom_components.linky.paris import local_midnight
+from custom_components.linky.regulated import grid_on
 from custom_components.linky.series import statistic_id
 from linky_simulator import ConsoApiSimulator, SimulatedMeter, TempoSimulator
 from tests.backfill_helpers import quiet_sql, read_statistics
@@ -26,7 +27,7 @@ from tests.integration_helpers import advance, no_backfill, paris
 
 PRM = "55555555555555"
 DAY = date(2026, 1, 20)  # "today": the last 8 days are in the load curve
-PRICES = regulated_prices(TariffOption.TEMPO, DAY)
+PRICES = grid_on(DAY).prices(TariffOption.TEMPO)
 SUBSCRIPTION = 15.0
 
 

@@ -57,6 +57,35 @@ def test_french_has_the_same_keys_and_placeholders() -> None:
         assert french[key].strip(), key
 
 
+SAME_IN_FRENCH = {
+    # Words French uses as they are (names, units, "production", "base", HP/HC).
+    "common.statistic_production",
+    "common.class_base",
+    "common.class_short_base",
+    "common.class_short_hp",
+    "common.class_short_hc",
+    "common.option_base",
+    "common.option_hphc",
+    "common.option_tempo",
+    "common.per_kwh",
+    "common.power_kva",
+    "config.step.enedis.title",
+    "entity.sensor.current_class.state.base",
+    "options.step.init.description",
+    "options.step.init.menu_options.settings",
+    "options.step.settings.title",
+    "options.step.contract_base.title",
+    "options.step.contract_tempo.title",
+}
+
+
+def test_every_text_is_translated_into_french() -> None:
+    """A text left in English in fr.json (copied, not translated) fails, unless listed above."""
+    source, french = _flatten(STRINGS), _flatten(FR)
+    untranslated = {key for key, text in source.items() if french.get(key) == text}
+    assert untranslated == SAME_IN_FRENCH
+
+
 @pytest.mark.parametrize("text", list(_flatten(STRINGS).values()) + list(_flatten(FR).values()))
 def test_texts_are_valid_format_strings(text: str) -> None:
     """Home Assistant formats them: no stray braces."""

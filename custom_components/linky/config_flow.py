@@ -12,6 +12,7 @@ from typing import Any, Final, override
 
 import probatio as vol
 from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
@@ -83,6 +84,8 @@ PROBE_DAYS = 7
 TEMPO_DEFAULTS: Final = {CONF_TEMPO_URL: RTE_TEMPO_URL, CONF_TEMPO_FALLBACK_URL: COULEUR_TEMPO_URL}
 """The Tempo colours addresses (RTE's, and the fallback's when RTE fails) and their defaults."""
 URL_KEYS: Final = (CONF_BASE_URL, *TEMPO_DEFAULTS)
+SECRET_KEYS: Final = (CONF_TOKEN, CONF_CLIENT_SECRET)
+"""Left empty in the reconfigure form, these keep their stored value."""
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _TEXT = TextSelector()
@@ -418,7 +421,11 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
             tempo_urls = _check_tempo_urls(user_input, errors)
             data = {
                 **{k: v for k, v in entry.data.items() if k not in URL_KEYS},
-                **{k: v.strip() for k, v in user_input.items() if k not in URL_KEYS},
+                **{
+                    k: v.strip()
+                    for k, v in user_input.items()
+                    if k not in URL_KEYS and (k not in SECRET_KEYS or v.strip())
+                },
                 **tempo_urls,
             }
             if base_url:
@@ -427,7 +434,7 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
                 result = await self._async_update_checked(entry, data, errors)
                 if result is not None:
                     return result
-        fields = self._credentials_fields(entry)
+        fields = self._credentials_fields(entry, keep_secret=True)
         api_url = entry.data.get(CONF_BASE_URL) or default_base_url(entry.data[CONF_SOURCE])
         current = {
             CONF_BASE_URL: api_url,
@@ -446,7 +453,10 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
         except ValidationError as err:
             errors["base"] = err.error
             return None
-        return self.async_update_reload_and_abort(entry, data=data)
+        # An explicit reason: the default one takes Home Assistant's generic English text.
+        reconfigure = self.source == SOURCE_RECONFIGURE
+        reason = "reconfigure_successful" if reconfigure else "reauth_successful"
+        return self.async_update_reload_and_abort(entry, data=data, reason=reason)
 
     def _credentials_form(
         self, step_id: str, entry: ConfigEntry, fields: dict[Any, Any], errors: dict[str, str]
@@ -459,11 +469,13 @@ class LinkyConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     @staticmethod
-    def _credentials_fields(entry: ConfigEntry) -> dict[Any, Any]:
+    def _credentials_fields(entry: ConfigEntry, *, keep_secret: bool = False) -> dict[Any, Any]:
+        """Return the credentials' fields (``keep_secret``: left empty, the stored one stays)."""
+        secret = vol.Optional if keep_secret else vol.Required
         if entry.data[CONF_SOURCE] == SOURCE_ENEDIS:
             client_id = entry.data[CONF_CLIENT_ID]
             return {
                 vol.Required(CONF_CLIENT_ID, description={"suggested_value": client_id}): _TEXT,
-                vol.Required(CONF_CLIENT_SECRET): _PASSWORD,
+                secret(CONF_CLIENT_SECRET): _PASSWORD,
             }
-        return {vol.Required(CONF_TOKEN): _PASSWORD}
+        return {secret(CONF_TOKEN): _PASSWORD}

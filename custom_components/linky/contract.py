@@ -81,48 +81,6 @@ CLASSES: Final[Mapping[TariffOption, tuple[str, ...]]] = {
 }
 ALL_CLASSES: Final[tuple[str, ...]] = tuple(dict.fromkeys(c for cs in CLASSES.values() for c in cs))
 
-# Regulated prices (EDF Tarif Bleu, all taxes included, 6 kVA), by the date they apply from.
-# Offered as defaults in the options; the user checks them against the bill and edits them.
-REGULATED_PRICES: Final[tuple[tuple[date, Mapping[TariffOption, Mapping[str, float]]], ...]] = (
-    (
-        date(2025, 8, 1),
-        {
-            TariffOption.BASE: {"base": 0.1952},
-            TariffOption.HPHC: {"hp": 0.2068, "hc": 0.1586},
-            TariffOption.TEMPO: {
-                "blue_hp": 0.1609,
-                "blue_hc": 0.1296,
-                "white_hp": 0.1894,
-                "white_hc": 0.1486,
-                "red_hp": 0.7562,
-                "red_hc": 0.1568,
-            },
-        },
-    ),
-    (
-        date(2026, 2, 1),
-        {
-            TariffOption.BASE: {"base": 0.1940},
-            TariffOption.HPHC: {"hp": 0.2065, "hc": 0.1579},
-            TariffOption.TEMPO: {
-                "blue_hp": 0.1612,
-                "blue_hc": 0.1325,
-                "white_hp": 0.1871,
-                "white_hc": 0.1499,
-                "red_hp": 0.7060,
-                "red_hc": 0.1575,
-            },
-        },
-    ),
-)
-
-
-def regulated_prices(option: TariffOption, day: date) -> dict[str, float]:
-    """Return the regulated prices in force on ``day`` (the earliest grid before 2025-08)."""
-    starts = [start for start, _ in REGULATED_PRICES]
-    index = max(bisect_right(starts, day) - 1, 0)
-    return dict(REGULATED_PRICES[index][1][option])
-
 
 def days_in_month(day: date) -> int:
     """Return the number of days of ``day``'s month."""

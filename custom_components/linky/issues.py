@@ -1,9 +1,12 @@
 """The repair issues a meter can raise: each says what happened and what the user can do."""
 
+import hashlib
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
+from urllib.parse import urlsplit
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -40,6 +43,17 @@ ENTRY_ISSUES: Final = (
     SERVICE_FAILING,
     *INVALID_PRICES.values(),
 )
+TEMPO_UNAVAILABLE: Final = "tempo_unavailable"
+TEMPO_UNAVAILABLE_AFTER: Final = timedelta(days=1)
+"""How long both colour sources may fail before a repair issue says so (a day's retries)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TempoOutage:
+    """Both Tempo colour sources failing: since when (UTC), and each one's (url, error)."""
+
+    since: datetime
+    sources: tuple[tuple[str, str], ...]
 
 
 def issue_id(issue: str, entry: ConfigEntry) -> str:
@@ -229,3 +243,31 @@ def update_invalid_prices(
             delete_issue(hass, issue, entry)
         else:
             _create(hass, issue, entry, ir.IssueSeverity.WARNING, {"error": problem})
+
+
+def update_tempo_unavailable(hass: HomeAssistant, key: str, outage: TempoOutage | None) -> None:
+    """Tell when no colour source has answered for a day (costs wait); close once one does.
+
+    One issue per pair of sources (``key``, see `tempo_colours.source_key`), shared by the
+    entries that use it.
+    """
+    issue = f"{TEMPO_UNAVAILABLE}_{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+    if outage is None or dt_util.utcnow() - outage.since < TEMPO_UNAVAILABLE_AFTER:
+        ir.async_delete_issue(hass, DOMAIN, issue)
+        return
+    sources = ", ".join(
+        f"{urlsplit(url).hostname or url} ({error})" for url, error in outage.sources
+    )
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue,
+        is_fixable=False,
+        is_persistent=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=TEMPO_UNAVAILABLE,
+        translation_placeholders={
+            "sources": sources,
+            "since": outage.since.astimezone(PARIS).strftime("%Y-%m-%d %H:%M"),
+        },
+    )

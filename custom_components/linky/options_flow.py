@@ -1,17 +1,19 @@
 """Options: production on/off, the dated contract periods, and production price periods.
 
-A menu leads to each screen and back, so several periods can be added or removed in one visit;
-"Save" stores everything and reloads the entry (``OptionsFlowWithReload``), which re-imports
-the cost statistics from the first day a change affects (older costs are not rewritten).
+A menu leads to each screen and back, so several periods can be added, edited or removed in
+one visit; the menu says when changes are not saved yet, and "Save" stores everything and
+reloads the entry (``OptionsFlowWithReload``), which re-imports the cost statistics from the
+first day a change affects.
 
-- Contract (``options["contract"]``, see `contract`): a start date and an option (Base, HP/HC,
-  Tempo), then a form pre-filled with the regulated prices in force on that date, the monthly
-  subscription and, for HP/HC, the off-peak ranges (and optional summer ranges).
+- Contract (``options["contract"]``, see `contract`): a start date, an option (Base, HP/HC,
+  Tempo) and the subscribed power, then a form pre-filled from the regulated grid in force on
+  that date (`regulated.grid_on`): prices, the subscription for that power and, for HP/HC, the
+  off-peak ranges (and optional summer ranges). A saved period can be edited in place.
 - Production earnings: base or peak/off-peak periods in ``options["tariffs"]`` (direction
   ``production``), as before contracts.
 
-Options saved before contracts hold consumption tariff periods: the flow shows them as contract
-periods (`contract.migrate_options`) and saving writes them so.
+Numbers are text fields read by `form_values`. Options saved before contracts hold consumption
+tariff periods: the flow shows them as contract periods (`contract.migrate_options`).
 """
 
 import logging
@@ -24,28 +26,35 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.selector import (
     BooleanSelector,
     DateSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
     TextSelector,
+    TextSelectorConfig,
 )
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_CONTRACT, CONF_PRODUCTION, CONF_TARIFFS, PARIS
+from .const import CONF_CONTRACT, CONF_PRODUCTION, CONF_TARIFFS, DOMAIN, PARIS
 from .contract import (
     CLASSES,
     ContractPeriod,
-    OffPeakHoursError,
     TariffOption,
     check_off_peak_hours,
     migrate_options,
-    regulated_prices,
 )
-from .tariff import TariffError, TariffPeriod, format_off_peak_hours, valid_price
+from .form_values import (
+    NumberKind,
+    contract_numbers,
+    format_number,
+    off_peak_error,
+    off_peak_errors,
+    read_numbers,
+)
+from .options_summary import contract_label, summary, tariff_label
+from .regulated import DEFAULT_POWER_KVA, grid_on
+from .tariff import TariffError, TariffPeriod, format_off_peak_hours
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,6 +62,7 @@ CONF_DIRECTION = "direction"
 CONF_START = "start"
 CONF_OPTION = "option"
 CONF_SUBSCRIPTION = "subscription"
+CONF_POWER = "subscribed_power_kva"
 CONF_TARIFF_TYPE = "tariff_type"
 CONF_BASE = "base"
 CONF_PEAK = "peak"
@@ -60,27 +70,21 @@ CONF_OFF_PEAK = "off_peak"
 CONF_OFF_PEAK_HOURS = "off_peak_hours"
 CONF_SUMMER_OFF_PEAK_HOURS = "summer_off_peak_hours"
 CONF_PERIODS = "periods"
+CONF_PERIOD = "period"
 
 TYPE_BASE = "base"
 TYPE_PEAK_OFF_PEAK = "peak_off_peak"
 DEFAULT_OFF_PEAK_HOURS = "22:00-06:00"
-MAX_SUBSCRIPTION = 1000.0
-"""EUR per month above which a subscription is a typing mistake."""
-OPTION_LABELS = {TariffOption.BASE: "Base", TariffOption.HPHC: "HP/HC", TariffOption.TEMPO: "Tempo"}
 CONTRACT_STEPS = {
     TariffOption.BASE: "contract_base",
     TariffOption.HPHC: "contract_hphc",
     TariffOption.TEMPO: "contract_tempo",
 }
 
-# No min/max in the price and subscription boxes: out-of-range values get a translated error
-# on the field instead of a rejected form; every price is checked by `tariff.valid_price`.
-PRICE_SELECTOR = NumberSelector(
-    NumberSelectorConfig(step="any", mode=NumberSelectorMode.BOX, unit_of_measurement="€/kWh")
-)
-SUBSCRIPTION_SELECTOR = NumberSelector(
-    NumberSelectorConfig(step="any", mode=NumberSelectorMode.BOX, unit_of_measurement="€")
-)
+# Text boxes, not number boxes: Home Assistant's number box drops a decimal comma.
+PRICE_SELECTOR = TextSelector(TextSelectorConfig(suffix="€/kWh"))
+SUBSCRIPTION_SELECTOR = TextSelector(TextSelectorConfig(suffix="€"))
+POWER_SELECTOR = TextSelector(TextSelectorConfig(suffix="kVA"))
 
 
 def _today() -> date:
@@ -96,43 +100,12 @@ def _start_error(start: str, starts: set[str]) -> str | None:
     return None
 
 
-def _off_peak_error(text: str) -> str | None:
-    try:
-        check_off_peak_hours(text)
-    except OffPeakHoursError as err:
-        return f"{err.problem}_off_peak_hours"
-    return None
-
-
 def _tariff_key(period: dict[str, Any]) -> str:
     return f"{period.get(CONF_DIRECTION, 'consumption')}|{period[CONF_START]}"
 
 
-def _tariff_label(period: dict[str, Any]) -> str:
-    if period.get(CONF_BASE) is not None:
-        prices = f"{period[CONF_BASE]} €/kWh"
-    else:
-        prices = (
-            f"{period.get(CONF_PEAK)} / {period.get(CONF_OFF_PEAK)} €/kWh "
-            f"({period.get(CONF_OFF_PEAK_HOURS)})"
-        )
-    return f"{period[CONF_START]} · {prices}"
-
-
-def _contract_label(period: dict[str, Any]) -> str:
-    option = TariffOption(period[CONF_OPTION])
-    prices = ", ".join(f"{name} {price}" for name, price in period["prices"].items())
-    parts = [
-        period[CONF_START],
-        OPTION_LABELS[option],
-        f"{prices} €/kWh",
-        f"{period.get(CONF_SUBSCRIPTION, 0)} €/month",
-    ]
-    if hours := period.get(CONF_OFF_PEAK_HOURS):
-        parts.append(f"HC {hours}")
-    if summer := period.get(CONF_SUMMER_OFF_PEAK_HOURS):
-        parts.append(f"summer HC {summer}")
-    return " · ".join(parts)
+def _suggested(value: str | None) -> dict[str, Any] | None:
+    return {"suggested_value": value} if value is not None else None
 
 
 class LinkyOptionsFlow(OptionsFlowWithReload):
@@ -142,6 +115,7 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
         """Start from the entry's options on the first step."""
         self._options: dict[str, Any] | None = None
         self._draft: dict[str, Any] = {}
+        self._changed = False
 
     @property
     def options(self) -> dict[str, Any]:
@@ -170,24 +144,43 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
         tariffs: list[dict[str, Any]] = self.options[CONF_TARIFFS]
         return tariffs
 
+    @property
+    def _language(self) -> str:
+        return str(self.hass.config.language)
+
+    async def _texts(self) -> dict[str, str]:
+        """Return the integration's common texts in the server's language."""
+        prefix = f"component.{DOMAIN}.common."
+        found = await async_get_translations(self.hass, self._language, "common", {DOMAIN})
+        return {k.removeprefix(prefix): v for k, v in found.items() if k.startswith(prefix)}
+
+    async def _contract_labels(self) -> list[SelectOptionDict]:
+        texts = await self._texts()
+        return [
+            SelectOptionDict(value=p[CONF_START], label=contract_label(p, texts, self._language))
+            for p in self.contract
+        ]
+
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show the menu."""
+        """Show the menu and what the options hold."""
         menu = ["settings", "add_contract"]
         if self.contract:
-            menu.append("remove_contract")
+            menu += ["edit_contract", "remove_contract"]
         if self.options[CONF_PRODUCTION]:
             menu.append("add_tariff")
         if self.tariffs:
             menu.append("remove_tariff")
         menu.append("save")
+        texts = await self._texts()
+        production = [
+            tariff_label(p, texts, self._language) for p in sorted(self.tariffs, key=_tariff_key)
+        ]
+        contract = [contract_label(p, texts, self._language) for p in self.contract]
         return self.async_show_menu(
             step_id="init",
             menu_options=menu,
             description_placeholders={
-                "contract": _summary([_contract_label(p) for p in self.contract]),
-                "production": _summary(
-                    [_tariff_label(p) for p in sorted(self.tariffs, key=_tariff_key)]
-                ),
+                "summary": summary(contract, production, self._changed, texts)
             },
         )
 
@@ -196,6 +189,7 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
     ) -> ConfigFlowResult:
         """Turn production on or off."""
         if user_input is not None:
+            self._changed |= bool(user_input[CONF_PRODUCTION]) != self.options[CONF_PRODUCTION]
             self.options[CONF_PRODUCTION] = bool(user_input[CONF_PRODUCTION])
             return await self.async_step_init()
         return self.async_show_form(
@@ -214,49 +208,78 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
     async def async_step_add_contract(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Start a contract period: from when, which option."""
+        """Start a contract period: from when, which option, which subscribed power."""
         errors: dict[str, str] = {}
         if user_input is not None:
             start = cv.date(user_input[CONF_START]).isoformat()  # the selector takes "2026-1-5"
-            error = _start_error(start, {p[CONF_START] for p in self.contract})
-            if error is not None:
+            power, errors = read_numbers(user_input, {CONF_POWER: NumberKind.POWER})
+            if (error := _start_error(start, {p[CONF_START] for p in self.contract})) is not None:
                 errors[CONF_START] = error
-            else:
-                self._draft = {CONF_START: start}
+            if not errors:
+                self._draft = {CONF_START: start, CONF_POWER: int(power[CONF_POWER])}
                 return await self._contract_form(TariffOption(user_input[CONF_OPTION]), None)
-        latest = self.contract[-1][CONF_OPTION] if self.contract else TariffOption.BASE
+        latest = self.contract[-1] if self.contract else {}
+        power_kva = latest.get(CONF_POWER, DEFAULT_POWER_KVA)
         schema = vol.Schema(
             {
                 vol.Required(CONF_START, default=_today().isoformat()): DateSelector(),
-                vol.Required(CONF_OPTION, default=str(latest)): SelectSelector(
+                vol.Required(
+                    CONF_OPTION, default=str(latest.get(CONF_OPTION, TariffOption.BASE))
+                ): SelectSelector(
                     SelectSelectorConfig(
                         options=[str(option) for option in TariffOption],
                         mode=SelectSelectorMode.LIST,
                         translation_key="tariff_option",
                     )
                 ),
+                vol.Optional(
+                    CONF_POWER, description=_suggested(format_number(power_kva, self._language))
+                ): POWER_SELECTOR,
             }
         )
         if user_input is not None:
             schema = self.add_suggested_values_to_schema(schema, user_input)
         return self.async_show_form(step_id="add_contract", data_schema=schema, errors=errors)
 
+    async def async_step_edit_contract(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose a saved contract period to edit (its prices, subscription and ranges)."""
+        if user_input is not None:
+            period = next(p for p in self.contract if p[CONF_START] == user_input[CONF_PERIOD])
+            self._draft = {
+                CONF_START: period[CONF_START],
+                CONF_POWER: period.get(CONF_POWER),
+                "editing": period,
+            }
+            return await self._contract_form(TariffOption(period[CONF_OPTION]), None)
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_PERIOD): SelectSelector(
+                    SelectSelectorConfig(
+                        options=await self._contract_labels(), mode=SelectSelectorMode.LIST
+                    )
+                )
+            }
+        )
+        return self.async_show_form(step_id="edit_contract", data_schema=schema)
+
     async def async_step_contract_base(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the base price and subscription of the new period."""
+        """Ask for the base price and subscription of the period."""
         return await self._contract_form(TariffOption.BASE, user_input)
 
     async def async_step_contract_hphc(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the HP/HC prices, subscription and off-peak ranges of the new period."""
+        """Ask for the HP/HC prices, subscription and off-peak ranges of the period."""
         return await self._contract_form(TariffOption.HPHC, user_input)
 
     async def async_step_contract_tempo(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the six Tempo prices and subscription of the new period."""
+        """Ask for the six Tempo prices and subscription of the period."""
         return await self._contract_form(TariffOption.TEMPO, user_input)
 
     async def _contract_form(
@@ -264,57 +287,79 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
     ) -> ConfigFlowResult:
         start = date.fromisoformat(self._draft[CONF_START])
         errors: dict[str, str] = {}
-        if user_input is not None and CONF_SUBSCRIPTION in user_input:
-            errors = _contract_errors(option, user_input)
+        if user_input is not None:
+            values, errors = read_numbers(user_input, contract_numbers(option))
+            errors |= off_peak_errors(option, user_input)
             if not errors:
-                self._add_contract(option, user_input)
+                self._store_contract(option, values, user_input)
                 return await self.async_step_init()
         schema = vol.Schema(self._contract_fields(option, start))
         if user_input is not None:
             schema = self.add_suggested_values_to_schema(schema, user_input)
+        power = self._draft.get(CONF_POWER)
         return self.async_show_form(
             step_id=CONTRACT_STEPS[option],
             data_schema=schema,
             errors=errors,
-            description_placeholders={"start": start.isoformat()},
+            description_placeholders={
+                "start": start.isoformat(),
+                "power": "?" if power is None else format_number(power, self._language),
+            },
         )
 
-    def _contract_fields(self, option: TariffOption, start: date) -> dict[Any, Any]:
-        """Prices pre-filled from the regulated ones; the rest from the period before."""
+    def _contract_suggestions(self, option: TariffOption, start: date) -> dict[str, Any]:
+        """Return the values the form starts from: the period edited, else the regulated grid."""
+        if (editing := self._draft.get("editing")) is not None:
+            return {**editing["prices"], **editing}
+        grid = grid_on(start)
+        power = self._draft.get(CONF_POWER) or DEFAULT_POWER_KVA
         before = [p for p in self.contract if p[CONF_START] < start.isoformat()]
         previous = before[-1] if before else {}
-        fields: dict[Any, Any] = {
-            vol.Required(name, default=price): PRICE_SELECTOR
-            for name, price in regulated_prices(option, start).items()
+        return {
+            **grid.prices(option, power),
+            CONF_SUBSCRIPTION: grid.subscription(option, power),
+            CONF_OFF_PEAK_HOURS: previous.get(CONF_OFF_PEAK_HOURS) or DEFAULT_OFF_PEAK_HOURS,
+            CONF_SUMMER_OFF_PEAK_HOURS: previous.get(CONF_SUMMER_OFF_PEAK_HOURS),
         }
-        subscription = previous.get(CONF_SUBSCRIPTION)
-        fields[
-            vol.Required(CONF_SUBSCRIPTION)
-            if subscription is None
-            else vol.Required(CONF_SUBSCRIPTION, default=subscription)
-        ] = SUBSCRIPTION_SELECTOR
+
+    def _contract_fields(self, option: TariffOption, start: date) -> dict[Any, Any]:
+        """Prices and subscription as text pre-filled in the user's way of writing numbers."""
+        values = self._contract_suggestions(option, start)
+        fields: dict[Any, Any] = {}
+        for name in (*CLASSES[option], CONF_SUBSCRIPTION):
+            value = values.get(name)
+            text = None if value is None else format_number(value, self._language)
+            selector = SUBSCRIPTION_SELECTOR if name == CONF_SUBSCRIPTION else PRICE_SELECTOR
+            fields[vol.Optional(name, description=_suggested(text))] = selector
         if option is TariffOption.HPHC:
-            hours = previous.get(CONF_OFF_PEAK_HOURS) or DEFAULT_OFF_PEAK_HOURS
-            summer = previous.get(CONF_SUMMER_OFF_PEAK_HOURS)
+            hours = values.get(CONF_OFF_PEAK_HOURS) or DEFAULT_OFF_PEAK_HOURS
+            summer = values.get(CONF_SUMMER_OFF_PEAK_HOURS)
             fields[vol.Required(CONF_OFF_PEAK_HOURS, default=hours)] = TextSelector()
-            suggested = {"suggested_value": summer} if summer else None
-            fields[vol.Optional(CONF_SUMMER_OFF_PEAK_HOURS, description=suggested)] = TextSelector()
+            fields[vol.Optional(CONF_SUMMER_OFF_PEAK_HOURS, description=_suggested(summer))] = (
+                TextSelector()
+            )
         return fields
 
-    def _add_contract(self, option: TariffOption, user_input: dict[str, Any]) -> None:
+    def _store_contract(
+        self, option: TariffOption, values: dict[str, float], user_input: dict[str, Any]
+    ) -> None:
+        """Add the period, or replace the one edited."""
         period: dict[str, Any] = {
             CONF_START: self._draft[CONF_START],
             CONF_OPTION: str(option),
-            CONF_SUBSCRIPTION: float(user_input[CONF_SUBSCRIPTION]),
-            "prices": {name: float(user_input[name]) for name in CLASSES[option]},
+            CONF_SUBSCRIPTION: values[CONF_SUBSCRIPTION],
+            "prices": {name: values[name] for name in CLASSES[option]},
         }
+        if (power := self._draft.get(CONF_POWER)) is not None:
+            period[CONF_POWER] = power
         for key in (CONF_OFF_PEAK_HOURS, CONF_SUMMER_OFF_PEAK_HOURS):
             if option is TariffOption.HPHC and (text := str(user_input.get(key) or "").strip()):
                 period[key] = format_off_peak_hours(check_off_peak_hours(text))
         ContractPeriod.from_dict(period)  # validated by the form; raises if not
-        self.contract.append(period)
-        self.contract.sort(key=lambda p: str(p[CONF_START]))
+        kept = [p for p in self.contract if p[CONF_START] != period[CONF_START]]
+        self.options[CONF_CONTRACT] = sorted([*kept, period], key=lambda p: str(p[CONF_START]))
         self._draft = {}
+        self._changed = True
 
     async def async_step_remove_contract(
         self, user_input: dict[str, Any] | None = None
@@ -322,12 +367,12 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
         """Remove contract periods."""
         if user_input is not None:
             removed = set(user_input.get(CONF_PERIODS, []))
+            self._changed |= bool(removed)
             self.options[CONF_CONTRACT] = [p for p in self.contract if p[CONF_START] not in removed]
             return await self.async_step_init()
-        options = [
-            SelectOptionDict(value=p[CONF_START], label=_contract_label(p)) for p in self.contract
-        ]
-        return self.async_show_form(step_id="remove_contract", data_schema=_periods_schema(options))
+        return self.async_show_form(
+            step_id="remove_contract", data_schema=_periods_schema(await self._contract_labels())
+        )
 
     # ---- production price periods ------------------------------------------------------
 
@@ -367,14 +412,17 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
     ) -> ConfigFlowResult:
         """Ask for the base price of the new production period."""
         errors: dict[str, str] = {}
-        if user_input is not None and CONF_BASE in user_input:
-            errors = _price_errors(user_input, (CONF_BASE,))
+        if user_input is not None:
+            values, errors = read_numbers(user_input, {CONF_BASE: NumberKind.PRICE})
             if not errors:
-                self._add_tariff({**self._draft, CONF_BASE: float(user_input[CONF_BASE])})
+                self._add_tariff({**self._draft, CONF_BASE: values[CONF_BASE]})
                 return await self.async_step_init()
+        schema = vol.Schema({vol.Optional(CONF_BASE): PRICE_SELECTOR})
+        if user_input is not None:
+            schema = self.add_suggested_values_to_schema(schema, user_input)
         return self.async_show_form(
             step_id="tariff_base",
-            data_schema=vol.Schema({vol.Required(CONF_BASE): PRICE_SELECTOR}),
+            data_schema=schema,
             errors=errors,
             description_placeholders={"start": self._draft.get(CONF_START, "")},
         )
@@ -384,26 +432,22 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
     ) -> ConfigFlowResult:
         """Ask for the peak and off-peak prices and hours of the new production period."""
         errors: dict[str, str] = {}
-        if user_input is not None and CONF_PEAK in user_input:
-            errors = _price_errors(user_input, (CONF_PEAK, CONF_OFF_PEAK))
-            error = _off_peak_error(user_input[CONF_OFF_PEAK_HOURS])
+        if user_input is not None:
+            prices = {CONF_PEAK: NumberKind.PRICE, CONF_OFF_PEAK: NumberKind.PRICE}
+            values, errors = read_numbers(user_input, prices)
+            error = off_peak_error(user_input[CONF_OFF_PEAK_HOURS])
             if error is not None:
                 errors[CONF_OFF_PEAK_HOURS] = error
             if not errors:
                 hours = check_off_peak_hours(user_input[CONF_OFF_PEAK_HOURS])
                 self._add_tariff(
-                    {
-                        **self._draft,
-                        CONF_PEAK: float(user_input[CONF_PEAK]),
-                        CONF_OFF_PEAK: float(user_input[CONF_OFF_PEAK]),
-                        CONF_OFF_PEAK_HOURS: format_off_peak_hours(hours),
-                    }
+                    {**self._draft, **values, CONF_OFF_PEAK_HOURS: format_off_peak_hours(hours)}
                 )
                 return await self.async_step_init()
         schema = vol.Schema(
             {
-                vol.Required(CONF_PEAK): PRICE_SELECTOR,
-                vol.Required(CONF_OFF_PEAK): PRICE_SELECTOR,
+                vol.Optional(CONF_PEAK): PRICE_SELECTOR,
+                vol.Optional(CONF_OFF_PEAK): PRICE_SELECTOR,
                 vol.Required(CONF_OFF_PEAK_HOURS, default=DEFAULT_OFF_PEAK_HOURS): TextSelector(),
             }
         )
@@ -421,6 +465,7 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
         self.tariffs.append(period)
         self.tariffs.sort(key=_tariff_key)
         self._draft = {}
+        self._changed = True
 
     async def async_step_remove_tariff(
         self, user_input: dict[str, Any] | None = None
@@ -428,10 +473,12 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
         """Remove production price periods."""
         if user_input is not None:
             removed = set(user_input.get(CONF_PERIODS, []))
+            self._changed |= bool(removed)
             self.options[CONF_TARIFFS] = [p for p in self.tariffs if _tariff_key(p) not in removed]
             return await self.async_step_init()
+        texts = await self._texts()
         options = [
-            SelectOptionDict(value=_tariff_key(p), label=_tariff_label(p))
+            SelectOptionDict(value=_tariff_key(p), label=tariff_label(p, texts, self._language))
             for p in sorted(self.tariffs, key=_tariff_key)
         ]
         return self.async_show_form(step_id="remove_tariff", data_schema=_periods_schema(options))
@@ -439,10 +486,6 @@ class LinkyOptionsFlow(OptionsFlowWithReload):
     async def async_step_save(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Store the options (the entry reloads)."""
         return self.async_create_entry(data=self.options)
-
-
-def _summary(labels: list[str]) -> str:
-    return "\n".join(f"- {label}" for label in labels) if labels else "-"
 
 
 def _periods_schema(options: list[SelectOptionDict]) -> vol.Schema:
@@ -453,23 +496,3 @@ def _periods_schema(options: list[SelectOptionDict]) -> vol.Schema:
             )
         }
     )
-
-
-def _price_errors(user_input: dict[str, Any], names: tuple[str, ...]) -> dict[str, str]:
-    """Flag the prices out of the plausible range (NaN included), by field."""
-    return {name: "invalid_price" for name in names if not valid_price(float(user_input[name]))}
-
-
-def _contract_errors(option: TariffOption, user_input: dict[str, Any]) -> dict[str, str]:
-    """Return the errors of a contract period's form, by field."""
-    errors = _price_errors(user_input, CLASSES[option])
-    if not 0 <= float(user_input[CONF_SUBSCRIPTION]) <= MAX_SUBSCRIPTION:
-        errors[CONF_SUBSCRIPTION] = "invalid_subscription"
-    if option is TariffOption.HPHC:
-        for key in (CONF_OFF_PEAK_HOURS, CONF_SUMMER_OFF_PEAK_HOURS):
-            text = str(user_input.get(key) or "").strip()
-            if key == CONF_OFF_PEAK_HOURS and not text:
-                errors[key] = "invalid_off_peak_hours"
-            elif text and (error := _off_peak_error(text)) is not None:
-                errors[key] = error
-    return errors

@@ -55,6 +55,8 @@ class LinkySensorEntityDescription(SensorEntityDescription):
     value_fn: Callable[[LinkyCoordinator], StateType | date | datetime]
     production: bool = False
     """Only created when production is enabled."""
+    per_day: bool = False
+    """The value is the day before the snapshot's (its ``day`` is an attribute)."""
 
 
 def _energy(
@@ -62,6 +64,7 @@ def _energy(
     value_fn: Callable[[LinkyCoordinator], StateType | date | datetime],
     *,
     production: bool = False,
+    per_day: bool = False,
 ) -> LinkySensorEntityDescription:
     return LinkySensorEntityDescription(
         key=key,
@@ -72,11 +75,12 @@ def _energy(
         # No state_class: see the module docstring.
         value_fn=value_fn,
         production=production,
+        per_day=per_day,
     )
 
 
 SENSORS: tuple[LinkySensorEntityDescription, ...] = (
-    _energy("consumption_yesterday", lambda c: c.data.consumption_yesterday),
+    _energy("consumption_yesterday", lambda c: c.data.consumption_yesterday, per_day=True),
     LinkySensorEntityDescription(
         key="max_power_yesterday",
         translation_key="max_power_yesterday",
@@ -85,16 +89,23 @@ SENSORS: tuple[LinkySensorEntityDescription, ...] = (
         suggested_display_precision=0,
         # No state_class (MEASUREMENT would average yesterday's maximum over today's hours).
         value_fn=lambda c: c.data.max_power,
+        per_day=True,
     ),
     LinkySensorEntityDescription(
         key="max_power_time_yesterday",
         translation_key="max_power_time_yesterday",
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda c: c.data.max_power_at,
+        per_day=True,
     ),
     _energy("consumption_month", lambda c: c.data.consumption_month),
     _energy("consumption_previous_month", lambda c: c.data.consumption_previous_month),
-    _energy("production_yesterday", lambda c: c.data.production_yesterday, production=True),
+    _energy(
+        "production_yesterday",
+        lambda c: c.data.production_yesterday,
+        production=True,
+        per_day=True,
+    ),
     _energy("production_month", lambda c: c.data.production_month, production=True),
     _energy(
         "production_previous_month",
@@ -113,7 +124,6 @@ SENSORS: tuple[LinkySensorEntityDescription, ...] = (
         translation_key="next_update",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
         value_fn=lambda c: c.next_poll,
     ),
 )
@@ -128,7 +138,11 @@ TOKEN_EXPIRY = LinkySensorEntityDescription(
 
 
 def _yesterday_class(klass: str) -> LinkySensorEntityDescription:
-    return _energy(f"consumption_yesterday_{klass}", lambda c: c.data.classes_yesterday.get(klass))
+    return _energy(
+        f"consumption_yesterday_{klass}",
+        lambda c: c.data.classes_yesterday.get(klass),
+        per_day=True,
+    )
 
 
 def _current_class(coordinator: LinkyCoordinator) -> str | None:
@@ -174,6 +188,28 @@ def _tempo(key: str, offset: int) -> LinkySensorEntityDescription:
 
 TEMPO_SENSORS: Final = (_tempo("tempo_today", 0), _tempo("tempo_tomorrow", 1))
 CLOCK_SENSORS: Final = {"current_class", "current_price"}
+OBJECT_IDS: Final = {
+    "max_power_yesterday": "maximum_power_yesterday",
+    "max_power_time_yesterday": "time_of_maximum_power_yesterday",
+    "consumption_month": "consumption_this_month",
+    "consumption_previous_month": "consumption_last_month",
+    "production_month": "production_this_month",
+    "production_previous_month": "production_last_month",
+    "consumption_yesterday_hp": "consumption_yesterday_peak_hours",
+    "consumption_yesterday_hc": "consumption_yesterday_off_peak_hours",
+    **{
+        f"consumption_yesterday_{c}_{h}": f"consumption_yesterday_{c}_day_{hours}"
+        for c in COLOURS
+        for h, hours in (("hp", "peak_hours"), ("hc", "off_peak_hours"))
+    },
+    "current_class": "current_tariff_class",
+    "tempo_today": "tempo_colour_today",
+    "tempo_tomorrow": "tempo_colour_tomorrow",
+}
+"""Entity ids in English whatever the server's language (``sensor.linky_<prm>_<id>``), as
+English names gave them before; a key not listed is its own id. Home Assistant (2026) derives
+a new entity's id from its name in the server's language; an entity id the integration sets is
+taken as the suggestion instead. Entities already registered keep theirs."""
 """Sensors that change with the time of day: re-read every minute."""
 
 
@@ -230,6 +266,27 @@ class LinkySensor(LinkyEntity, SensorEntity):
     """A value computed from the meter's stored readings."""
 
     entity_description: LinkySensorEntityDescription
+
+    def __init__(
+        self, coordinator: LinkyCoordinator, description: LinkySensorEntityDescription
+    ) -> None:
+        """Suggest the English entity id (see `OBJECT_IDS`)."""
+        super().__init__(coordinator, description)
+        object_id = OBJECT_IDS.get(description.key, description.key)
+        self.entity_id = f"{Platform.SENSOR}.linky_{coordinator.prm}_{object_id}"
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """For a day's value: the day; unknown until published, and when the next try is."""
+        if not self.entity_description.per_day or self.coordinator.data is None:
+            return None
+        attributes: dict[str, Any] = {"day": self.coordinator.data.yesterday.isoformat()}
+        if self.native_value is None:
+            attributes["published"] = False
+            next_poll = self.coordinator.next_poll
+            attributes["next_try"] = next_poll.isoformat() if next_poll else None
+        return attributes
 
     @property
     @override

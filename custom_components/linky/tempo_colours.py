@@ -38,6 +38,7 @@ from .api import (
     TempoColour,
 )
 from .const import DOMAIN
+from .issues import TempoOutage, update_tempo_unavailable
 from .paris import days_between, paris_day, paris_time
 
 _LOGGER = logging.getLogger(__name__)
@@ -77,22 +78,27 @@ def next_slot(now: datetime) -> datetime:
 
 
 class _Health:
-    """Whether a source's last request failed; a failure is logged once, a recovery once."""
+    """Whether a source's last request failed, since when and how; logged once each way."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.failing = False
+        self.since: datetime | None = None
+        self.error = ""
 
     def failed(self, err: LinkyError) -> None:
+        self.error = type(err).__name__ if err.status is None else f"HTTP {err.status}"
         if self.failing:
             _LOGGER.debug("Tempo colours from %s still unavailable: %s", self.url, err)
             return
         self.failing = True
+        self.since = dt_util.utcnow()
         _LOGGER.warning("Tempo colours unavailable from %s (will retry): %s", self.url, err)
 
     def answered(self) -> None:
         if self.failing:
             self.failing = False
+            self.since = None
             _LOGGER.info("Tempo colours available again from %s", self.url)
 
 
@@ -164,6 +170,20 @@ class TempoColours:
         """Both sources failed at their last request (a retry is planned)."""
         return self._health.failing and self._fallback_health.failing
 
+    def outage(self) -> TempoOutage | None:
+        """Since when neither source answers, and how each failed (None while one does)."""
+        healths = (self._health, self._fallback_health)
+        if not self._failing or any(health.since is None for health in healths):
+            return None
+        since = max(health.since for health in healths if health.since is not None)
+        return TempoOutage(since, tuple((h.url, h.error) for h in healths))
+
+    @callback
+    def _report_outage(self) -> None:
+        """Open (after a day) or close the repair issue saying the colours are unavailable."""
+        key = source_key(self.url, self.fallback_url)
+        update_tempo_unavailable(self.hass, key, None if self._stopped else self.outage())
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (for the Store)."""
         return {
@@ -197,6 +217,7 @@ class TempoColours:
             return
         async with self._lock:
             ok = await self._async_fetch_seasons(today, dt_util.utcnow())
+        self._report_outage()
         if not ok:
             self._schedule_after(dt_util.utcnow(), pending=True)
 
@@ -214,6 +235,7 @@ class TempoColours:
     def async_shutdown(self) -> None:
         """Stop the schedule."""
         self._stopped = True
+        self._report_outage()
         self._cancel_timer()
         if self._unsub_stop is not None:
             self._unsub_stop()
@@ -242,6 +264,7 @@ class TempoColours:
         except Exception:
             _LOGGER.exception("Tempo colours from %s: unexpected error (will retry)", self.url)
             ok = False
+        self._report_outage()
         self._schedule_after(now, pending=not ok or self._light_due(now))
 
     @callback

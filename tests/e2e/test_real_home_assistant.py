@@ -16,13 +16,17 @@ meter; the README's automation fires once, when yesterday's value first appears,
 reloads and restarts; a consent withdrawn at Enedis (403 ADAM-DC-0008 on the next request)
 opens a repair issue and a reauthentication flow, and a new token given through that flow
 resumes fetching with the history kept; the colours cost one request per season in the whole
-run. Artifacts (config dir, logs, screenshots): `artifacts/e2e/`.
+run. The install is French (the server's language `fr`): the entity ids are still the
+README's (every `sensor.linky_<PRM>_…` the README names exists), prices typed with a decimal
+comma ("0,1325", "0,04") are stored as 0.1325 and 0.04, and the French device page and options
+summary are screenshot. Artifacts (config dir, logs, screenshots): `artifacts/e2e/`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import time
 from collections import Counter
@@ -78,13 +82,13 @@ BACKFILL_CAPACITY = 40
 """Requests the backfill may send in 12 h: the budget's 50 less the 10 kept for one entry."""
 YESTERDAY_ENTITY = f"sensor.linky_{PRM}_consumption_yesterday"
 TEMPO_SEED = 2026
-README_ENTITIES = {
-    f"sensor.linky_{PRM}_tempo_colour_tomorrow",
-    f"sensor.linky_{PRM}_current_tariff_class",
-    f"binary_sensor.linky_{PRM}_off_peak_now",
-    f"sensor.linky_{PRM}_next_tempo_day",
-}
-"""The entity ids the README's Tempo automations use."""
+README = REPO / "README.md"
+README_ENTITIES = set(
+    re.findall(
+        rf"(?<![\w.])((?:binary_)?sensor\.linky_{PRM}_\w+)", README.read_text(encoding="utf-8")
+    )
+)
+"""Every entity id the README names (its automations')."""
 TEMPO_SEASON = {f"tempo_{c}_days_{k}" for c in ("blue", "white", "red") for k in ("used", "left")}
 CLOCK_SENSORS = {
     "next_update",
@@ -103,30 +107,19 @@ TEMPO_CLASSES = tuple(
 SUBSCRIPTION = 15.0
 """EUR per month of the Tempo contract the test sets."""
 
-# The README quotes this automation (keep them identical): a notification each time Enedis
-# publishes a new day. `not_from`/`not_to` keep it quiet when the sensor comes back after a
-# restart or a reload (unavailable -> value) or has no value yet (unknown).
+# The README's first automation, read from it: a notification each time Enedis publishes a new
+# day. `not_from`/`not_to` keep it quiet when the sensor comes back after a restart or a reload
+# (unavailable -> value) or has no value yet (unknown).
 AUTOMATION_ID = "linky_consumption_yesterday"
-AUTOMATION_YAML = """\
-- id: linky_consumption_yesterday
-  alias: "Linky: yesterday's consumption"
-  triggers:
-    - trigger: state
-      entity_id: sensor.linky_11111111111111_consumption_yesterday
-      not_from:
-        - unknown
-        - unavailable
-      not_to:
-        - unknown
-        - unavailable
-  actions:
-    - action: persistent_notification.create
-      data:
-        title: Linky
-        message: >-
-          Yesterday's consumption: {{ trigger.to_state.state }}
-          {{ trigger.to_state.attributes.unit_of_measurement }}
-"""
+
+
+def readme_automation(automation_id: str) -> str:
+    """The README's YAML block that defines the automation `automation_id`, as it is."""
+    blocks = re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+    return next(block for block in blocks if f"- id: {automation_id}\n" in block)
+
+
+AUTOMATION_YAML = readme_automation(AUTOMATION_ID)
 
 
 @pytest.fixture
@@ -198,7 +191,9 @@ async def test_real_home_assistant(
             session, hass.url, name="E2E", username="e2e", password="e2e-password"
         )
         await hass.wait_running(tokens)
-        timings.mark("start Home Assistant, onboard")
+        async with websocket(hass.url, tokens.access_token) as ws:
+            await ws.call("config/core/update", language="fr")  # a French install
+        timings.mark("start Home Assistant, onboard, language fr")
 
         entry = await add_linky(
             session,
@@ -230,6 +225,7 @@ async def test_real_home_assistant(
 
     async with aiohttp.ClientSession() as session:
         await set_tariffs(session, hass, tokens, entry["entry_id"], meter.first_day)
+    timings.note(await check_typed_prices(hass, entry["entry_id"]))
     await wait_quiet(hass, tokens, simulator)
     timings.mark("options flow: Base contract, production price, reload")
     before = await read_statistics(hass, tokens, meter)
@@ -285,6 +281,7 @@ async def test_real_home_assistant(
     )
     for note in notes:
         timings.note(note)
+    timings.note(await screenshot_french(hass, tokens, device_page["device.png"]))
     timings.mark("energy prefs (total; by class): save, validate, screenshot /energy")
 
     requests_before = len(simulator.requests)
@@ -486,7 +483,9 @@ def _fill(schema: list[dict[str, Any]], answers: dict[str, Any]) -> dict[str, An
 # ---- tariffs (options flow) -----------------------------------------------------------------
 
 ENERGY_KEYS = ("stat_energy_from", "stat_energy_to", "stat_cost", "stat_compensation")
-PRICES = {"consumption": 0.2, "production": 0.1}  # EUR/kWh, base tariffs from the first day
+PRICES = {"consumption": 0.1325, "production": 0.04}  # EUR/kWh, base tariffs from the first day
+TYPED = {"consumption": "0,1325", "production": "0,04"}
+"""The prices as a French user types them (a number box would read 1325 and 4)."""
 COSTS = {"consumption": "consumption_cost", "production": "production_earnings"}
 
 
@@ -520,7 +519,7 @@ async def set_tariffs(
     session: aiohttp.ClientSession, hass: Hass, tokens: Tokens, entry_id: str, first_day: date
 ) -> None:
     """Through the options flow's menu: a Base contract (no subscription) and a production
-    price, both from the meter's first day, then save."""
+    price, both from the meter's first day, typed with a decimal comma, then save."""
     start = first_day.isoformat()
     await options_flow(
         session,
@@ -529,11 +528,11 @@ async def set_tariffs(
         entry_id,
         [
             ("init", {"next_step_id": "add_contract"}),
-            ("add_contract", {"start": start, "option": "base"}),
-            ("contract_base", {"base": PRICES["consumption"], "subscription": 0}),
+            ("add_contract", {"start": start, "option": "base", "subscribed_power_kva": "6"}),
+            ("contract_base", {"base": TYPED["consumption"], "subscription": "0"}),
             ("init", {"next_step_id": "add_tariff"}),
             ("add_tariff", {"start": start, "tariff_type": "base"}),
-            ("tariff_base", {"base": PRICES["production"]}),
+            ("tariff_base", {"base": TYPED["production"]}),
             ("init", {"next_step_id": "save"}),
         ],
     )
@@ -547,13 +546,19 @@ async def set_tempo(
     prices: dict[str, float] = {}
 
     def prefilled(form: dict[str, Any]) -> dict[str, Any]:
-        defaults = {field["name"]: field.get("default") for field in form["data_schema"]}
-        assert set(defaults) >= set(TEMPO_CLASSES), form
-        prices.update({klass: float(defaults[klass]) for klass in TEMPO_CLASSES})
+        # Pre-filled as the French read numbers ("0,1612"), the subscription too.
+        defaults = {
+            field["name"]: (field.get("description") or {}).get("suggested_value")
+            for field in form["data_schema"]
+        }
+        assert set(defaults) >= {*TEMPO_CLASSES, "subscription"}, form
+        assert all("," in defaults[klass] for klass in TEMPO_CLASSES), defaults
+        assert defaults["subscription"], defaults
+        prices.update({k: float(defaults[k].replace(",", ".")) for k in TEMPO_CLASSES})
         assert all(0 < price < 1 for price in prices.values()), prices
         assert prices["blue_hp"] < prices["white_hp"] < prices["red_hp"], prices
         assert all(prices[f"{c}_hc"] < prices[f"{c}_hp"] for c in ("blue", "white", "red"))
-        return {**prices, "subscription": SUBSCRIPTION}
+        return {**{k: defaults[k] for k in TEMPO_CLASSES}, "subscription": f"{SUBSCRIPTION:g}"}
 
     await options_flow(
         session,
@@ -564,12 +569,30 @@ async def set_tempo(
             ("init", {"next_step_id": "remove_contract"}),
             ("remove_contract", {"periods": [first_day.isoformat()]}),
             ("init", {"next_step_id": "add_contract"}),
-            ("add_contract", {"start": first_day.isoformat(), "option": "tempo"}),
+            (
+                "add_contract",
+                {"start": first_day.isoformat(), "option": "tempo", "subscribed_power_kva": "6"},
+            ),
             ("contract_tempo", prefilled),
             ("init", {"next_step_id": "save"}),
         ],
     )
     return prices
+
+
+async def check_typed_prices(hass: Hass, entry_id: str) -> str:
+    """The prices typed "0,1325" and "0,04" are stored as 0.1325 and 0.04 (the entries file)."""
+    path = hass.config_dir / ".storage" / "core.config_entries"
+    deadline = time.monotonic() + 30
+    while True:
+        entries = json.loads(path.read_text(encoding="utf-8"))["data"]["entries"]
+        options = next(e for e in entries if e["entry_id"] == entry_id)["options"]
+        if options.get("contract") or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    assert options["contract"][0]["prices"] == {"base": PRICES["consumption"]}, options
+    assert [t["base"] for t in options["tariffs"]] == [PRICES["production"]], options
+    return f"typed {TYPED}: stored {PRICES} (the entry's options)"
 
 
 def check_costs(stats: dict[str, list[dict[str, Any]]]) -> str:
@@ -1223,6 +1246,57 @@ async def screenshot_energy(
         finally:
             await browser.close()
     return notes, prefs
+
+
+async def screenshot_french(hass: Hass, tokens: Tokens, device_url: str) -> str:
+    """The device page and the options summary in French (`device_fr.png`, `options_fr.png`).
+
+    The options dialog is opened with the integration page's "Configurer" button: best effort
+    (a note, and `options_fr_missing.png`, when the frontend's layout changed); the device page
+    is required.
+    """
+    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import async_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium
+    notes = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium)
+        try:
+            context = await browser.new_context(
+                viewport={"width": 1400, "height": 1400}, timezone_id="Europe/Paris", locale="fr-FR"
+            )
+            hass_tokens = json.dumps(tokens.hass_tokens())
+            await context.add_init_script(
+                f"window.localStorage.setItem('hassTokens', {json.dumps(hass_tokens)});"
+                "window.localStorage.setItem('selectedLanguage', '\"fr\"');"
+            )
+            page = await context.new_page()
+            await page.goto(f"{hass.url}{device_url}", wait_until="networkidle", timeout=60_000)
+            await page.wait_for_timeout(1_500)
+            await page.screenshot(path=ARTIFACTS / "device_fr.png", full_page=True)
+            assert await page.get_by_text("Consommation de la veille").count(), "not French"
+            notes.append("device_fr.png")
+            try:
+                await page.goto(
+                    f"{hass.url}/config/integrations/integration/linky",
+                    wait_until="networkidle",
+                    timeout=60_000,
+                )
+                # The entry's cog: an icon button labelled "Configurer".
+                await page.get_by_role("button", name="Configurer").first.click(timeout=15_000)
+                await page.get_by_text("Contrat :").first.wait_for(timeout=15_000)
+                await page.wait_for_timeout(1_000)
+                await page.screenshot(path=ARTIFACTS / "options_fr.png", full_page=True)
+                assert await page.get_by_text("€/mois", exact=False).count(), "no €/mois"
+                notes.append("options_fr.png (summary in French)")
+            except PlaywrightError as err:
+                await page.screenshot(path=ARTIFACTS / "options_fr_missing.png", full_page=True)
+                notes.append(f"no options screenshot ({err.message.splitlines()[0]})")
+        finally:
+            await browser.close()
+    return f"French screenshots: {', '.join(notes)}"
 
 
 def _kwh_texts(kwh: float) -> list[str]:
