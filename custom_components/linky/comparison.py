@@ -1,0 +1,134 @@
+"""Each regulated option's cost on the user's own history: Base, HP/HC, Tempo (pure).
+
+For every option, `compared_contracts` builds a `Contract` whose periods follow the regulated
+grid (`regulated.GRIDS`): one period per grid date, with that grid's prices and subscription for
+the subscribed power. HP/HC uses the meter's own off-peak hours when its registers tell them,
+else the contract's, else 22:00-06:00. The cost functions of `statistics` then price the
+readings exactly as they price the user's own contract (Tempo with the real colours).
+
+A power missing from an older grid (only 6 and 9 kVA are held before February 2026) takes the
+subscription of the nearest grid that has it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Final
+
+from .contract import CLASSES, ColourOf, Contract, ContractPeriod, TariffOption
+from .contract_check import check_days, disagreement, meter_off_peak
+from .readings import MeterReadings
+from .regulated import DEFAULT_POWER_KVA, GRIDS, RegulatedGrid
+from .statistics import RawRow, classes_by_day, hourly_costs, raw_cost_rows, subscriptions
+from .tariff import MinuteRange
+
+COMPARED: Final = (TariffOption.BASE, TariffOption.HPHC, TariffOption.TEMPO)
+DEFAULT_OFF_PEAK: Final[tuple[MinuteRange, ...]] = ((22 * 60, 6 * 60),)
+"""The off-peak hours assumed when neither the meter nor the contract tells them."""
+
+
+def subscribed_power(contract: Contract | None, day: date) -> int:
+    """Return the subscribed power (kVA) of the contract's period on a day (default 6)."""
+    if contract is None:
+        return DEFAULT_POWER_KVA
+    power = getattr(contract.period_on(day), "subscribed_power_kva", None)
+    return int(power) if power else DEFAULT_POWER_KVA
+
+
+def _subscription(grid: RegulatedGrid, option: TariffOption, power_kva: int) -> float:
+    """Return the grid's subscription, else the nearest grid's that holds this power."""
+    if (amount := grid.subscription(option, power_kva)) is not None:
+        return amount
+    by_distance = sorted(GRIDS, key=lambda other: abs((other.start - grid.start).days))
+    for other in by_distance:
+        if (amount := other.subscription(option, power_kva)) is not None:
+            return amount
+    raise ValueError(f"no regulated subscription for {power_kva} kVA")
+
+
+def regulated_contract(
+    option: TariffOption,
+    power_kva: int = DEFAULT_POWER_KVA,
+    off_peak: tuple[MinuteRange, ...] = DEFAULT_OFF_PEAK,
+    summer_off_peak: tuple[MinuteRange, ...] = (),
+) -> Contract:
+    """Return the regulated offer of one option for a power, one period per grid date."""
+    periods = []
+    for grid in GRIDS:
+        prices = grid.prices(option, power_kva)
+        hphc = option is TariffOption.HPHC
+        periods.append(
+            ContractPeriod(
+                start=grid.start,
+                option=option,
+                prices=tuple((name, prices[name]) for name in CLASSES[option]),
+                subscription=_subscription(grid, option, power_kva),
+                off_peak_hours=off_peak if hphc else (),
+                summer_off_peak_hours=summer_off_peak if hphc else (),
+            )
+        )
+    return Contract(periods)
+
+
+def _contract_off_peak(
+    contract: Contract | None,
+) -> tuple[tuple[MinuteRange, ...], tuple[MinuteRange, ...]]:
+    """Return the off-peak hours (and summer ones) of the latest HP/HC period."""
+    for period in reversed(contract.periods if contract else ()):
+        if period.option is TariffOption.HPHC:
+            return period.off_peak_hours, period.summer_off_peak_hours
+    return DEFAULT_OFF_PEAK, ()
+
+
+def off_peak_hours(
+    readings: MeterReadings, contract: Contract | None, colour_of: ColourOf
+) -> tuple[tuple[MinuteRange, ...], tuple[MinuteRange, ...]]:
+    """Return the off-peak hours to compare HP/HC with (and summer ones, if any).
+
+    The contract's (else 22:00-06:00), unless the meter's HP/HC registers disagree with them on
+    several recent days and its own hours can be found (`contract_check.meter_off_peak`).
+    """
+    hours, summer = _contract_off_peak(contract)
+    probe = Contract(
+        [
+            ContractPeriod(
+                date.min,
+                TariffOption.HPHC,
+                (("hp", 1.0), ("hc", 1.0)),
+                off_peak_hours=hours,
+                summer_off_peak_hours=summer,
+            )
+        ]
+    )
+    wrong = disagreement(check_days(readings, probe, colour_of))
+    if wrong and (found := meter_off_peak(readings, wrong)) is not None:
+        return found, ()
+    return hours, summer
+
+
+def compared_contracts(
+    readings: MeterReadings, contract: Contract | None, colour_of: ColourOf, today: date
+) -> dict[TariffOption, Contract]:
+    """Return the regulated contract of each option for the user's power and off-peak hours."""
+    power = subscribed_power(contract, today)
+    hours, summer = off_peak_hours(readings, contract, colour_of)
+    return {option: regulated_contract(option, power, hours, summer) for option in COMPARED}
+
+
+def cost_rows(readings: MeterReadings, contract: Contract, colour_of: ColourOf) -> list[RawRow]:
+    """Hourly total cost rows of the consumption under a contract (energy and subscription)."""
+    by_day = classes_by_day(readings, "consumption", contract, colour_of)
+    costs = hourly_costs(by_day, contract)
+    return raw_cost_rows(costs, None, subscriptions(readings, "consumption", contract))
+
+
+def compared_rows(
+    readings: MeterReadings,
+    contracts: Mapping[TariffOption, Contract],
+    colour_of: ColourOf,
+) -> dict[TariffOption, list[RawRow]]:
+    """Return each option's hourly cost rows."""
+    return {
+        option: cost_rows(readings, contract, colour_of) for option, contract in contracts.items()
+    }

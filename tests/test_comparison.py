@@ -1,0 +1,160 @@
+"""Each regulated option's cost on a flat 1 kW load, computed by hand (comparison.py)."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from custom_components.linky.comparison import (
+    DEFAULT_OFF_PEAK,
+    compared_contracts,
+    cost_rows,
+    off_peak_hours,
+    regulated_contract,
+    subscribed_power,
+)
+from custom_components.linky.contract import Colour, Contract, TariffOption, parse_contract
+from custom_components.linky.readings import MeterReadings
+from custom_components.linky.tariff import parse_off_peak_hours
+from tests.statistics_helpers import day_curve, readings_with
+
+OFF_PEAK = parse_off_peak_hours("01:30-07:30;12:30-14:30")
+BASE, HPHC, TEMPO = TariffOption.BASE, TariffOption.HPHC, TariffOption.TEMPO
+
+
+def flat(first: date, days: int) -> MeterReadings:
+    """1 kW all day long (PT30M steps), ``days`` days from ``first``."""
+    span = [first + timedelta(days=n) for n in range(days)]
+    return readings_with(curves={day: day_curve(day, 30, lambda _i: 1000) for day in span})
+
+
+def total(readings: MeterReadings, contract: Contract, colours: dict[date, Colour]) -> float:
+    return cost_rows(readings, contract, colours.get)[-1][2]
+
+
+# 15 January to 14 February 2026: 17 days on the August 2025 grid, 14 on February 2026's.
+WINDOW = flat(date(2026, 1, 15), 31)
+COLOURS: dict[date, Colour] = {date(2026, 1, 14) + timedelta(days=n): "blue" for n in range(32)}
+COLOURS |= {date(2026, 1, 20): "red", date(2026, 2, 3): "white"}
+
+
+def test_base_at_9_kva_across_the_1_february_change() -> None:
+    contract = regulated_contract(BASE, 9)
+    # 9 kVA and more: Base costs 0.1927 from February 2026 (0.1940 below 9 kVA).
+    january = 17 * 24 * 0.1952 + 19.39 * 17 / 31
+    february = 14 * 24 * 0.1927 + 19.56 * 14 / 28
+    assert total(WINDOW, contract, {}) == pytest.approx(january + february, abs=1e-6)
+
+
+def test_hphc_at_9_kva_with_the_meter_s_off_peak_hours() -> None:
+    contract = regulated_contract(HPHC, 9, OFF_PEAK)
+    # 01:30-07:30 and 12:30-14:30: 8 off-peak hours, 16 peak hours a day.
+    january = 17 * (16 * 0.2081 + 8 * 0.1635) + 19.81 * 17 / 31
+    february = 14 * (16 * 0.2065 + 8 * 0.1579) + 19.56 * 14 / 28
+    assert total(WINDOW, contract, {}) == pytest.approx(january + february, abs=1e-6)
+
+
+def test_tempo_at_9_kva_with_red_white_and_blue_days() -> None:
+    contract = regulated_contract(TEMPO, 9)
+    # Red 20 January: 06:00-22:00 red HP (16 h), 22:00-06:00 red HC (2 h on the 20th, 6 on the
+    # 21st). White 3 February likewise. Every other hour is blue; 00:00-06:00 on 1 February is
+    # the blue Tempo day of 31 January at February's prices.
+    january = 256 * 0.1494 + 16 * 0.6468 + 128 * 0.1232 + 8 * 0.1460 + 19.49 * 17 / 31
+    february = 208 * 0.1612 + 16 * 0.1871 + 104 * 0.1325 + 8 * 0.1499 + 19.38 * 14 / 28
+    assert total(WINDOW, contract, COLOURS) == pytest.approx(january + february, abs=1e-6)
+
+
+def test_tempo_waits_for_an_unknown_colour() -> None:
+    """A day whose colour is unknown has no energy cost (never guessed); its subscription stays."""
+    contract = regulated_contract(TEMPO, 9)
+    known = {day: colour for day, colour in COLOURS.items() if day != date(2026, 2, 10)}
+    assert total(WINDOW, contract, known) < total(WINDOW, contract, COLOURS) - 24 * 0.13
+
+
+def test_spring_change_23_hours() -> None:
+    day = date(2026, 3, 29)  # 02:00 -> 03:00: 01:30-07:30 holds 5 real hours
+    readings = flat(day, 1)
+    colours: dict[date, Colour] = {day - timedelta(days=1): "blue", day: "blue"}
+    base = 23 * 0.1940 + 15.65 / 31
+    hphc = 16 * 0.2065 + 7 * 0.1579 + 15.65 / 31
+    tempo = 16 * 0.1612 + 7 * 0.1325 + 15.59 / 31
+    assert total(readings, regulated_contract(BASE, 6), {}) == pytest.approx(base, abs=1e-6)
+    hphc_contract = regulated_contract(HPHC, 6, OFF_PEAK)
+    assert total(readings, hphc_contract, {}) == pytest.approx(hphc, abs=1e-6)
+    assert total(readings, regulated_contract(TEMPO, 6), colours) == pytest.approx(tempo, abs=1e-6)
+
+
+def test_autumn_change_25_hours() -> None:
+    day = date(2026, 10, 25)  # 03:00 -> 02:00: 01:30-07:30 holds 7 real hours
+    readings = flat(day, 1)
+    colours: dict[date, Colour] = {day - timedelta(days=1): "red", day: "white"}
+    base = 25 * 0.2001 + 15.86 / 31
+    hphc = 16 * 0.2142 + 9 * 0.1589 + 15.86 / 31
+    # 00:00-06:00 (7 real hours) is the red Tempo day of 24 October.
+    tempo = 7 * 0.1615 + 16 * 0.1921 + 2 * 0.1536 + 15.80 / 31
+    assert total(readings, regulated_contract(BASE, 6), {}) == pytest.approx(base, abs=1e-6)
+    hphc_contract = regulated_contract(HPHC, 6, OFF_PEAK)
+    assert total(readings, hphc_contract, {}) == pytest.approx(hphc, abs=1e-6)
+    assert total(readings, regulated_contract(TEMPO, 6), colours) == pytest.approx(tempo, abs=1e-6)
+
+
+def test_one_period_per_grid_date() -> None:
+    contract = regulated_contract(TEMPO, 9)
+    assert contract.period_on(date(2026, 1, 31)).subscription == 19.49
+    assert contract.period_on(date(2026, 2, 1)).subscription == 19.38
+    assert contract.period_on(date(2026, 2, 1)).price("red_hp") == 0.7060
+
+
+def test_a_power_missing_from_an_old_grid_takes_the_nearest_grid_s() -> None:
+    contract = regulated_contract(BASE, 12)  # 12 kVA: first held in February 2026
+    assert contract.period_on(date(2023, 3, 1)).subscription == 23.32
+
+
+def test_off_peak_hours_from_the_contract_else_22_to_6() -> None:
+    readings = flat(date(2026, 1, 15), 2)
+    assert off_peak_hours(readings, None, lambda _d: None) == (DEFAULT_OFF_PEAK, ())
+    hphc = parse_contract(
+        [
+            {
+                "start": "2025-01-01",
+                "option": "hphc",
+                "prices": {"hp": 0.2, "hc": 0.15},
+                "off_peak_hours": "01:30-07:30;12:30-14:30",
+            }
+        ]
+    )
+    assert off_peak_hours(readings, hphc, lambda _d: None) == (OFF_PEAK, ())
+
+
+def test_off_peak_hours_from_the_meter_s_registers() -> None:
+    """The contract says 22:00-06:00 but the meter counts 01:30-07:30 and 12:30-14:30."""
+    days = [date(2026, 1, 5) + timedelta(days=n) for n in range(6)]
+    # A load only in the meter's off-peak hours: all of it on its HC register.
+    peaks = [(90, 450), (750, 870)]
+
+    def watts(index: int) -> int:
+        minute = index * 30
+        return 3000 if any(start <= minute < end for start, end in peaks) else 0
+
+    readings = readings_with(curves={day: day_curve(day, 30, watts) for day in days})
+    readings.registers = {
+        day: {"distributor:HC": n * 24000, "distributor:HP": 0}
+        for n, day in enumerate([*days, days[-1] + timedelta(days=1)])
+    }
+    contract = parse_contract(
+        [
+            {
+                "start": "2025-01-01",
+                "option": "hphc",
+                "prices": {"hp": 0.2, "hc": 0.15},
+                "off_peak_hours": "22:00-06:00",
+            }
+        ]
+    )
+    assert off_peak_hours(readings, contract, lambda _d: None) == (OFF_PEAK, ())
+
+
+def test_compared_contracts_use_the_subscribed_power_default_6() -> None:
+    contracts = compared_contracts(WINDOW, None, COLOURS.get, date(2026, 2, 15))
+    assert set(contracts) == {BASE, HPHC, TEMPO}
+    assert contracts[BASE].period_on(date(2026, 2, 1)).subscription == 15.65
+    assert subscribed_power(None, date(2026, 2, 1)) == 6
