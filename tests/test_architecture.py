@@ -24,6 +24,8 @@ PURE = (
     "reconcile",
     "tempo_season",
     "off_peak",
+    "regulated",
+    "comparison",
 )
 
 

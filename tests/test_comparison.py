@@ -63,11 +63,15 @@ def test_tempo_at_9_kva_with_red_white_and_blue_days() -> None:
     assert total(WINDOW, contract, COLOURS) == pytest.approx(january + february, abs=1e-6)
 
 
-def test_tempo_waits_for_an_unknown_colour() -> None:
-    """A day whose colour is unknown has no energy cost (never guessed); its subscription stays."""
+def test_tempo_leaves_out_a_day_whose_colour_is_unknown() -> None:
+    """Neither its energy nor its subscription: never guessed, never only half counted."""
     contract = regulated_contract(TEMPO, 9)
-    known = {day: colour for day, colour in COLOURS.items() if day != date(2026, 2, 10)}
-    assert total(WINDOW, contract, known) < total(WINDOW, contract, COLOURS) - 24 * 0.13
+    known = {day: colour for day, colour in COLOURS.items() if day != date(2026, 2, 9)}
+    # 10 February is a blue day like 9 February but its 00:00-06:00 is 9 February's: both go.
+    assert total(WINDOW, contract, known) == pytest.approx(
+        total(WINDOW, contract, COLOURS) - 2 * (16 * 0.1612 + 8 * 0.1325 + 19.38 / 28), abs=1e-6
+    )
+    assert cost_rows(WINDOW, contract, lambda _day: None) == []
 
 
 def test_spring_change_23_hours() -> None:

@@ -18,6 +18,7 @@ from typing import Final
 
 from .contract import CLASSES, ColourOf, Contract, ContractPeriod, TariffOption
 from .contract_check import check_days, disagreement, meter_off_peak
+from .paris import local_midnight
 from .readings import MeterReadings
 from .regulated import DEFAULT_POWER_KVA, GRIDS, RegulatedGrid
 from .statistics import RawRow, classes_by_day, hourly_costs, raw_cost_rows, subscriptions
@@ -117,10 +118,22 @@ def compared_contracts(
 
 
 def cost_rows(readings: MeterReadings, contract: Contract, colour_of: ColourOf) -> list[RawRow]:
-    """Hourly total cost rows of the consumption under a contract (energy and subscription)."""
+    """Hourly total cost rows of the consumption under a contract (energy and subscription).
+
+    A day held whose Tempo colour is unknown has no row at all, not even its subscription: an
+    entry without a Tempo contract may not know the colours, and a Tempo cost made of
+    subscriptions alone would look cheap.
+    """
     by_day = classes_by_day(readings, "consumption", contract, colour_of)
-    costs = hourly_costs(by_day, contract)
-    return raw_cost_rows(costs, None, subscriptions(readings, "consumption", contract))
+    priced = {int(local_midnight(day).timestamp()) for day, _hours in by_day}
+    held = {*readings.daily["consumption"], *readings.curve["consumption"]}
+    waiting = {int(local_midnight(day).timestamp()) for day in held} - priced
+    subscription = {
+        hour: amount
+        for hour, amount in subscriptions(readings, "consumption", contract).items()
+        if hour not in waiting
+    }
+    return raw_cost_rows(hourly_costs(by_day, contract), None, subscription)
 
 
 def compared_rows(
