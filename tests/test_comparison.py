@@ -7,13 +7,16 @@ import pytest
 from custom_components.linky.comparison import (
     DEFAULT_OFF_PEAK,
     compared_contracts,
+    compared_rows,
     cost_rows,
     off_peak_hours,
     regulated_contract,
+    same_classes,
     subscribed_power,
 )
 from custom_components.linky.contract import Colour, Contract, TariffOption, parse_contract
 from custom_components.linky.readings import MeterReadings
+from custom_components.linky.statistics import classes_by_day
 from custom_components.linky.tariff import parse_off_peak_hours
 from tests.statistics_helpers import day_curve, readings_with
 
@@ -162,3 +165,22 @@ def test_compared_contracts_use_the_subscribed_power_default_6() -> None:
     assert set(contracts) == {BASE, HPHC, TEMPO}
     assert contracts[BASE].period_on(date(2026, 2, 1)).subscription == 15.65
     assert subscribed_power(None, date(2026, 2, 1)) == 6
+
+
+def test_shortcuts_give_the_same_rows() -> None:
+    """Base from the hourly totals, and the user's own classes reused, equal the full walk."""
+    readings = readings_with(
+        daily={date(2026, 1, 10) + timedelta(days=n): 20_000 + n for n in range(10)},
+        curves={day: day_curve(day, 30) for day in (date(2026, 1, 15), date(2026, 3, 29))},
+    )
+    base = regulated_contract(BASE, 6)
+    walked = classes_by_day(readings, "consumption", base, COLOURS.get)
+    assert cost_rows(readings, base, COLOURS.get) == cost_rows(readings, base, COLOURS.get, walked)
+    own = regulated_contract(TEMPO, 9)  # the user's Tempo: other prices, same classes
+    own_classes = classes_by_day(readings, "consumption", own, COLOURS.get)
+    tempo = regulated_contract(TEMPO, 6)
+    assert same_classes(own, tempo)
+    assert not same_classes(own, base)
+    assert not same_classes(regulated_contract(HPHC, 6), regulated_contract(HPHC, 6, OFF_PEAK))
+    rows = compared_rows(readings, {TEMPO: tempo}, COLOURS.get, (own, own_classes))
+    assert rows[TEMPO] == cost_rows(readings, tempo, COLOURS.get)

@@ -13,15 +13,22 @@ subscription of the nearest grid that has it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Final
 
 from .contract import CLASSES, ColourOf, Contract, ContractPeriod, TariffOption
 from .contract_check import check_days, disagreement, meter_off_peak
-from .paris import local_midnight
+from .paris import local_midnight, paris_day
 from .readings import MeterReadings
 from .regulated import DEFAULT_POWER_KVA, GRIDS, RegulatedGrid
-from .statistics import RawRow, classes_by_day, hourly_costs, raw_cost_rows, subscriptions
+from .statistics import (
+    RawRow,
+    classes_by_day,
+    hourly_costs,
+    hourly_watt_minutes,
+    raw_cost_rows,
+    subscriptions,
+)
 from .tariff import MinuteRange
 
 COMPARED: Final = (TariffOption.BASE, TariffOption.HPHC, TariffOption.TEMPO)
@@ -117,14 +124,53 @@ def compared_contracts(
     return {option: regulated_contract(option, power, hours, summer) for option in COMPARED}
 
 
-def cost_rows(readings: MeterReadings, contract: Contract, colour_of: ColourOf) -> list[RawRow]:
+type ByDay = list[tuple[date, dict[int, dict[str, int]]]]
+"""Each day's energy per UTC hour and class (`statistics.classes_by_day`)."""
+
+
+def same_classes(contract: Contract, other: Contract) -> bool:
+    """Whether two contracts put every minute in the same class (same option and hours)."""
+
+    def classes(period: ContractPeriod) -> tuple[object, ...]:
+        hours = period.option is TariffOption.HPHC
+        return (
+            period.option,
+            period.off_peak_hours if hours else (),
+            period.summer_off_peak_hours if hours else (),
+        )
+
+    return {classes(period) for period in (*contract.periods, *other.periods)} == {
+        classes(other.periods[0])
+    }
+
+
+def _base_by_day(readings: MeterReadings) -> ByDay:
+    """Return the Base classes by day from the hourly totals (no minute-by-minute walk)."""
+    by_day: dict[date, dict[int, dict[str, int]]] = {}
+    for hour, watt_minutes in hourly_watt_minutes(readings, "consumption").items():
+        day = paris_day(datetime.fromtimestamp(hour, UTC))
+        by_day.setdefault(day, {})[hour] = {"base": watt_minutes}
+    return list(by_day.items())
+
+
+def cost_rows(
+    readings: MeterReadings,
+    contract: Contract,
+    colour_of: ColourOf,
+    by_day: ByDay | None = None,
+) -> list[RawRow]:
     """Hourly total cost rows of the consumption under a contract (energy and subscription).
 
+    ``by_day``: the classes already computed for a contract with the same classes (reused).
     A day held whose Tempo colour is unknown has no row at all, not even its subscription: an
     entry without a Tempo contract may not know the colours, and a Tempo cost made of
     subscriptions alone would look cheap.
     """
-    by_day = classes_by_day(readings, "consumption", contract, colour_of)
+    if by_day is None:
+        if all(period.option is TariffOption.BASE for period in contract.periods):
+            by_day = _base_by_day(readings)
+        else:
+            by_day = classes_by_day(readings, "consumption", contract, colour_of)
     priced = {int(local_midnight(day).timestamp()) for day, _hours in by_day}
     held = {*readings.daily["consumption"], *readings.curve["consumption"]}
     waiting = {int(local_midnight(day).timestamp()) for day in held} - priced
@@ -140,8 +186,14 @@ def compared_rows(
     readings: MeterReadings,
     contracts: Mapping[TariffOption, Contract],
     colour_of: ColourOf,
+    own: tuple[Contract, ByDay] | None = None,
 ) -> dict[TariffOption, list[RawRow]]:
-    """Return each option's hourly cost rows."""
-    return {
-        option: cost_rows(readings, contract, colour_of) for option, contract in contracts.items()
-    }
+    """Return each option's hourly cost rows.
+
+    ``own``: the user's contract and its classes, reused for an option with the same classes.
+    """
+    rows = {}
+    for option, contract in contracts.items():
+        reused = own[1] if own is not None and same_classes(own[0], contract) else None
+        rows[option] = cost_rows(readings, contract, colour_of, reused)
+    return rows

@@ -19,8 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final, Literal
 
-from .comparison import COMPARED, compared_contracts
-from .comparison import cost_rows as compared_cost_rows
+from .comparison import COMPARED, ByDay, compared_contracts, compared_rows
 from .const import DOMAIN
 from .contract import Colour, ColourOf, Contract, TariffOption
 from .kinds import Direction
@@ -171,7 +170,9 @@ def compute_values(
     costs = {
         direction: hourly_costs(days, contracts[direction]) for direction, days in by_day.items()
     }
-    rows = _compared_values(readings, series, contracts.get("consumption"), colour_of)
+    rows = _compared_values(
+        readings, series, contracts.get("consumption"), colour_of, by_day.get("consumption")
+    )
     for item in series:
         direction, name = item.direction, item.klass
         if item.statistic_id in rows:
@@ -200,20 +201,19 @@ def _compared_values(
     series: list[StatisticSeries],
     contract: Contract | None,
     colour_of: ColourOf,
+    own_by_day: ByDay | None,
 ) -> dict[str, list[RawRow]]:
     """Return the rows of the ``cost_if_*`` series among ``series`` (each option's cost)."""
     wanted = {item.suffix: item.statistic_id for item in series}
-    if not any(suffix in wanted for suffix in COST_IF.values()):
+    if contract is None or not any(suffix in wanted for suffix in COST_IF.values()):
         return {}
     days = [*readings.daily["consumption"], *readings.curve["consumption"]]
     if not days:
         return {wanted[suffix]: [] for suffix in COST_IF.values() if suffix in wanted}
     options = compared_contracts(readings, contract, colour_of, max(days))
-    return {
-        wanted[suffix]: compared_cost_rows(readings, options[option], colour_of)
-        for option, suffix in COST_IF.items()
-        if suffix in wanted
-    }
+    own = (contract, own_by_day) if own_by_day is not None else None
+    rows = compared_rows(readings, options, colour_of, own)
+    return {wanted[suffix]: rows[option] for option, suffix in COST_IF.items() if suffix in wanted}
 
 
 def compute_rows(
