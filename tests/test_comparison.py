@@ -13,6 +13,7 @@ from custom_components.linky.comparison import (
     regulated_contract,
     same_classes,
     subscribed_power,
+    year_comparison,
 )
 from custom_components.linky.contract import Colour, Contract, TariffOption, parse_contract
 from custom_components.linky.readings import MeterReadings
@@ -184,3 +185,52 @@ def test_shortcuts_give_the_same_rows() -> None:
     assert not same_classes(regulated_contract(HPHC, 6), regulated_contract(HPHC, 6, OFF_PEAK))
     rows = compared_rows(readings, {TEMPO: tempo}, COLOURS.get, (own, own_classes))
     assert rows[TEMPO] == cost_rows(readings, tempo, COLOURS.get)
+
+
+def test_year_comparison_counts_only_complete_months() -> None:
+    """March 2025 to February 2026 at 24 kWh a day, 15 June missing, every day blue."""
+    first, end = date(2025, 3, 1), date(2026, 3, 1)
+    days = [first + timedelta(days=n) for n in range((end - first).days)]
+    readings = readings_with(daily={day: 24_000 for day in days if day != date(2025, 6, 15)})
+    blue: dict[date, Colour] = {day - timedelta(days=1): "blue" for day in [*days, end]}
+    own = parse_contract(
+        [{"start": "2020-01-01", "option": "base", "subscription": 20, "prices": {"base": 0.25}}]
+    )
+    assert own is not None
+    result = year_comparison(readings, own, blue.get, date(2026, 3, 10))
+    assert (result.start, result.end) == (first, date(2026, 2, 28))
+    assert result.incomplete_months == (date(2025, 6, 1),)
+    assert len(result.complete_months) == 11
+    # Complete days: 123 on the February 2025 grid (March, April, May, July), 184 on August
+    # 2025's, 28 on February 2026's. 30 March 2025 has 23 hours, 26 October 2025 has 25: a
+    # daily value is split by the day's real minutes (7 and 9 off-peak hours).
+    base = 123 * 24 * 0.2016 + 4 * 13.72 + 184 * 24 * 0.1952 + 6 * 15.47
+    base += 28 * 24 * 0.1940 + 15.65
+
+    def two_classes(prices: tuple[float, float, float, float, float, float]) -> float:
+        hp1, hc1, hp2, hc2, hp3, hc3 = prices
+        total = 123 * (16 * hp1 + 8 * hc1) + 184 * (16 * hp2 + 8 * hc2) + 28 * (16 * hp3 + 8 * hc3)
+        spring = (24 * 16 / 23 - 16) * hp1 + (24 * 7 / 23 - 8) * hc1
+        autumn = (24 * 16 / 25 - 16) * hp2 + (24 * 9 / 25 - 8) * hc2
+        return total + spring + autumn
+
+    hphc = two_classes((0.2146, 0.1696, 0.2081, 0.1635, 0.2065, 0.1579))
+    hphc += 4 * 14.04 + 6 * 15.74 + 15.65
+    tempo = two_classes((0.1552, 0.1288, 0.1494, 0.1232, 0.1612, 0.1325))
+    tempo += 4 * 13.97 + 6 * 15.50 + 15.59
+    current = 335 * 24 * 0.25 + 11 * 20
+    assert result.costs == pytest.approx(
+        {"base": base, "hphc": hphc, "tempo": tempo, "current": current}, abs=0.011
+    )
+    assert result.cheapest is TEMPO
+    assert result.saving_per_year == pytest.approx((current - tempo) * 12 / 11, abs=0.02)
+
+
+def test_year_comparison_without_a_colour_compares_nothing() -> None:
+    days = [date(2025, 3, 1) + timedelta(days=n) for n in range(365)]
+    readings = readings_with(daily=dict.fromkeys(days, 24_000))
+    own = regulated_contract(BASE, 6)
+    result = year_comparison(readings, own, lambda _day: None, date(2026, 3, 10))
+    assert result.complete_months == ()
+    assert result.cheapest is None
+    assert result.saving_per_year is None

@@ -13,17 +13,19 @@ subscription of the nearest grid that has it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
 from .contract import CLASSES, ColourOf, Contract, ContractPeriod, TariffOption
 from .contract_check import check_days, disagreement, meter_off_peak
-from .paris import local_midnight, paris_day
+from .paris import days_between, local_midnight, months_before, paris_day
 from .readings import MeterReadings
 from .regulated import DEFAULT_POWER_KVA, GRIDS, RegulatedGrid
 from .statistics import (
     RawRow,
     classes_by_day,
+    day_source,
     hourly_costs,
     hourly_watt_minutes,
     raw_cost_rows,
@@ -197,3 +199,103 @@ def compared_rows(
         reused = own[1] if own is not None and same_classes(own[0], contract) else None
         rows[option] = cost_rows(readings, contract, colour_of, reused)
     return rows
+
+
+# ---- The last 12 complete months: each option's cost and the user's (the sensors) ---------
+
+CURRENT: Final = "current"
+
+
+@dataclass(frozen=True, slots=True)
+class YearComparison:
+    """Costs over the complete months of the 12 before the current one (EUR, by option).
+
+    ``costs`` holds ``base``, ``hphc``, ``tempo`` and ``current`` (the user's contract), summed
+    over ``complete_months`` only; a month with a day without data or without its Tempo colour
+    is in ``incomplete_months`` and counted nowhere.
+    """
+
+    start: date
+    end: date
+    """The first day of the first month, the last day of the last month."""
+    complete_months: tuple[date, ...]
+    incomplete_months: tuple[date, ...]
+    costs: Mapping[str, float]
+
+    @property
+    def cheapest(self) -> TariffOption | None:
+        """The regulated option that costs least (None without a complete month)."""
+        if not self.complete_months:
+            return None
+        return min(COMPARED, key=lambda option: self.costs[str(option)])
+
+    @property
+    def saving_per_year(self) -> float | None:
+        """What the cheapest option saves a year on the user's contract (negative: it costs).
+
+        The complete months' difference scaled to 12 months.
+        """
+        if (cheapest := self.cheapest) is None:
+            return None
+        difference = self.costs[CURRENT] - self.costs[str(cheapest)]
+        return round(difference * 12 / len(self.complete_months), 2)
+
+
+def _month_complete(readings: MeterReadings, month: date, colour_of: ColourOf) -> bool:
+    """Whether every day of a month has data and a known Tempo colour (and the day before)."""
+    following = months_before(month, -1)
+    days = list(days_between(month, following))
+    if any(day_source(readings, "consumption", day) is None for day in days):
+        return False
+    return all(colour_of(day) is not None for day in [month - timedelta(days=1), *days])
+
+
+def _window(readings: MeterReadings, start: date, end: date) -> MeterReadings:
+    """Return the consumption readings of ``[start, end)`` (and every register)."""
+    return MeterReadings(
+        daily={
+            "consumption": {
+                d: v for d, v in readings.daily["consumption"].items() if start <= d < end
+            },
+            "production": {},
+        },
+        curve={
+            "consumption": {
+                d: v for d, v in readings.curve["consumption"].items() if start <= d < end
+            },
+            "production": {},
+        },
+        registers=dict(readings.registers),
+    )
+
+
+def _month_sums(rows: list[RawRow]) -> dict[date, float]:
+    sums: dict[date, float] = {}
+    for hour, value, _total in rows:
+        month = paris_day(datetime.fromtimestamp(hour, UTC)).replace(day=1)
+        sums[month] = sums.get(month, 0.0) + value
+    return sums
+
+
+def year_comparison(
+    readings: MeterReadings, contract: Contract, colour_of: ColourOf, today: date
+) -> YearComparison:
+    """Compare the options and the user's contract over the 12 months before today's month."""
+    end = today.replace(day=1)
+    start = months_before(end, 12)
+    months = [months_before(end, back) for back in range(12, 0, -1)]
+    complete = tuple(month for month in months if _month_complete(readings, month, colour_of))
+    held = _window(readings, start, end)
+    contracts: dict[str, Contract] = {
+        str(option): compared
+        for option, compared in compared_contracts(
+            readings, contract, colour_of, end - timedelta(days=1)
+        ).items()
+    }
+    contracts[CURRENT] = contract
+    costs = {}
+    for key, priced in contracts.items():
+        sums = _month_sums(cost_rows(held, priced, colour_of))
+        costs[key] = round(sum(sums.get(month, 0.0) for month in complete), 2)
+    incomplete = tuple(month for month in months if month not in complete)
+    return YearComparison(start, end - timedelta(days=1), complete, incomplete, costs)
