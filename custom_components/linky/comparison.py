@@ -250,7 +250,7 @@ def _month_complete(readings: MeterReadings, month: date, colour_of: ColourOf) -
     return all(colour_of(day) is not None for day in [month - timedelta(days=1), *days])
 
 
-def _window(readings: MeterReadings, start: date, end: date) -> MeterReadings:
+def consumption_between(readings: MeterReadings, start: date, end: date) -> MeterReadings:
     """Return the consumption readings of ``[start, end)`` (and every register)."""
     return MeterReadings(
         daily={
@@ -285,7 +285,7 @@ def year_comparison(
     start = months_before(end, 12)
     months = [months_before(end, back) for back in range(12, 0, -1)]
     complete = tuple(month for month in months if _month_complete(readings, month, colour_of))
-    held = _window(readings, start, end)
+    held = consumption_between(readings, start, end)
     contracts: dict[str, Contract] = {
         str(option): compared
         for option, compared in compared_contracts(
