@@ -9,6 +9,7 @@ from custom_components.linky.comparison import (
     compared_contracts,
     compared_rows,
     cost_rows,
+    grid_out_of_date,
     off_peak_hours,
     regulated_contract,
     same_classes,
@@ -234,3 +235,16 @@ def test_year_comparison_without_a_colour_compares_nothing() -> None:
     assert result.complete_months == ()
     assert result.cheapest is None
     assert result.saving_per_year is None
+
+
+@pytest.mark.parametrize(
+    ("today", "missed"),
+    [
+        (date(2026, 12, 6), None),  # the August 2026 grid is built in
+        (date(2027, 1, 31), None),
+        (date(2027, 2, 1), date(2027, 2, 1)),
+        (date(2027, 9, 1), date(2027, 8, 1)),
+    ],
+)
+def test_grid_out_of_date(today: date, missed: date | None) -> None:
+    assert grid_out_of_date(today) == missed

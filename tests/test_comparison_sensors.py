@@ -7,7 +7,9 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 
+from custom_components.linky.const import DOMAIN
 from linky_simulator import ConsoApiSimulator, TempoSimulator
 from tests.const import CONSUMPTION_PRM
 from tests.integration_helpers import conso_entry, paris, setup
@@ -56,3 +58,28 @@ async def test_no_contract_no_comparison_sensors(
     entry: Any = conso_entry(hass, conso_api)
     await setup(hass, entry)
     assert hass.states.get(f"sensor.linky_{CONSUMPTION_PRM}_cheapest_option") is None
+
+
+async def test_repair_issue_when_the_grid_misses_a_price_change(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    rte: TempoSimulator,  # noqa: F811
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """On 2 February 2027 the newest built-in grid (1 August 2026) may be out of date."""
+    freezer.move_to(paris(date(2027, 2, 2), 10))
+    await setup(hass, tempo_entry(hass, conso_api, rte))
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, "regulated_out_of_date")
+    assert issue is not None
+    assert issue.translation_placeholders == {"grid": "2026-08-01", "change": "2027-02-01"}
+
+
+async def test_no_repair_issue_while_the_grid_is_current(
+    hass: HomeAssistant,
+    conso_api: ConsoApiSimulator,
+    rte: TempoSimulator,  # noqa: F811
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    freezer.move_to(paris(date(2027, 1, 31), 10))
+    await setup(hass, tempo_entry(hass, conso_api, rte))
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "regulated_out_of_date") is None

@@ -201,6 +201,18 @@ def compared_rows(
     return rows
 
 
+def latest_change(today: date) -> date:
+    """Return the latest 1 February or 1 August on or before today (regulated price changes)."""
+    changes = (date(today.year, 8, 1), date(today.year, 2, 1), date(today.year - 1, 8, 1))
+    return next(change for change in changes if change <= today)
+
+
+def grid_out_of_date(today: date) -> date | None:
+    """Return the latest price change the built-in grids miss, None when they are up to date."""
+    change = latest_change(today)
+    return change if GRIDS[-1].start < change else None
+
+
 # ---- The last 12 complete months: each option's cost and the user's (the sensors) ---------
 
 CURRENT: Final = "current"
