@@ -248,3 +248,22 @@ def test_year_comparison_without_a_colour_compares_nothing() -> None:
 )
 def test_grid_out_of_date(today: date, missed: date | None) -> None:
     assert grid_out_of_date(today) == missed
+
+
+def test_tempo_at_3_kva_takes_6_kva_s_subscription() -> None:
+    """The regulated Tempo has no 3 kVA: the nearest power held, never a failure."""
+    contract = regulated_contract(TEMPO, 3)
+    assert contract.period_on(date(2026, 2, 1)).subscription == 15.59
+
+
+def test_a_power_the_offer_lacks_takes_the_next_one_up() -> None:
+    class Period:
+        subscribed_power_kva = 7
+
+    class Owned:
+        def period_on(self, _day: date) -> Period:
+            return Period()
+
+    assert subscribed_power(Owned(), date(2026, 1, 1)) == 9  # type: ignore[arg-type]
+    Period.subscribed_power_kva = 40
+    assert subscribed_power(Owned(), date(2026, 1, 1)) == 36  # type: ignore[arg-type]

@@ -7,7 +7,8 @@ else the contract's, else 22:00-06:00. The cost functions of `statistics` then p
 readings exactly as they price the user's own contract (Tempo with the real colours).
 
 A power missing from an older grid (only 6 and 9 kVA are held before February 2026) takes the
-subscription of the nearest grid that has it.
+subscription of the nearest grid that has it. The subscribed power is read from the contract
+period's ``subscribed_power_kva`` when it has one (6 kVA otherwise).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .contract import CLASSES, ColourOf, Contract, ContractPeriod, TariffOption
 from .contract_check import check_days, disagreement, meter_off_peak
 from .paris import days_between, local_midnight, months_before, paris_day
 from .readings import MeterReadings
-from .regulated import DEFAULT_POWER_KVA, GRIDS, RegulatedGrid
+from .regulated import DEFAULT_POWER_KVA, GRIDS, POWERS_KVA, RegulatedGrid
 from .statistics import (
     RawRow,
     classes_by_day,
@@ -39,22 +40,30 @@ DEFAULT_OFF_PEAK: Final[tuple[MinuteRange, ...]] = ((22 * 60, 6 * 60),)
 
 
 def subscribed_power(contract: Contract | None, day: date) -> int:
-    """Return the subscribed power (kVA) of the contract's period on a day (default 6)."""
+    """Return the subscribed power (kVA) of the contract's period on a day (default 6).
+
+    A power the regulated offer does not have takes the next one up (the largest at most).
+    """
     if contract is None:
         return DEFAULT_POWER_KVA
     power = getattr(contract.period_on(day), "subscribed_power_kva", None)
-    return int(power) if power else DEFAULT_POWER_KVA
+    if not power:
+        return DEFAULT_POWER_KVA
+    return next((kva for kva in POWERS_KVA if kva >= float(power)), POWERS_KVA[-1])
 
 
 def _subscription(grid: RegulatedGrid, option: TariffOption, power_kva: int) -> float:
-    """Return the grid's subscription, else the nearest grid's that holds this power."""
-    if (amount := grid.subscription(option, power_kva)) is not None:
-        return amount
+    """Return the grid's subscription, else the nearest grid's that holds this power.
+
+    A power no grid holds for the option (Tempo at 3 kVA) takes the nearest power held, the
+    higher one first.
+    """
     by_distance = sorted(GRIDS, key=lambda other: abs((other.start - grid.start).days))
-    for other in by_distance:
-        if (amount := other.subscription(option, power_kva)) is not None:
-            return amount
-    raise ValueError(f"no regulated subscription for {power_kva} kVA")
+    for power in sorted(POWERS_KVA, key=lambda kva: (abs(kva - power_kva), -kva)):
+        for other in (grid, *by_distance):
+            if (amount := other.subscription(option, power)) is not None:
+                return amount
+    raise ValueError(f"no regulated subscription for {option}")
 
 
 def regulated_contract(
