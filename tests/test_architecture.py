@@ -27,6 +27,7 @@ PURE = (
     "regulated",
     "form_values",
     "options_summary",
+    "comparison",
 )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from custom_components.linky.binary_sensor import OFF_PEAK_NOW
+from custom_components.linky.comparison_sensor import COMPARISON_SENSORS
 from custom_components.linky.sensor import (
     CLASS_SENSORS,
     CURRENT_CLASS,
@@ -103,6 +104,7 @@ def test_every_sensor_has_a_name_and_an_icon() -> None:
         CURRENT_PRICE,
         *TEMPO_SENSORS,
         *TEMPO_SEASON_SENSORS,
+        *COMPARISON_SENSORS,
     )
     keys = {d.translation_key for d in every}
     assert keys == set(names)

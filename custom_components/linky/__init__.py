@@ -32,6 +32,7 @@ from .issues import (
     delete_issue,
     update_contract_mismatch,
     update_invalid_prices,
+    update_regulated_out_of_date,
 )
 from .readings_store import STORAGE_VERSION
 from .services import async_setup_services
@@ -96,6 +97,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
     colours_held = _follow_colours(hass, entry, colours) if colours is not None else None
     statistics.async_follow(coordinator, after=colours_held)
     coordinator.async_start(backfill.start)
+    if contract is not None:  # compared with the regulated options (the grid's date matters)
+        _follow_regulated_grid(hass, entry)
     if contract is not None and len(contract.classes) > 1:
         _follow_registers(hass, entry, contract)
     else:  # no classes to check (any more)
@@ -161,6 +164,18 @@ def _follow_registers(hass: HomeAssistant, entry: LinkyConfigEntry, contract: Co
             update_contract_mismatch(
                 hass, entry, coordinator.readings, contract, coordinator.colour_of
             )
+
+    check()
+    entry.async_on_unload(coordinator.async_add_listener(check))
+
+
+def _follow_regulated_grid(hass: HomeAssistant, entry: LinkyConfigEntry) -> None:
+    """Say (repair issue) when the built-in regulated grid misses a price change, every day."""
+    coordinator = entry.runtime_data.coordinator
+
+    @callback
+    def check() -> None:
+        update_regulated_out_of_date(hass, coordinator.today())
 
     check()
     entry.async_on_unload(coordinator.async_add_listener(check))

@@ -4,7 +4,7 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -15,11 +15,13 @@ from homeassistant.util import dt as dt_util
 
 from .api import LinkyError, UpstreamError
 from .client import api_host
+from .comparison import grid_out_of_date
 from .const import CONF_PRM, CONF_SOURCE, DOMAIN, PARIS, SOURCE_ENEDIS
 from .contract import ColourOf, Contract
 from .contract_check import check_days, disagreement, format_energy, meter_off_peak
 from .kinds import DIRECTIONS, Direction
 from .readings import MeterReadings
+from .regulated import GRIDS
 from .tariff import format_off_peak_hours
 
 _LOGGER = logging.getLogger(__name__)
@@ -31,6 +33,8 @@ ACCESS_ENDED: Final = "access_ended"
 TOKEN_EXPIRING: Final = "token_expiring"
 CONTRACT_MISMATCH: Final = "contract_mismatch"
 SERVICE_FAILING: Final = "service_failing"
+REGULATED_OUT_OF_DATE: Final = "regulated_out_of_date"
+"""One issue for the whole integration: the built-in regulated grid misses a price change."""
 TOKEN_WARNING: Final = timedelta(days=30)
 """A repair issue warns this long before the Conso API token expires."""
 UPSTREAM_ISSUE_AFTER: Final = timedelta(hours=24)
@@ -269,5 +273,25 @@ def update_tempo_unavailable(hass: HomeAssistant, key: str, outage: TempoOutage 
         translation_placeholders={
             "sources": sources,
             "since": outage.since.astimezone(PARIS).strftime("%Y-%m-%d %H:%M"),
+        },
+    )
+
+
+def update_regulated_out_of_date(hass: HomeAssistant, today: date) -> None:
+    """Say when the built-in regulated grid misses the latest 1 February / 1 August change."""
+    if (change := grid_out_of_date(today)) is None:
+        ir.async_delete_issue(hass, DOMAIN, REGULATED_OUT_OF_DATE)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        REGULATED_OUT_OF_DATE,
+        is_fixable=False,
+        is_persistent=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=REGULATED_OUT_OF_DATE,
+        translation_placeholders={
+            "grid": GRIDS[-1].start.isoformat(),
+            "change": change.isoformat(),
         },
     )

@@ -11,7 +11,7 @@ hours. (A ``TOTAL`` with ``last_reset`` would still date each day's value to its
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Final, override
@@ -37,6 +37,7 @@ from homeassistant.util import dt as dt_util
 
 from .api import AsyncLinkyClient
 from .client import token_expires_at
+from .comparison_sensor import COMPARISON_SENSORS, LinkyComparisonSensor, YearComparisonHolder
 from .const import DOMAIN
 from .contract import ALL_CLASSES, COLOURS, Colour, parse_contracts
 from .coordinator import LinkyCoordinator
@@ -260,6 +261,15 @@ async def async_setup_entry(
         for d in descriptions
         if isinstance(d, LinkyTempoSensorEntityDescription)
     )
+    if (contract := coordinator.contract) is not None:
+        holder = YearComparisonHolder(coordinator, contract)
+        entry.async_on_unload(coordinator.async_add_listener(holder.async_update))
+        holder.async_update()
+        async_add_entities(
+            LinkyComparisonSensor(coordinator, d, holder) for d in COMPARISON_SENSORS
+        )
+    else:
+        _remove_stale(hass, coordinator, COMPARISON_SENSORS)
 
 
 class LinkySensor(LinkyEntity, SensorEntity):
@@ -311,7 +321,7 @@ class LinkyClockSensor(LinkySensor):
 
 
 def _remove_stale(
-    hass: HomeAssistant, coordinator: LinkyCoordinator, dropped: list[LinkySensorEntityDescription]
+    hass: HomeAssistant, coordinator: LinkyCoordinator, dropped: Iterable[SensorEntityDescription]
 ) -> None:
     """Remove from the registry the sensors no longer provided (production, a contract)."""
     registry = er.async_get(hass)

@@ -8,7 +8,10 @@ Ids (``linky:<prm>_<suffix>``):
 - with a consumption contract, ``consumption_cost`` (EUR): every class's energy at its price plus
   the subscription; with production and its prices, ``production_earnings`` (EUR);
 - ``max_power`` (kVA): each day's highest apparent power, one row a day on the hour it
-  happened, as a mean, minimum and maximum (so a period's "max" is its highest daily peak).
+  happened, as a mean, minimum and maximum (so a period's "max" is its highest daily peak);
+- ``cost_if_base``, ``cost_if_hphc``, ``cost_if_tempo`` (EUR): the consumption's total cost
+  under each regulated option at the subscribed power (`comparison`), with a consumption
+  contract (the Tempo one only over the days whose colour is known).
 """
 
 from collections.abc import Mapping
@@ -16,8 +19,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final, Literal
 
+from .comparison import COMPARED, ByDay, compared_contracts, compared_rows
 from .const import DOMAIN
-from .contract import Colour, ColourOf, Contract
+from .contract import Colour, ColourOf, Contract, TariffOption
 from .kinds import Direction
 from .readings import MeterReadings
 from .statistics import (
@@ -42,6 +46,9 @@ NAMES: Final = {
     "consumption_class": "Linky {prm} consumption {label}",
     "consumption_class_cost": "Linky {prm} consumption cost {label}",
     "max_power": "Linky {prm} maximum power",
+    "cost_if_base": "Linky {prm} cost if regulated Base",
+    "cost_if_hphc": "Linky {prm} cost if regulated HP/HC",
+    "cost_if_tempo": "Linky {prm} cost if regulated Tempo",
 }
 """Display names by name key, in English: used when no translation is found.
 
@@ -83,6 +90,10 @@ class StatisticSeries:
         if self.klass is None:
             return self.suffix
         return "consumption_class_cost" if self.kind == "money" else "consumption_class"
+
+
+COST_IF: Final[dict[TariffOption, str]] = {option: f"cost_if_{option}" for option in COMPARED}
+"""The suffix of each regulated option's cost statistic."""
 
 
 def statistic_id(prm: str, suffix: str) -> str:
@@ -128,6 +139,8 @@ def build_series(
     if production and "production" in contracts:
         series.append(_series(prm, "production_earnings", "production", "money"))
     series.append(_series(prm, "max_power", "consumption", "power"))
+    if "consumption" in contracts:  # compared with the contract (its subscribed power)
+        series.extend(_series(prm, suffix, "consumption", "money") for suffix in COST_IF.values())
     return series
 
 
@@ -157,9 +170,13 @@ def compute_values(
     costs = {
         direction: hourly_costs(days, contracts[direction]) for direction, days in by_day.items()
     }
-    rows: dict[str, list[RawRow]] = {}
+    rows = _compared_values(
+        readings, series, contracts.get("consumption"), colour_of, by_day.get("consumption")
+    )
     for item in series:
         direction, name = item.direction, item.klass
+        if item.statistic_id in rows:
+            continue
         if item.kind == "power":
             rows[item.statistic_id] = max_power_rows(readings)
         elif item.kind == "money":
@@ -177,6 +194,26 @@ def compute_values(
                 for hour, by_class in day_hours.items()
             )
     return rows
+
+
+def _compared_values(
+    readings: MeterReadings,
+    series: list[StatisticSeries],
+    contract: Contract | None,
+    colour_of: ColourOf,
+    own_by_day: ByDay | None,
+) -> dict[str, list[RawRow]]:
+    """Return the rows of the ``cost_if_*`` series among ``series`` (each option's cost)."""
+    wanted = {item.suffix: item.statistic_id for item in series}
+    if contract is None or not any(suffix in wanted for suffix in COST_IF.values()):
+        return {}
+    days = [*readings.daily["consumption"], *readings.curve["consumption"]]
+    if not days:
+        return {wanted[suffix]: [] for suffix in COST_IF.values() if suffix in wanted}
+    options = compared_contracts(readings, contract, colour_of, max(days))
+    own = (contract, own_by_day) if own_by_day is not None else None
+    rows = compared_rows(readings, options, colour_of, own)
+    return {wanted[suffix]: rows[option] for option, suffix in COST_IF.items() if suffix in wanted}
 
 
 def compute_rows(

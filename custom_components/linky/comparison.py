@@ -1,0 +1,322 @@
+"""Each regulated option's cost on the user's own history: Base, HP/HC, Tempo (pure).
+
+For every option, `compared_contracts` builds a `Contract` whose periods follow the regulated
+grid (`regulated.GRIDS`): one period per grid date, with that grid's prices and subscription for
+the subscribed power. HP/HC uses the meter's own off-peak hours when its registers tell them,
+else the contract's, else 22:00-06:00. The cost functions of `statistics` then price the
+readings exactly as they price the user's own contract (Tempo with the real colours).
+
+A power missing from an older grid (only 6 and 9 kVA are held before February 2026) takes the
+subscription of the nearest grid that has it. The subscribed power is read from the contract
+period's ``subscribed_power_kva`` when it has one (6 kVA otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Final
+
+from .contract import CLASSES, ColourOf, Contract, ContractPeriod, TariffOption
+from .contract_check import check_days, disagreement, meter_off_peak
+from .paris import days_between, local_midnight, months_before, paris_day
+from .readings import MeterReadings
+from .regulated import DEFAULT_POWER_KVA, GRIDS, POWERS_KVA, RegulatedGrid
+from .statistics import (
+    RawRow,
+    classes_by_day,
+    day_source,
+    hourly_costs,
+    hourly_watt_minutes,
+    raw_cost_rows,
+    subscriptions,
+)
+from .tariff import MinuteRange
+
+COMPARED: Final = (TariffOption.BASE, TariffOption.HPHC, TariffOption.TEMPO)
+DEFAULT_OFF_PEAK: Final[tuple[MinuteRange, ...]] = ((22 * 60, 6 * 60),)
+"""The off-peak hours assumed when neither the meter nor the contract tells them."""
+
+
+def subscribed_power(contract: Contract | None, day: date) -> int:
+    """Return the subscribed power (kVA) of the contract's period on a day (default 6).
+
+    A power the regulated offer does not have takes the next one up (the largest at most).
+    """
+    if contract is None:
+        return DEFAULT_POWER_KVA
+    power = getattr(contract.period_on(day), "subscribed_power_kva", None)
+    if not power:
+        return DEFAULT_POWER_KVA
+    return next((kva for kva in POWERS_KVA if kva >= float(power)), POWERS_KVA[-1])
+
+
+def _subscription(grid: RegulatedGrid, option: TariffOption, power_kva: int) -> float:
+    """Return the grid's subscription, else the nearest grid's that holds this power.
+
+    A power no grid holds for the option (Tempo at 3 kVA) takes the nearest power held, the
+    higher one first.
+    """
+    by_distance = sorted(GRIDS, key=lambda other: abs((other.start - grid.start).days))
+    for power in sorted(POWERS_KVA, key=lambda kva: (abs(kva - power_kva), -kva)):
+        for other in (grid, *by_distance):
+            if (amount := other.subscription(option, power)) is not None:
+                return amount
+    raise ValueError(f"no regulated subscription for {option}")
+
+
+def regulated_contract(
+    option: TariffOption,
+    power_kva: int = DEFAULT_POWER_KVA,
+    off_peak: tuple[MinuteRange, ...] = DEFAULT_OFF_PEAK,
+    summer_off_peak: tuple[MinuteRange, ...] = (),
+) -> Contract:
+    """Return the regulated offer of one option for a power, one period per grid date."""
+    periods = []
+    for grid in GRIDS:
+        prices = grid.prices(option, power_kva)
+        hphc = option is TariffOption.HPHC
+        periods.append(
+            ContractPeriod(
+                start=grid.start,
+                option=option,
+                prices=tuple((name, prices[name]) for name in CLASSES[option]),
+                subscription=_subscription(grid, option, power_kva),
+                off_peak_hours=off_peak if hphc else (),
+                summer_off_peak_hours=summer_off_peak if hphc else (),
+            )
+        )
+    return Contract(periods)
+
+
+def _contract_off_peak(
+    contract: Contract | None,
+) -> tuple[tuple[MinuteRange, ...], tuple[MinuteRange, ...]]:
+    """Return the off-peak hours (and summer ones) of the latest HP/HC period."""
+    for period in reversed(contract.periods if contract else ()):
+        if period.option is TariffOption.HPHC:
+            return period.off_peak_hours, period.summer_off_peak_hours
+    return DEFAULT_OFF_PEAK, ()
+
+
+def off_peak_hours(
+    readings: MeterReadings, contract: Contract | None, colour_of: ColourOf
+) -> tuple[tuple[MinuteRange, ...], tuple[MinuteRange, ...]]:
+    """Return the off-peak hours to compare HP/HC with (and summer ones, if any).
+
+    The contract's (else 22:00-06:00), unless the meter's HP/HC registers disagree with them on
+    several recent days and its own hours can be found (`contract_check.meter_off_peak`).
+    """
+    hours, summer = _contract_off_peak(contract)
+    probe = Contract(
+        [
+            ContractPeriod(
+                date.min,
+                TariffOption.HPHC,
+                (("hp", 1.0), ("hc", 1.0)),
+                off_peak_hours=hours,
+                summer_off_peak_hours=summer,
+            )
+        ]
+    )
+    wrong = disagreement(check_days(readings, probe, colour_of))
+    if wrong and (found := meter_off_peak(readings, wrong)) is not None:
+        return found, ()
+    return hours, summer
+
+
+def compared_contracts(
+    readings: MeterReadings, contract: Contract | None, colour_of: ColourOf, today: date
+) -> dict[TariffOption, Contract]:
+    """Return the regulated contract of each option for the user's power and off-peak hours."""
+    power = subscribed_power(contract, today)
+    hours, summer = off_peak_hours(readings, contract, colour_of)
+    return {option: regulated_contract(option, power, hours, summer) for option in COMPARED}
+
+
+type ByDay = list[tuple[date, dict[int, dict[str, int]]]]
+"""Each day's energy per UTC hour and class (`statistics.classes_by_day`)."""
+
+
+def same_classes(contract: Contract, other: Contract) -> bool:
+    """Whether two contracts put every minute in the same class (same option and hours)."""
+
+    def classes(period: ContractPeriod) -> tuple[object, ...]:
+        hours = period.option is TariffOption.HPHC
+        return (
+            period.option,
+            period.off_peak_hours if hours else (),
+            period.summer_off_peak_hours if hours else (),
+        )
+
+    return {classes(period) for period in (*contract.periods, *other.periods)} == {
+        classes(other.periods[0])
+    }
+
+
+def _base_by_day(readings: MeterReadings) -> ByDay:
+    """Return the Base classes by day from the hourly totals (no minute-by-minute walk)."""
+    by_day: dict[date, dict[int, dict[str, int]]] = {}
+    for hour, watt_minutes in hourly_watt_minutes(readings, "consumption").items():
+        day = paris_day(datetime.fromtimestamp(hour, UTC))
+        by_day.setdefault(day, {})[hour] = {"base": watt_minutes}
+    return list(by_day.items())
+
+
+def cost_rows(
+    readings: MeterReadings,
+    contract: Contract,
+    colour_of: ColourOf,
+    by_day: ByDay | None = None,
+) -> list[RawRow]:
+    """Hourly total cost rows of the consumption under a contract (energy and subscription).
+
+    ``by_day``: the classes already computed for a contract with the same classes (reused).
+    A day held whose Tempo colour is unknown has no row at all, not even its subscription: an
+    entry without a Tempo contract may not know the colours, and a Tempo cost made of
+    subscriptions alone would look cheap.
+    """
+    if by_day is None:
+        if all(period.option is TariffOption.BASE for period in contract.periods):
+            by_day = _base_by_day(readings)
+        else:
+            by_day = classes_by_day(readings, "consumption", contract, colour_of)
+    priced = {int(local_midnight(day).timestamp()) for day, _hours in by_day}
+    held = {*readings.daily["consumption"], *readings.curve["consumption"]}
+    waiting = {int(local_midnight(day).timestamp()) for day in held} - priced
+    subscription = {
+        hour: amount
+        for hour, amount in subscriptions(readings, "consumption", contract).items()
+        if hour not in waiting
+    }
+    return raw_cost_rows(hourly_costs(by_day, contract), None, subscription)
+
+
+def compared_rows(
+    readings: MeterReadings,
+    contracts: Mapping[TariffOption, Contract],
+    colour_of: ColourOf,
+    own: tuple[Contract, ByDay] | None = None,
+) -> dict[TariffOption, list[RawRow]]:
+    """Return each option's hourly cost rows.
+
+    ``own``: the user's contract and its classes, reused for an option with the same classes.
+    """
+    rows = {}
+    for option, contract in contracts.items():
+        reused = own[1] if own is not None and same_classes(own[0], contract) else None
+        rows[option] = cost_rows(readings, contract, colour_of, reused)
+    return rows
+
+
+def latest_change(today: date) -> date:
+    """Return the latest 1 February or 1 August on or before today (regulated price changes)."""
+    changes = (date(today.year, 8, 1), date(today.year, 2, 1), date(today.year - 1, 8, 1))
+    return next(change for change in changes if change <= today)
+
+
+def grid_out_of_date(today: date) -> date | None:
+    """Return the latest price change the built-in grids miss, None when they are up to date."""
+    change = latest_change(today)
+    return change if GRIDS[-1].start < change else None
+
+
+# ---- The last 12 complete months: each option's cost and the user's (the sensors) ---------
+
+CURRENT: Final = "current"
+
+
+@dataclass(frozen=True, slots=True)
+class YearComparison:
+    """Costs over the complete months of the 12 before the current one (EUR, by option).
+
+    ``costs`` holds ``base``, ``hphc``, ``tempo`` and ``current`` (the user's contract), summed
+    over ``complete_months`` only; a month with a day without data or without its Tempo colour
+    is in ``incomplete_months`` and counted nowhere.
+    """
+
+    start: date
+    end: date
+    """The first day of the first month, the last day of the last month."""
+    complete_months: tuple[date, ...]
+    incomplete_months: tuple[date, ...]
+    costs: Mapping[str, float]
+
+    @property
+    def cheapest(self) -> TariffOption | None:
+        """The regulated option that costs least (None without a complete month)."""
+        if not self.complete_months:
+            return None
+        return min(COMPARED, key=lambda option: self.costs[str(option)])
+
+    @property
+    def saving_per_year(self) -> float | None:
+        """What the cheapest option saves a year on the user's contract (negative: it costs).
+
+        The complete months' difference scaled to 12 months.
+        """
+        if (cheapest := self.cheapest) is None:
+            return None
+        difference = self.costs[CURRENT] - self.costs[str(cheapest)]
+        return round(difference * 12 / len(self.complete_months), 2)
+
+
+def _month_complete(readings: MeterReadings, month: date, colour_of: ColourOf) -> bool:
+    """Whether every day of a month has data and a known Tempo colour (and the day before)."""
+    following = months_before(month, -1)
+    days = list(days_between(month, following))
+    if any(day_source(readings, "consumption", day) is None for day in days):
+        return False
+    return all(colour_of(day) is not None for day in [month - timedelta(days=1), *days])
+
+
+def consumption_between(readings: MeterReadings, start: date, end: date) -> MeterReadings:
+    """Return the consumption readings of ``[start, end)`` (and every register)."""
+    return MeterReadings(
+        daily={
+            "consumption": {
+                d: v for d, v in readings.daily["consumption"].items() if start <= d < end
+            },
+            "production": {},
+        },
+        curve={
+            "consumption": {
+                d: v for d, v in readings.curve["consumption"].items() if start <= d < end
+            },
+            "production": {},
+        },
+        registers=dict(readings.registers),
+    )
+
+
+def _month_sums(rows: list[RawRow]) -> dict[date, float]:
+    sums: dict[date, float] = {}
+    for hour, value, _total in rows:
+        month = paris_day(datetime.fromtimestamp(hour, UTC)).replace(day=1)
+        sums[month] = sums.get(month, 0.0) + value
+    return sums
+
+
+def year_comparison(
+    readings: MeterReadings, contract: Contract, colour_of: ColourOf, today: date
+) -> YearComparison:
+    """Compare the options and the user's contract over the 12 months before today's month."""
+    end = today.replace(day=1)
+    start = months_before(end, 12)
+    months = [months_before(end, back) for back in range(12, 0, -1)]
+    complete = tuple(month for month in months if _month_complete(readings, month, colour_of))
+    held = consumption_between(readings, start, end)
+    contracts: dict[str, Contract] = {
+        str(option): compared
+        for option, compared in compared_contracts(
+            readings, contract, colour_of, end - timedelta(days=1)
+        ).items()
+    }
+    contracts[CURRENT] = contract
+    costs = {}
+    for key, priced in contracts.items():
+        sums = _month_sums(cost_rows(held, priced, colour_of))
+        costs[key] = round(sum(sums.get(month, 0.0) for month in complete), 2)
+    incomplete = tuple(month for month in months if month not in complete)
+    return YearComparison(start, end - timedelta(days=1), complete, incomplete, costs)
