@@ -1,4 +1,4 @@
-"""A fake Enedis Data Connect: OAuth2 client credentials and ``mesure_synchrone_auto/v2``."""
+"""A fake Enedis Data Connect: OAuth2, metering data and the contract (subscribed power)."""
 
 from __future__ import annotations
 
@@ -46,8 +46,10 @@ class EnedisSimulator(BaseSimulator):
     ``POST /oauth2/v3/token`` (form or HTTP Basic credentials; ``expires_in`` is sent as given,
     an int or a string), ``POST /oauth2/v3/revoke``, and
     ``GET /mesure_synchrone_auto/v2/<name>?pointId=&dateDebut=&dateFin=`` with the same data
-    and rules as the Conso API's new types. A meter not in `meters` has no consent (403
-    ADAM-DC-0008). Errors go out with `error_content_type` (Enedis does not always say JSON).
+    and rules as the Conso API's new types, and ``GET /situation_contrat_auto/v1/<prm>`` (the
+    contract: a list of one, with the meter's ``subscribed_power_kva``). A meter not in
+    `meters` has no consent (403 ADAM-DC-0008). Errors go out with `error_content_type`
+    (Enedis does not always say JSON).
     """
 
     def __init__(
@@ -78,6 +80,7 @@ class EnedisSimulator(BaseSimulator):
         app.router.add_route("*", "/oauth2/v3/token", self._token_entry)
         app.router.add_route("*", "/oauth2/v3/revoke", self._revoke_entry)
         app.router.add_route("*", "/mesure_synchrone_auto/v2/{name}", self._data_entry)
+        app.router.add_route("*", "/situation_contrat_auto/v1/{prm}", self._contract_entry)
         return app
 
     def add_meter(self, meter: SimulatedMeter) -> None:
@@ -181,7 +184,8 @@ class EnedisSimulator(BaseSimulator):
         expiry = self.tokens.get(token)
         return expiry is not None and self.now() < expiry
 
-    async def _data(self, request: web.Request, info: RequestInfo) -> web.StreamResponse:
+    def _refusal(self, request: web.Request) -> web.Response | None:
+        """Return the refusal of a request without a live token or not a GET (else None)."""
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or not auth[7:].strip():
             return self._error(401, _MISSING_TOKEN)
@@ -189,11 +193,33 @@ class EnedisSimulator(BaseSimulator):
             return self._error(401, _INVALID_TOKEN)
         if request.method != "GET":
             return self._error(405, _METHOD_NOT_ALLOWED)
+        return None
+
+    async def _data(self, request: web.Request, info: RequestInfo) -> web.StreamResponse:
+        if (refusal := self._refusal(request)) is not None:
+            return refusal
         try:
             body = self._serve(request, info)
         except EnedisError as err:
             return self._error(err.status, err.body)
         return json_response(200, body)
+
+    # ---- contract data ------------------------------------------------------------------
+
+    async def _contract_entry(self, request: web.Request) -> web.StreamResponse:
+        info = RequestInfo(type="situation_contrat", prm=request.match_info["prm"])
+        return await self.run(request, info, self._contract)
+
+    async def _contract(self, request: web.Request, info: RequestInfo) -> web.StreamResponse:
+        if (refusal := self._refusal(request)) is not None:
+            return refusal
+        if (quota := self.quota_error()) is not None:
+            return self._error(quota.status, quota.body)
+        meter = self.meters.get(info.prm or "")
+        if meter is None:
+            err = no_consent()
+            return self._error(err.status, err.body)
+        return json_response(200, [contract_situation(meter)])
 
     def _serve(self, request: web.Request, info: RequestInfo) -> dict[str, object]:
         kind = NEW_KINDS.get(info.type)
@@ -230,3 +256,16 @@ class EnedisSimulator(BaseSimulator):
         start = parse_day(first, legacy=False)
         end = parse_day(last, legacy=False)
         return serve(meter, kind, start, end, self.now(), monthly_max=monthly)
+
+
+def contract_situation(meter: SimulatedMeter) -> dict[str, object]:
+    """One contract of ``situation_contrat_auto/v1`` (a home's, segment C5) for the meter."""
+    return {
+        "usage_point_id": meter.prm,
+        "segment": "C5",
+        "contract_type": "CARD-S",
+        "contract_start": f"{meter.first_day.isoformat()}T00:00:00+0100",
+        "distribution_tariff": "BTINFCU4",
+        "subscribed_power": {"unit": "kVA", "value": str(meter.subscribed_power_kva)},
+        "pricing_structure": "BTINF",
+    }

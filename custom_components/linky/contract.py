@@ -21,7 +21,9 @@ Options store the periods as dicts (``entry.options["contract"]``)::
     {"start": "2026-12-01", "option": "hphc", "subscription": 16.2,
      "prices": {"hp": 0.2065, "hc": 0.1579},
      "off_peak_hours": "01:30-07:30;12:30-14:30",
-     "summer_off_peak_hours": "02:00-07:00;13:00-16:00"}
+     "summer_off_peak_hours": "02:00-07:00;13:00-16:00", "subscribed_power_kva": 9}
+
+``subscribed_power_kva`` (optional, 1 to 36) is the period's subscribed power.
 """
 
 from __future__ import annotations
@@ -55,6 +57,11 @@ TEMPO_OFF_PEAK: Final[tuple[MinuteRange, ...]] = ((22 * 60, 6 * 60),)
 TEMPO_DAY_START: Final = 6 * 60
 SUMMER_MONTHS: Final = range(4, 11)
 """April to October: the months summer off-peak ranges apply in, when a period has them."""
+SUBSCRIBED_POWER_KEY: Final = "subscribed_power_kva"
+"""The key of a period's subscribed power (kVA) in the options."""
+MIN_SUBSCRIBED_KVA: Final = 1
+MAX_SUBSCRIBED_KVA: Final = 36
+"""Subscribed powers of the meters this integration reads (BT <= 36 kVA, segment C5)."""
 MAX_PRICE: Final = 5.0
 """EUR per kWh above which a price is a typing mistake (Tempo red HP is about 0.7)."""
 
@@ -138,6 +145,8 @@ class ContractPeriod:
     """EUR per month, spread evenly over the month's days."""
     off_peak_hours: tuple[MinuteRange, ...] = ()
     summer_off_peak_hours: tuple[MinuteRange, ...] = ()
+    subscribed_power_kva: int | None = None
+    """The subscribed power (kVA, 1 to 36), None when not given."""
 
     def __post_init__(self) -> None:
         """Check the classes match the option and every price is plausible."""
@@ -149,6 +158,9 @@ class ContractPeriod:
             raise TariffError("the subscription is negative or absurd")
         if self.option is TariffOption.HPHC and not self.off_peak_hours:
             raise TariffError("HP/HC needs off-peak hours")
+        kva = self.subscribed_power_kva
+        if kva is not None and not MIN_SUBSCRIBED_KVA <= kva <= MAX_SUBSCRIBED_KVA:
+            raise TariffError("the subscribed power is not 1 to 36 kVA")
 
     def price(self, name: str) -> float:
         """Return the price per kWh of a class."""
@@ -189,6 +201,8 @@ class ContractPeriod:
             data["off_peak_hours"] = format_off_peak_hours(self.off_peak_hours)
         if self.summer_off_peak_hours:
             data["summer_off_peak_hours"] = format_off_peak_hours(self.summer_off_peak_hours)
+        if self.subscribed_power_kva is not None:
+            data[SUBSCRIBED_POWER_KEY] = self.subscribed_power_kva
         return data
 
     @classmethod
@@ -199,6 +213,7 @@ class ContractPeriod:
             option = TariffOption(data["option"])
             prices = tuple((str(k), float(v)) for k, v in dict(data["prices"]).items())
             subscription = float(data.get("subscription") or 0)
+            kva = _kva(data.get(SUBSCRIBED_POWER_KEY))
         except (KeyError, TypeError, ValueError) as err:
             raise TariffError(f"invalid contract period: {err}") from err
         return cls(
@@ -208,7 +223,18 @@ class ContractPeriod:
             subscription=subscription,
             off_peak_hours=_ranges(data.get("off_peak_hours")),
             summer_off_peak_hours=_ranges(data.get("summer_off_peak_hours")),
+            subscribed_power_kva=kva,
         )
+
+
+def _kva(value: Any) -> int | None:
+    """Return a subscribed power from the options (None when not given); whole kVA only."""
+    if value is None or value == "":
+        return None
+    number = float(value)
+    if isinstance(value, bool) or not number.is_integer():
+        raise ValueError(f"the subscribed power {value!r} is not a whole number of kVA")
+    return int(number)
 
 
 def _class_order(name: str) -> int:

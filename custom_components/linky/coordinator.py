@@ -118,6 +118,8 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         """Kinds that do not exist for this meter (ADAM-ERR0069) since setup, with the code."""
         self.refused: dict[DataKind, date] = {}
         """Kinds refused for another reason, with the Paris day: asked again the next day."""
+        self.subscribed_power_kva: int | None = None
+        """The subscribed power Enedis Data Connect's contract data gave (kVA), if read."""
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}", private=True
         )
@@ -181,7 +183,9 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
 
     def snapshot(self) -> LinkySnapshot:
         """Return what the sensors show now, from the stored readings."""
-        return summarize(self.readings, self.today(), self.contract, self.colour_of)
+        return summarize(
+            self.readings, self.today(), self.contract, self.colour_of, self.subscribed_power_kva
+        )
 
     @override
     async def _async_update_data(self) -> LinkySnapshot:

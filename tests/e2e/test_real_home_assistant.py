@@ -83,8 +83,9 @@ README_ENTITIES = {
     f"sensor.linky_{PRM}_current_tariff_class",
     f"binary_sensor.linky_{PRM}_off_peak_now",
     f"sensor.linky_{PRM}_next_tempo_day",
+    f"sensor.linky_{PRM}_max_power_ratio_yesterday",
 }
-"""The entity ids the README's Tempo automations use."""
+"""The entity ids the README's Tempo and maximum power automations use."""
 TEMPO_SEASON = {f"tempo_{c}_days_{k}" for c in ("blue", "white", "red") for k in ("used", "left")}
 CLOCK_SENSORS = {
     "next_update",

@@ -12,17 +12,18 @@ import aiohttp
 
 from . import _endpoints as ep
 from ._client import BaseClient, PieceFetcher, data_params
-from ._transport import RequestGate
+from ._transport import RequestGate, Response
 from .const import DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, ENEDIS_PRODUCTION_URL
 from .exceptions import InvalidAccess, LinkyConnectionError, LinkyError, ServerError
-from .models import MeteringData
-from .parsing import error_from_response
+from .models import ContractSituation, MeteringData
+from .parsing import error_from_response, parse_contract_situation, parse_json_response
 
 _LOGGER = logging.getLogger(__name__)
 
 TOKEN_PATH = "/oauth2/v3/token"
 REVOKE_PATH = "/oauth2/v3/revoke"
 DATA_PATH = "/mesure_synchrone_auto/v2"
+CONTRACT_PATH = "/situation_contrat_auto/v1"
 MAX_EXPIRES_IN = 10 * 365 * 86400
 """A longer `expires_in` (seconds) is absurd: taken as not given."""
 RENEW_MARGIN = timedelta(seconds=60)
@@ -236,19 +237,42 @@ class EnedisDataConnectClient(BaseClient):
         finally:
             await self._transport.close()
 
+    async def _get_authorized(self, url: str, params: dict[str, str] | None = None) -> Response:
+        """GET with the access token, renewed once when refused (401)."""
+        token = await self._access_token()
+        response = await self._transport.request("GET", url, params=params, bearer=token)
+        if response.status == 401:
+            _LOGGER.debug("Token refused by %s: renewing it once", url.rpartition("/")[2])
+            refused = self._token if self._token and self._token.access_token == token else None
+            token = await self._access_token(refused=refused)
+            response = await self._transport.request("GET", url, params=params, bearer=token)
+        return response
+
     async def _fetch_piece(
         self, endpoint: ep.Endpoint, prm: str, start: date, end: date
     ) -> MeteringData:
         url = f"{self._base_url}{DATA_PATH}/{endpoint.name}"
-        params = data_params(endpoint, prm, start, end)
-        token = await self._access_token()
-        response = await self._transport.request("GET", url, params=params, bearer=token)
-        if response.status == 401:
-            _LOGGER.debug("Token refused by %s: renewing it once", endpoint.name)
-            refused = self._token if self._token and self._token.access_token == token else None
-            token = await self._access_token(refused=refused)
-            response = await self._transport.request("GET", url, params=params, bearer=token)
-        return self._parse(response)
+        return self._parse(await self._get_authorized(url, data_params(endpoint, prm, start, end)))
+
+    async def get_contract_situation(self, prm: str | None = None) -> ContractSituation:
+        """Return the meter's current contract (subscribed power, segment): one request.
+
+        ``prm`` defaults to the consumption PRM. Errors are those of the data requests.
+        """
+        prm = prm or self._consumption_prm
+        if not prm:
+            raise ValueError("No PRM was given to the client")
+        response = await self._get_authorized(f"{self._base_url}{CONTRACT_PATH}/{prm}")
+        try:
+            return parse_contract_situation(
+                parse_json_response(
+                    response.status,
+                    response.text,
+                    retry_after=response.headers.get("Retry-After"),
+                )
+            )
+        except LinkyError as err:
+            raise self._transport.error(err, response) from None
 
     def _prm_for(self, endpoint: ep.Endpoint) -> str:
         prm = self._production_prm if endpoint.direction == "production" else self._consumption_prm
