@@ -1,4 +1,4 @@
-"""A fake Enedis Data Connect: OAuth2 client credentials and either family of metering paths."""
+"""A fake Enedis Data Connect: OAuth2, either family of metering paths, and the contract."""
 
 from __future__ import annotations
 
@@ -67,8 +67,9 @@ class EnedisSimulator(BaseSimulator):
       usage_point_id=&start=&end=`` (`V5_NAMES`; max power also needs ``grandeurPhysique=PMA``)
       answering the v5 body ``{"meter_reading": {…}}`` and v5 errors; no registers.
 
-    A meter not in `meters` has no consent (403 ADAM-DC-0008). Errors go out with
-    `error_content_type` (Enedis does not always say JSON).
+    ``GET /situation_contrat_auto/v1/<prm>`` gives the contract (a list of one, with the meter's
+    ``subscribed_power_kva``). A meter not in `meters` has no consent (403 ADAM-DC-0008).
+    Errors go out with `error_content_type` (Enedis does not always say JSON).
     """
 
     def __init__(
@@ -102,6 +103,7 @@ class EnedisSimulator(BaseSimulator):
         app.router.add_route("*", "/oauth2/v3/revoke", self._revoke_entry)
         app.router.add_route("*", V2_ROOT + "/{name}", self._v2_entry)
         app.router.add_route("*", METERING_DATA_ROOT + "/{name}", self._metering_data_entry)
+        app.router.add_route("*", "/situation_contrat_auto/v1/{prm}", self._contract_entry)
         return app
 
     def add_meter(self, meter: SimulatedMeter) -> None:
@@ -214,12 +216,8 @@ class EnedisSimulator(BaseSimulator):
         expiry = self.tokens.get(token)
         return expiry is not None and self.now() < expiry
 
-    async def _data(
-        self,
-        serve: Callable[[web.Request, RequestInfo], dict[str, object]],
-        request: web.Request,
-        info: RequestInfo,
-    ) -> web.StreamResponse:
+    def _refusal(self, request: web.Request) -> web.Response | None:
+        """Return the refusal of a request without a live token or not a GET (else None)."""
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or not auth[7:].strip():
             return self._error(401, _MISSING_TOKEN)
@@ -227,11 +225,38 @@ class EnedisSimulator(BaseSimulator):
             return self._error(401, _INVALID_TOKEN)
         if request.method != "GET":
             return self._error(405, _METHOD_NOT_ALLOWED)
+        return None
+
+    async def _data(
+        self,
+        serve: Callable[[web.Request, RequestInfo], dict[str, object]],
+        request: web.Request,
+        info: RequestInfo,
+    ) -> web.StreamResponse:
+        if (refusal := self._refusal(request)) is not None:
+            return refusal
         try:
             body = serve(request, info)
         except EnedisError as err:
             return self._error(err.status, err.body)
         return json_response(200, body)
+
+    # ---- contract data ------------------------------------------------------------------
+
+    async def _contract_entry(self, request: web.Request) -> web.StreamResponse:
+        info = RequestInfo(type="situation_contrat", prm=request.match_info["prm"])
+        return await self.run(request, info, self._contract)
+
+    async def _contract(self, request: web.Request, info: RequestInfo) -> web.StreamResponse:
+        if (refusal := self._refusal(request)) is not None:
+            return refusal
+        if (quota := self.quota_error()) is not None:
+            return self._error(quota.status, quota.body)
+        meter = self.meters.get(info.prm or "")
+        if meter is None:
+            err = no_consent()
+            return self._error(err.status, err.body)
+        return json_response(200, [contract_situation(meter)])
 
     def _kind(self, family: Family, kind: DataKind | None) -> DataKind:
         """Return the kind a path serves; the gateway's 404 if the application may not call it."""
@@ -288,3 +313,16 @@ class EnedisSimulator(BaseSimulator):
         start = parse_day(info.start or "", legacy=True)
         end = parse_day(info.end or "", legacy=True)
         return {"meter_reading": serve(meter, kind, start, end, self.now(), legacy=True)}
+
+
+def contract_situation(meter: SimulatedMeter) -> dict[str, object]:
+    """One contract of ``situation_contrat_auto/v1`` (a home's, segment C5) for the meter."""
+    return {
+        "usage_point_id": meter.prm,
+        "segment": "C5",
+        "contract_type": "CARD-S",
+        "contract_start": f"{meter.first_day.isoformat()}T00:00:00+0100",
+        "distribution_tariff": "BTINFCU4",
+        "subscribed_power": {"unit": "kVA", "value": str(meter.subscribed_power_kva)},
+        "pricing_structure": "BTINF",
+    }

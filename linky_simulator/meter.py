@@ -127,6 +127,7 @@ class SimulatedMeter:
         solar_peak_w: int = 3000,
         index_offset_wh: int = 12_000_000,
         tariff: MeterTariff | None = None,
+        subscribed_power_kva: int = 9,
     ) -> None:
         """Describe the meter; nothing is computed before it is asked for."""
         overrides = dict(interval_overrides or {})
@@ -155,6 +156,8 @@ class SimulatedMeter:
         self.index_offset_wh = index_offset_wh
         self._index_cache: dict[Direction, list[int]] = {}
         self.tariff = tariff
+        self.subscribed_power_kva = subscribed_power_kva
+        """The contract's subscribed power (served by Data Connect's contract data)."""
         self._register_cache: list[dict[Register, int]] = []
 
     def __repr__(self) -> str:

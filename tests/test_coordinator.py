@@ -631,11 +631,15 @@ async def test_enedis_source(
     """The same cycle over Enedis Data Connect."""
     entry = enedis_entry(hass, enedis_api)
     await setup(hass, entry)
-    assert [t for t, _, _ in data_requests(enedis_api)] == [
+    requests = [t for t, _, _ in data_requests(enedis_api)]
+    assert [t for t in requests if t != "situation_contrat"] == [
         "consommation_quotidienne",
         "courbe_de_charge_consommation",
         "puissance_conso_max_quotidienne",
     ]
+    # No subscribed power in the options: read once from the contract data at setup.
+    assert requests.count("situation_contrat") == 1
+    assert coordinator_of(entry).subscribed_power_kva == 9
     assert coordinator_of(entry).data.consumption_yesterday is not None
 
 

@@ -309,6 +309,9 @@ async def test_enedis_token_revoked_on_unload(
     with no_backfill():
         await setup(hass, entry)
     assert enedis_api.requests[0].type == "token"
+    # Setup sent 5 requests (token, 3 data kinds, the contract): the 5-a-second budget would
+    # hold the revocation for a second the frozen clock never lets pass.
+    frozen.tick(1)
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert len(enedis_api.revoked) == 1

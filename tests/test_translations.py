@@ -14,9 +14,12 @@ import pytest
 from custom_components.linky.binary_sensor import OFF_PEAK_NOW
 from custom_components.linky.comparison_sensor import COMPARISON_SENSORS
 from custom_components.linky.sensor import (
+    CLASS_COST_SENSORS,
     CLASS_SENSORS,
+    COST_SENSORS,
     CURRENT_CLASS,
     CURRENT_PRICE,
+    MAX_POWER_RATIO,
     SENSORS,
     TEMPO_SEASON_SENSORS,
     TEMPO_SENSORS,
@@ -105,6 +108,9 @@ def test_every_sensor_has_a_name_and_an_icon() -> None:
         *TEMPO_SENSORS,
         *TEMPO_SEASON_SENSORS,
         *COMPARISON_SENSORS,
+        *COST_SENSORS,
+        *CLASS_COST_SENSORS.values(),
+        MAX_POWER_RATIO,
     )
     keys = {d.translation_key for d in every}
     assert keys == set(names)

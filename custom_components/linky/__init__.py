@@ -15,7 +15,14 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
-from .api import COULEUR_TEMPO_URL, RTE_TEMPO_URL, InvalidTokenError, PRMAccessError
+from .api import (
+    COULEUR_TEMPO_URL,
+    RTE_TEMPO_URL,
+    EnedisDataConnectClient,
+    InvalidTokenError,
+    LinkyError,
+    PRMAccessError,
+)
 from .backfill import HistoryBackfill
 from .backfill_plan import history_start
 from .budget import async_get_budget
@@ -99,6 +106,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
     coordinator.async_start(backfill.start)
     if contract is not None:  # compared with the regulated options (the grid's date matters)
         _follow_regulated_grid(hass, entry)
+    if _needs_subscribed_power(coordinator):
+        entry.async_create_background_task(
+            hass, _async_read_subscribed_power(coordinator), f"Linky {entry.title} contract"
+        )
     if contract is not None and len(contract.classes) > 1:
         _follow_registers(hass, entry, contract)
     else:  # no classes to check (any more)
@@ -131,6 +142,34 @@ def _consumption_contract(hass: HomeAssistant, entry: LinkyConfigEntry) -> Contr
         )
     update_invalid_prices(hass, entry, problems)
     return contracts.get("consumption")
+
+
+def _needs_subscribed_power(coordinator: LinkyCoordinator) -> bool:
+    """Whether to ask Enedis for the subscribed power: none in today's contract period."""
+    if not isinstance(coordinator.client, EnedisDataConnectClient):
+        return False
+    contract = coordinator.contract
+    return contract is None or contract.period_on(coordinator.today()).subscribed_power_kva is None
+
+
+async def _async_read_subscribed_power(coordinator: LinkyCoordinator) -> None:
+    """Read the subscribed power from Enedis's contract data (one request) for the sensors.
+
+    A failure is only logged: the ratio sensor stays unknown, polling is not affected.
+    """
+    client = coordinator.client
+    if coordinator.stopped or not isinstance(client, EnedisDataConnectClient):
+        return
+    try:
+        situation = await client.get_contract_situation(coordinator.prm)
+    except LinkyError as err:
+        _LOGGER.info("%s: the contract data could not be read (%s)", coordinator.name, err)
+        return
+    if situation.subscribed_power_kva is None:
+        _LOGGER.info("%s: the contract data gives no subscribed power", coordinator.name)
+        return
+    coordinator.subscribed_power_kva = situation.subscribed_power_kva
+    coordinator.push_snapshot()
 
 
 def _follow_colours(

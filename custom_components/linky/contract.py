@@ -25,7 +25,9 @@ Options store the periods as dicts (``entry.options["contract"]``)::
     {"start": "2026-12-01", "option": "hphc", "subscription": 16.2,
      "prices": {"hp": 0.2065, "hc": 0.1579},
      "off_peak_hours": "01:30-07:30;12:30-14:30",
-     "summer_off_peak_hours": "02:00-07:00;13:00-16:00"}
+     "summer_off_peak_hours": "02:00-07:00;13:00-16:00", "subscribed_power_kva": 9}
+
+``subscribed_power_kva`` (optional, 1 to 36) is the period's subscribed power.
 """
 
 from __future__ import annotations
@@ -64,6 +66,11 @@ TEMPO_BOUNDS: Final = (TEMPO_DAY_START, TEMPO_OFF_PEAK[0][0])
 """The minutes of the day a Tempo class may change at: the new colour, the off-peak hours."""
 SUMMER_MONTHS: Final = range(4, 11)
 """April to October: the months summer off-peak ranges apply in, when a period has them."""
+SUBSCRIBED_POWER_KEY: Final = "subscribed_power_kva"
+"""The key of a period's subscribed power (kVA) in the options."""
+MIN_SUBSCRIBED_KVA: Final = 1
+MAX_SUBSCRIBED_KVA: Final = 36
+"""Subscribed powers of the meters this integration reads (BT <= 36 kVA, segment C5)."""
 
 
 class TariffOption(StrEnum):
@@ -103,6 +110,8 @@ class ContractPeriod:
     """EUR per month, spread evenly over the month's days."""
     off_peak_hours: tuple[MinuteRange, ...] = ()
     summer_off_peak_hours: tuple[MinuteRange, ...] = ()
+    subscribed_power_kva: int | None = None
+    """The subscribed power (kVA, 1 to 36), None when not given."""
 
     def __post_init__(self) -> None:
         """Check the classes match the option and every price is plausible."""
@@ -114,6 +123,9 @@ class ContractPeriod:
             raise TariffError("the subscription is negative or absurd")
         if self.option is TariffOption.HPHC and not self.off_peak_hours:
             raise TariffError("HP/HC needs off-peak hours")
+        kva = self.subscribed_power_kva
+        if kva is not None and not MIN_SUBSCRIBED_KVA <= kva <= MAX_SUBSCRIBED_KVA:
+            raise TariffError("the subscribed power is not 1 to 36 kVA")
 
     def price(self, name: str) -> float:
         """Return the price per kWh of a class."""
@@ -169,6 +181,8 @@ class ContractPeriod:
             data["off_peak_hours"] = format_off_peak_hours(self.off_peak_hours)
         if self.summer_off_peak_hours:
             data["summer_off_peak_hours"] = format_off_peak_hours(self.summer_off_peak_hours)
+        if self.subscribed_power_kva is not None:
+            data[SUBSCRIBED_POWER_KEY] = self.subscribed_power_kva
         return data
 
     @classmethod
@@ -179,6 +193,7 @@ class ContractPeriod:
             option = TariffOption(data["option"])
             prices = tuple((str(k), float(v)) for k, v in dict(data["prices"]).items())
             subscription = float(data.get("subscription") or 0)
+            kva = _kva(data.get(SUBSCRIBED_POWER_KEY))
         except (KeyError, TypeError, ValueError) as err:
             raise TariffError(f"invalid contract period: {err}") from err
         return cls(
@@ -188,12 +203,23 @@ class ContractPeriod:
             subscription=subscription,
             off_peak_hours=_ranges(data.get("off_peak_hours")),
             summer_off_peak_hours=_ranges(data.get("summer_off_peak_hours")),
+            subscribed_power_kva=kva,
         )
 
 
 @cache
 def _bounds(ranges: tuple[MinuteRange, ...]) -> tuple[int, ...]:
     return tuple(bound for r in ranges for bound in r)
+
+
+def _kva(value: Any) -> int | None:
+    """Return a subscribed power from the options (None when not given); whole kVA only."""
+    if value is None or value == "":
+        return None
+    number = float(value)
+    if isinstance(value, bool) or not number.is_integer():
+        raise ValueError(f"the subscribed power {value!r} is not a whole number of kVA")
+    return int(number)
 
 
 def _class_order(name: str) -> int:

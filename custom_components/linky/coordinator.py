@@ -118,6 +118,8 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         self.refused: dict[DataKind, date] = {}
         """Kinds refused for another reason, with the Paris day: asked again the next day."""
         self._store = ReadingsStore(hass, entry.entry_id, client)
+        self.subscribed_power_kva: int | None = None
+        """The subscribed power Enedis Data Connect's contract data gave (kVA), if read."""
         self._dirty = False
         self._unsub_poll: CALLBACK_TYPE | None = None
         self._unsub_midnight: CALLBACK_TYPE | None = None
@@ -178,7 +180,9 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
 
     def snapshot(self) -> LinkySnapshot:
         """Return what the sensors show now, from the stored readings."""
-        return summarize(self.readings, self.today(), self.contract, self.colour_of)
+        return summarize(
+            self.readings, self.today(), self.contract, self.colour_of, self.subscribed_power_kva
+        )
 
     @override
     async def _async_update_data(self) -> LinkySnapshot:

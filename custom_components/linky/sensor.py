@@ -23,6 +23,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import (
     CURRENCY_EURO,
+    PERCENTAGE,
     EntityCategory,
     Platform,
     UnitOfApparentPower,
@@ -43,6 +44,7 @@ from .contract import ALL_CLASSES, COLOURS, Colour, parse_contracts
 from .coordinator import LinkyCoordinator
 from .data import LinkyConfigEntry
 from .entity import LinkyEntity
+from .snapshot import LinkySnapshot
 from .tempo_season import SeasonCount, count_season, next_tempo_day_start, tempo_day
 from .timed import LinkyTimedEntity
 
@@ -226,6 +228,9 @@ def _descriptions(coordinator: LinkyCoordinator) -> list[LinkySensorEntityDescri
         descriptions.append(CURRENT_PRICE)
         if contract.uses_tempo:
             descriptions.extend((*TEMPO_SENSORS, *TEMPO_SEASON_SENSORS))
+        descriptions.extend(COST_SENSORS)
+        descriptions.extend(CLASS_COST_SENSORS[klass] for klass in classes)
+    descriptions.append(MAX_POWER_RATIO)
     return descriptions
 
 
@@ -248,13 +253,20 @@ async def async_setup_entry(
                 CURRENT_PRICE,
                 *TEMPO_SENSORS,
                 *TEMPO_SEASON_SENSORS,
+                *COST_SENSORS,
+                *CLASS_COST_SENSORS.values(),
             )
         )
     _remove_stale(hass, coordinator, [d for d in every if d.key not in keys])
     async_add_entities(
         (LinkyClockSensor if d.key in CLOCK_SENSORS else LinkySensor)(coordinator, d)
         for d in descriptions
-        if not isinstance(d, LinkyTempoSensorEntityDescription)
+        if not isinstance(d, LinkyTempoSensorEntityDescription | LinkyDatedSensorEntityDescription)
+    )
+    async_add_entities(
+        LinkyDatedSensor(coordinator, d)
+        for d in descriptions
+        if isinstance(d, LinkyDatedSensorEntityDescription)
     )
     async_add_entities(
         LinkyTempoSensor(coordinator, d)
@@ -409,3 +421,97 @@ class LinkyTempoSensor(LinkyTimedEntity, LinkySensor):
     def next_change(self, now: datetime) -> datetime:
         """Return the next 06:00 Paris (a new Tempo day)."""
         return next_tempo_day_start(now)
+
+
+# ---- Costs and the maximum power's share of the subscribed power (from the snapshot) --------
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkyDatedSensorEntityDescription(LinkySensorEntityDescription):
+    """A value for a past day or month, which its attributes name."""
+
+    attributes_fn: Callable[[LinkySnapshot], dict[str, Any]]
+
+
+def _yesterday(snapshot: LinkySnapshot) -> dict[str, Any]:
+    return {"day": snapshot.yesterday}
+
+
+def _this_month(snapshot: LinkySnapshot) -> dict[str, Any]:
+    return {
+        "month": f"{snapshot.today:%Y-%m}",
+        "first_day": snapshot.today.replace(day=1),
+        "last_day": snapshot.cost_month_last_day,
+    }
+
+
+def _last_month(snapshot: LinkySnapshot) -> dict[str, Any]:
+    return {"month": f"{snapshot.today.replace(day=1) - timedelta(days=1):%Y-%m}"}
+
+
+def _cost(
+    key: str,
+    value_fn: Callable[[LinkyCoordinator], StateType],
+    attributes_fn: Callable[[LinkySnapshot], dict[str, Any]],
+) -> LinkyDatedSensorEntityDescription:
+    return LinkyDatedSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY_EURO,
+        suggested_display_precision=2,
+        # No state_class: see the module docstring; the cost statistics serve the Energy
+        # dashboard, and these sensors show the same numbers.
+        value_fn=value_fn,
+        attributes_fn=attributes_fn,
+    )
+
+
+COST_SENSORS: Final = (
+    _cost("cost_yesterday", lambda c: c.data.cost_yesterday, _yesterday),
+    _cost("cost_this_month", lambda c: c.data.cost_month, _this_month),
+    _cost("cost_last_month", lambda c: c.data.cost_previous_month, _last_month),
+)
+
+
+def _class_cost(klass: str) -> LinkyDatedSensorEntityDescription:
+    return _cost(
+        f"cost_yesterday_{klass}", lambda c: c.data.cost_classes_yesterday.get(klass), _yesterday
+    )
+
+
+CLASS_COST_SENSORS: Final = {klass: _class_cost(klass) for klass in ALL_CLASSES if klass != "base"}
+
+
+def _ratio_attributes(snapshot: LinkySnapshot) -> dict[str, Any]:
+    return {"day": snapshot.yesterday, "subscribed_power_kva": snapshot.subscribed_power}
+
+
+MAX_POWER_RATIO: Final = LinkyDatedSensorEntityDescription(
+    key="max_power_ratio_yesterday",
+    translation_key="max_power_ratio_yesterday",
+    native_unit_of_measurement=PERCENTAGE,
+    suggested_display_precision=1,
+    # No state_class (as the maximum power itself).
+    value_fn=lambda c: c.data.max_power_ratio,
+    attributes_fn=_ratio_attributes,
+)
+
+
+class LinkyDatedSensor(LinkySensor):
+    """A cost or the maximum power ratio, with the day or month it is for."""
+
+    entity_description: LinkyDatedSensorEntityDescription
+
+    def __init__(
+        self, coordinator: LinkyCoordinator, description: LinkyDatedSensorEntityDescription
+    ) -> None:
+        """Suggest an English entity id, whatever Home Assistant's language."""
+        super().__init__(coordinator, description)
+        self.entity_id = f"{Platform.SENSOR}.linky_{coordinator.prm}_{description.key}"
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The day or the month the value is for."""
+        return self.entity_description.attributes_fn(self.coordinator.data)

@@ -8,7 +8,7 @@ from .contract import CLASSES, ColourOf, Contract
 from .kinds import Direction
 from .paris import days_between
 from .readings import MeterReadings
-from .statistics import day_classes
+from .statistics import Costs, day_classes, day_costs, is_whole_day
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,6 +30,20 @@ class LinkySnapshot:
     """Yesterday's consumption per tariff class (kWh); empty without a contract of classes or
     while a Tempo colour is unknown."""
     """The latest day any data is held for."""
+    cost_yesterday: float | None = None
+    """EUR: yesterday's energy at its prices plus its share of the subscription."""
+    cost_month: float | None = None
+    """EUR: this month from the 1st to ``cost_month_last_day``."""
+    cost_month_last_day: date | None = None
+    """The last day "cost this month" counts: the latest day of the month with whole data."""
+    cost_previous_month: float | None = None
+    """EUR: every day of the previous month."""
+    cost_classes_yesterday: Mapping[str, float] = field(default_factory=dict)
+    """EUR: yesterday's energy cost per class (no subscription); empty without classes."""
+    subscribed_power: int | None = None
+    """kVA: the contract's subscribed power on yesterday, else the one Enedis gave."""
+    max_power_ratio: float | None = None
+    """Yesterday's maximum power, % of ``subscribed_power`` (one decimal)."""
 
     @property
     def yesterday(self) -> date:
@@ -81,13 +95,78 @@ def _classes(
     return {name: round(by_class.get(name, 0) / 60_000, 3) for name in classes}
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _CostValues:
+    """The cost sensors' values (EUR), rounded to the cent."""
+
+    yesterday: float | None = None
+    month: float | None = None
+    month_last_day: date | None = None
+    previous_month: float | None = None
+    classes_yesterday: Mapping[str, float] = field(default_factory=dict)
+
+
+def _cent(costs: Costs | None) -> float | None:
+    return None if costs is None else round(costs.total, 2)
+
+
+def _cost_values(
+    readings: MeterReadings, today: date, contract: Contract | None, colour_of: ColourOf
+) -> _CostValues:
+    """Yesterday, this month up to its latest whole day, and last month (`day_costs`).
+
+    This month counts the days from the 1st to the latest one with whole data (the attribute
+    says which), so it does not turn unknown every night until yesterday is published; any
+    earlier day without data or colour makes it unknown, never a partial sum.
+    """
+    if contract is None:
+        return _CostValues()
+    yesterday = today - timedelta(days=1)
+    month_start = today.replace(day=1)
+    previous_start = (month_start - timedelta(days=1)).replace(day=1)
+    whole = [
+        day
+        for day in days_between(month_start, today)
+        if is_whole_day(readings, "consumption", day)
+    ]
+    last = max(whole, default=None)
+    month = list(days_between(month_start, last + timedelta(days=1))) if last else []
+    previous = list(days_between(previous_start, month_start))
+    day = day_costs(readings, contract, colour_of, [yesterday])
+    classes = {} if day is None or len(contract.classes) < 2 else day.classes
+    return _CostValues(
+        yesterday=_cent(day),
+        month=_cent(day_costs(readings, contract, colour_of, month)),
+        month_last_day=last,
+        previous_month=_cent(day_costs(readings, contract, colour_of, previous)),
+        classes_yesterday={name: round(cost, 2) for name, cost in classes.items()},
+    )
+
+
+def subscribed_power(contract: Contract | None, day: date, fallback: int | None) -> int | None:
+    """Return the subscribed power (kVA) of ``day``'s contract period, else ``fallback``."""
+    kva = contract.period_on(day).subscribed_power_kva if contract is not None else None
+    return kva if kva is not None else fallback
+
+
+def max_power_ratio(max_power_va: int | None, kva: int | None) -> float | None:
+    """Return a maximum power as a % of a subscribed power, one decimal (None without both)."""
+    if max_power_va is None or not kva:
+        return None
+    return round(max_power_va / (kva * 10), 1)
+
+
 def summarize(
     readings: MeterReadings,
     today: date,
     contract: Contract | None = None,
     colour_of: ColourOf = lambda _day: None,
+    subscribed_power_kva: int | None = None,
 ) -> LinkySnapshot:
-    """Compute what the sensors show on the Paris day ``today`` (pure)."""
+    """Compute what the sensors show on the Paris day ``today`` (pure).
+
+    ``subscribed_power_kva``: the one Enedis gave, used when the contract has none.
+    """
     yesterday = today - timedelta(days=1)
     # Calendar months: on the 1st, "this month" has no published day yet (unknown) and the
     # previous month is the one that just ended.
@@ -107,6 +186,8 @@ def summarize(
     def previous(direction: Direction) -> float | None:
         return _kwh(period_energy_wh(readings, direction, previous_start, month_start))
 
+    costs = _cost_values(readings, today, contract, colour_of)
+    kva = subscribed_power(contract, yesterday, subscribed_power_kva)
     return LinkySnapshot(
         today=today,
         consumption_yesterday=_kwh(day_energy_wh(readings, "consumption", yesterday)),
@@ -119,4 +200,11 @@ def summarize(
         production_previous_month=previous("production"),
         latest_day=max((day for day in held if day < today), default=None),
         classes_yesterday=_classes(readings, yesterday, contract, colour_of),
+        cost_yesterday=costs.yesterday,
+        cost_month=costs.month,
+        cost_month_last_day=costs.month_last_day,
+        cost_previous_month=costs.previous_month,
+        cost_classes_yesterday=costs.classes_yesterday,
+        subscribed_power=kva,
+        max_power_ratio=max_power_ratio(max_power.va if max_power else None, kva),
     )

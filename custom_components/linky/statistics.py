@@ -20,12 +20,13 @@ Pure: no Home Assistant import. The rules (binding, see docs/architecture.md "St
   whenever they are recomputed; kWh = watt-minutes / 60000.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import Final
 
-from .contract import CLASSES, ColourOf, Contract, split_by_class
+from .contract import ALL_CLASSES, CLASSES, ColourOf, Contract, split_by_class
 from .kinds import Direction
 from .meter_registers import register_classes
 from .paris import days_between, local_midnight
@@ -167,11 +168,18 @@ def day_classes(
 
 
 def classes_by_day(
-    readings: MeterReadings, direction: Direction, contract: Contract, colour_of: ColourOf
+    readings: MeterReadings,
+    direction: Direction,
+    contract: Contract,
+    colour_of: ColourOf,
+    days: Iterable[date] | None = None,
 ) -> list[tuple[date, dict[int, dict[str, int]]]]:
-    """Return each day's energy per UTC hour and class; days waiting for a colour left out."""
+    """Return each day's energy per UTC hour and class (every day held, or ``days``).
+
+    Days waiting for a colour are left out.
+    """
     by_day: list[tuple[date, dict[int, dict[str, int]]]] = []
-    for day in _days(readings, direction):
+    for day in _days(readings, direction) if days is None else days:
         day_hours = _day_classes(readings, direction, day, contract, colour_of)
         if day_hours is not None:
             by_day.append((day, dict(sorted(day_hours.items()))))
@@ -244,15 +252,20 @@ def hourly_costs(
 
 
 def subscriptions(
-    readings: MeterReadings, direction: Direction, contract: Contract
+    readings: MeterReadings,
+    direction: Direction,
+    contract: Contract,
+    days: Iterable[date] | None = None,
 ) -> dict[int, float]:
-    """Return each day's subscription (first day held to last), on the day's first hour."""
-    days = _days(readings, direction)
-    if not days:
-        return {}
+    """Return each day's subscription on its first hour (first day held to last, or ``days``)."""
+    if days is None:
+        held = _days(readings, direction)
+        if not held:
+            return {}
+        days = days_between(held[0], held[-1] + timedelta(days=1))
     return {
         _midnight_ts(day): subscription
-        for day in days_between(days[0], days[-1] + timedelta(days=1))
+        for day in days
         if (subscription := contract.day_subscription(day))
     }
 
@@ -292,6 +305,56 @@ def cost_rows(
     costs = hourly_costs(classes_by_day(readings, direction, contract, colour_of), contract)
     subscription = subscriptions(readings, direction, contract) if name is None else {}
     return as_rows(raw_cost_rows(costs, name, subscription))
+
+
+@dataclass(frozen=True, slots=True)
+class Costs:
+    """What some days of consumption cost (EUR), counted as the cost statistics count it."""
+
+    total: float
+    """Every class's energy at its price plus the subscription (``consumption_cost``)."""
+    classes: Mapping[str, float]
+    """Each class's energy at its price, no subscription (``consumption_<class>_cost``); the
+    classes of the days' periods, in the classes' order."""
+
+
+_WHOLE_DAY: Final = frozenset({DaySource.CURVE, DaySource.DAILY})
+
+
+def is_whole_day(readings: MeterReadings, direction: Direction, day: date) -> bool:
+    """Whether all of a day's energy is held: its daily value, or a complete curve."""
+    return day_source(readings, direction, day) in _WHOLE_DAY
+
+
+def _final_sum(rows: list[RawRow]) -> float:
+    return rows[-1][2] if rows else 0.0
+
+
+def day_costs(
+    readings: MeterReadings, contract: Contract, colour_of: ColourOf, days: Sequence[date]
+) -> Costs | None:
+    """Return the consumption cost of ``days`` (distinct) with the cost statistics' functions.
+
+    None (never a partial sum) when there is no day, or when a day has no whole data (neither
+    its daily value nor a complete curve) or waits for its Tempo colour. The total is the
+    change of ``consumption_cost`` over the days; a class's, that of its cost statistic.
+    """
+    if not days or not all(is_whole_day(readings, "consumption", day) for day in days):
+        return None
+    by_day = classes_by_day(readings, "consumption", contract, colour_of, days)
+    if len(by_day) != len(days):
+        return None  # a colour is unknown
+    costs = hourly_costs(by_day, contract)
+    subscription = subscriptions(readings, "consumption", contract, days)
+    names = {name for day in days for name in CLASSES[contract.period_on(day).option]}
+    return Costs(
+        total=_final_sum(raw_cost_rows(costs, None, subscription)),
+        classes={
+            name: _final_sum(raw_cost_rows(costs, name, {}))
+            for name in ALL_CLASSES
+            if name in names
+        },
+    )
 
 
 def raw_cumulative_rows(values: Iterable[tuple[int, float]]) -> list[RawRow]:

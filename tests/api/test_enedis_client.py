@@ -689,3 +689,39 @@ async def test_registers_are_not_offered_by_the_metering_data_family(
     assert (caught.value.status, client.errors_count) == (404, 1)
     assert "does not offer index_consommation" in caught.value.message
     assert data_kinds(sim) == [("index_consommation", 404)]
+
+
+# --- contract data (situation_contrat_auto) ------------------------------------------------
+
+
+async def test_contract_situation_gives_the_subscribed_power(
+    enedis_api_factory: Factory,
+) -> None:
+    meter = SimulatedMeter(CONSUMPTION_PRM, subscribed_power_kva=12)
+    sim = await enedis_api_factory([meter], now=lambda: NOW)
+    async with client_for(sim) as client:
+        await client.connect()
+        sim.expire_tokens()  # a refused token is renewed once, as for the data
+        situation = await client.get_contract_situation()
+
+    assert (situation.subscribed_power_kva, situation.segment) == (12, "C5")
+    assert [(r.type, r.prm, r.status) for r in sim.requests] == [
+        ("token", None, 200),
+        ("situation_contrat", CONSUMPTION_PRM, 401),
+        ("token", None, 200),
+        ("situation_contrat", CONSUMPTION_PRM, 200),
+        ("revoke", None, 200),
+    ]
+
+
+async def test_contract_situation_errors(enedis: EnedisSimulator) -> None:
+    async with client_for(enedis) as client:
+        with pytest.raises(AccessDeniedError) as caught:
+            await client.get_contract_situation(UNKNOWN_PRM)
+        assert caught.value.code == "ADAM-DC-0008"
+        enedis.fail_next(200, {"unexpected": True}, type="situation_contrat")
+        with pytest.raises(ServerError):
+            await client.get_contract_situation()
+        enedis.fail_next(200, "<html>maintenance</html>", "text/html", type="situation_contrat")
+        with pytest.raises(LinkyConnectionError):
+            await client.get_contract_situation()

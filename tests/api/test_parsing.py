@@ -25,6 +25,7 @@ from custom_components.linky.api import (
 from custom_components.linky.api.parsing import (
     error_from_response,
     is_unknown_type_error,
+    parse_contract_situation,
     parse_metering_data,
     parse_next_access_time,
     parse_response,
@@ -684,3 +685,45 @@ def test_long_messages_are_shortened() -> None:
     assert type(err) is BadRequestError
     assert len(err.message) == 300
     assert err.message.startswith("HTTP 400: xxx")
+
+
+# --- contract data (situation_contrat_auto) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("power", "kva"),
+    [
+        ({"unit": "kVA", "value": "12"}, 12),
+        ({"unit": "kW", "value": "6"}, 6),  # the swagger's example unit
+        ({"unit": "VA", "value": "9000"}, 9),
+        ({"value": 3}, 3),
+        ("9 kVA", 9),  # the former v4 form
+        ("6", 6),
+        ({"unit": "kVA", "value": "7.5"}, None),
+        ({"unit": "kVA", "value": "0"}, None),
+        ({"unit": "kVA", "value": "250"}, None),  # not a home (C4)
+        ({"unit": "A", "value": "30"}, None),
+        ("lots", None),
+        (True, None),
+        (None, None),
+        ([6], None),
+    ],
+)
+def test_contract_situation_subscribed_power(power: Any, kva: int | None) -> None:
+    body = [{"segment": "C5", "subscribed_power": power, "distribution_tariff": "BTINFCU4"}]
+    situation = parse_contract_situation(body)
+    assert situation.subscribed_power_kva == kva
+    assert (situation.segment, situation.distribution_tariff) == ("C5", "BTINFCU4")
+
+
+def test_contract_situation_shapes() -> None:
+    # The first contract with a readable power wins (an injection contract may have none).
+    two = [{"segment": "C5"}, {"segment": "C5", "subscribed_power": "9 kVA"}]
+    assert parse_contract_situation(two).subscribed_power_kva == 9
+    assert parse_contract_situation({"contracts": two}).subscribed_power_kva == 9
+    assert parse_contract_situation(two[1]).subscribed_power_kva == 9
+    assert parse_contract_situation([]).subscribed_power_kva is None
+    assert parse_contract_situation([{"segment": "C5"}]).segment == "C5"
+    for wrong in ("C5", [1, 2], None, {"contracts": "none"}):
+        with pytest.raises(ServerError):
+            parse_contract_situation(wrong)

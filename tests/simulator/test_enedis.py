@@ -311,3 +311,25 @@ async def test_metering_data_max_power_and_errors(
     assert (status, body["error"]) == (403, "ADAM-DC-0008")
     status, body = await metering_data(session, api, "daily_consumption", token, start="x")
     assert (status, body["error"]) == (400, "Invalid_request")
+
+
+async def test_contract_situation(api: EnedisSimulator, session: aiohttp.ClientSession) -> None:
+    """``situation_contrat_auto/v1/<prm>``: a list of one contract with the subscribed power."""
+    url = f"{api.base_url}/situation_contrat_auto/v1/{CONSUMPTION_PRM}"
+    async with session.get(url) as resp:
+        assert resp.status == 401  # no token
+    token = await get_token(session, api)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with session.get(url, headers=headers) as resp:
+        assert resp.status == 200
+        body = await resp.json()
+    assert body[0]["usage_point_id"] == CONSUMPTION_PRM
+    assert body[0]["segment"] == "C5"
+    subscribed = api.meters[CONSUMPTION_PRM].subscribed_power_kva
+    assert body[0]["subscribed_power"] == {"unit": "kVA", "value": str(subscribed)}
+    async with session.get(
+        f"{api.base_url}/situation_contrat_auto/v1/{UNKNOWN_PRM}", headers=headers
+    ) as resp:
+        assert resp.status == 403
+        assert (await resp.json())["error"] == "ADAM-DC-0008"
+    assert [r.type for r in api.requests if r.type != "token"] == ["situation_contrat"] * 3

@@ -25,7 +25,7 @@ from .exceptions import (
     UpstreamError,
 )
 from .helper import EnedisApiHelper
-from .models import ClassRegister, IntervalReading, MeteringData, ReadingType
+from .models import ClassRegister, ContractSituation, IntervalReading, MeteringData, ReadingType
 from .tempo import (
     COULEUR_TEMPO_URL,
     RTE_TEMPO_URL,
@@ -51,6 +51,7 @@ __all__ = [
     "BadRequestError",
     "BaseClient",
     "ClassRegister",
+    "ContractSituation",
     "CouleurTempoClient",
     "DataPaths",
     "EnedisApiHelper",

@@ -28,8 +28,8 @@ from .exceptions import (
     LinkyError,
     ServerError,
 )
-from .models import MeteringData
-from .parsing import error_from_response
+from .models import ContractSituation, MeteringData
+from .parsing import error_from_response, parse_contract_situation, parse_json_response
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ NO_DATA_CODE = "no_data_found"
 """A 404 with this code is about the days asked, not the path."""
 NOT_SUBSCRIBED_CODE = "900908"
 """The gateway's 403 for an API the application is not subscribed to."""
+CONTRACT_PATH = "/situation_contrat_auto/v1"
 MAX_EXPIRES_IN = 10 * 365 * 86400
 """A longer `expires_in` (seconds) is absurd: taken as not given."""
 RENEW_MARGIN = timedelta(seconds=60)
@@ -292,6 +293,17 @@ class EnedisDataConnectClient(BaseClient):
             return (DataPaths.METERING_DATA, DataPaths.V2)
         return (DataPaths.V2, DataPaths.METERING_DATA)
 
+    async def _get_authorized(self, url: str, params: dict[str, str] | None = None) -> Response:
+        """GET with the access token, renewed once when refused (401)."""
+        token = await self._access_token()
+        response = await self._transport.request("GET", url, params=params, bearer=token)
+        if response.status == 401:
+            _LOGGER.debug("Token refused by %s: renewing it once", url.rpartition("/")[2])
+            refused = self._token if self._token and self._token.access_token == token else None
+            token = await self._access_token(refused=refused)
+            response = await self._transport.request("GET", url, params=params, bearer=token)
+        return response
+
     async def _fetch_piece(
         self, endpoint: ep.Endpoint, prm: str, start: date, end: date
     ) -> MeteringData:
@@ -318,16 +330,28 @@ class EnedisDataConnectClient(BaseClient):
         )
 
     async def _send(self, path: str, params: dict[str, str]) -> Response:
-        """Send one data request; renew the token once if it is refused."""
-        url = f"{self._base_url}{path}"
-        token = await self._access_token()
-        response = await self._transport.request("GET", url, params=params, bearer=token)
-        if response.status == 401:
-            _LOGGER.debug("Token refused by %s: renewing it once", path)
-            refused = self._token if self._token and self._token.access_token == token else None
-            token = await self._access_token(refused=refused)
-            response = await self._transport.request("GET", url, params=params, bearer=token)
-        return response
+        """Send one data request (see `_get_authorized`)."""
+        return await self._get_authorized(f"{self._base_url}{path}", params)
+
+    async def get_contract_situation(self, prm: str | None = None) -> ContractSituation:
+        """Return the meter's current contract (subscribed power, segment): one request.
+
+        ``prm`` defaults to the consumption PRM. Errors are those of the data requests.
+        """
+        prm = prm or self._consumption_prm
+        if not prm:
+            raise ValueError("No PRM was given to the client")
+        response = await self._get_authorized(f"{self._base_url}{CONTRACT_PATH}/{prm}")
+        try:
+            return parse_contract_situation(
+                parse_json_response(
+                    response.status,
+                    response.text,
+                    retry_after=response.headers.get("Retry-After"),
+                )
+            )
+        except LinkyError as err:
+            raise self._transport.error(err, response) from None
 
     def _prm_for(self, endpoint: ep.Endpoint) -> str:
         prm = self._production_prm if endpoint.direction == "production" else self._consumption_prm

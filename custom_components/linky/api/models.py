@@ -88,3 +88,15 @@ class MeteringData:
         if not self.interval_reading:
             return None
         return self.total / len(self.interval_reading)
+
+
+@dataclass(frozen=True, slots=True)
+class ContractSituation:
+    """What Enedis's contract data (`situation_contrat_auto`) says of a meter's contract."""
+
+    subscribed_power_kva: int | None
+    """The subscribed power in kVA, None when the answer has none that can be read."""
+    segment: str | None = None
+    """``C5`` for a home (36 kVA or less)."""
+    distribution_tariff: str | None = None
+    """The distribution tariff (TURPE) code or label."""

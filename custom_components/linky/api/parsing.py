@@ -29,7 +29,7 @@ from .exceptions import (
     ServerError,
     UpstreamError,
 )
-from .models import ClassRegister, IntervalReading, MeteringData, ReadingType
+from .models import ClassRegister, ContractSituation, IntervalReading, MeteringData, ReadingType
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -595,8 +595,8 @@ def parse_metering_data(body: Any) -> MeteringData:
     raise ServerError(f"Unexpected metering body: {info.message or 'unknown shape'}", status=200)
 
 
-def parse_response(status: int, text: str, *, retry_after: str | None = None) -> MeteringData:
-    """Parse a whole answer: metering data on 2xx, else raise the matching `LinkyError`."""
+def parse_json_response(status: int, text: str, *, retry_after: str | None = None) -> Any:
+    """Return the decoded body of a 2xx answer, else raise the matching `LinkyError`."""
     if not 200 <= status < 300:
         raise error_from_response(status, text, retry_after=retry_after)
     body = _load_json(text)
@@ -606,4 +606,65 @@ def parse_response(status: int, text: str, *, retry_after: str | None = None) ->
             f"{_snippet(text) or 'empty body'}",
             status=status,
         )
-    return parse_metering_data(body)
+    return body
+
+
+def parse_response(status: int, text: str, *, retry_after: str | None = None) -> MeteringData:
+    """Parse a whole answer: metering data on 2xx, else raise the matching `LinkyError`."""
+    return parse_metering_data(parse_json_response(status, text, retry_after=retry_after))
+
+
+# --- Contract data (situation_contrat_auto) ----------------------------------------------
+
+_POWER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(k?VA|kW)?\s*$", re.IGNORECASE)
+_MAX_KVA = 36
+_CONTRACT_KEYS = frozenset({"subscribed_power", "segment", "usage_point_id"})
+
+
+def _kva(raw: Any) -> int | None:
+    """Read a subscribed power: ``{"unit": "kVA", "value": "12"}``, ``"12 kVA"`` or ``12``.
+
+    VA are converted; kW (the swagger's example unit) are taken as kVA, as Enedis counts a
+    home's subscribed power. None unless a whole number of 1 to 36 kVA.
+    """
+    unit: Any = None
+    if isinstance(raw, dict):
+        unit, raw = raw.get("unit"), raw.get("value")
+    if isinstance(raw, bool) or raw is None or isinstance(raw, dict | list):
+        return None
+    match = _POWER.match(str(raw))
+    if match is None:
+        return None
+    number = float(match.group(1).replace(",", "."))
+    unit_text = str(unit or match.group(2) or "kVA").strip().lower()
+    if unit_text == "va":
+        number /= 1000
+    elif unit_text not in {"kva", "kw"}:
+        return None
+    if not number.is_integer() or not 1 <= number <= _MAX_KVA:
+        return None
+    return int(number)
+
+
+def parse_contract_situation(body: Any) -> ContractSituation:
+    """Read the answer of `situation_contrat_auto/v1/{prm}`: a list of contracts.
+
+    Also takes one contract object, or a list under ``contracts``. The first contract with a
+    readable subscribed power wins (a producer's injection contract may have none). Raises
+    `ServerError` when the body is not a list of contracts.
+    """
+    if isinstance(body, dict) and "contracts" in body:
+        body = body["contracts"]
+    elif isinstance(body, dict) and _CONTRACT_KEYS & body.keys():
+        body = [body]
+    if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
+        raise ServerError("Unexpected contract body: not a list of contracts", status=200)
+    for item in body:
+        if (kva := _kva(item.get("subscribed_power"))) is not None:
+            return ContractSituation(
+                kva, _text(item.get("segment")), _text(item.get("distribution_tariff"))
+            )
+    first = body[0] if body else {}
+    return ContractSituation(
+        None, _text(first.get("segment")), _text(first.get("distribution_tariff"))
+    )
