@@ -111,6 +111,8 @@ class Period:
     prices: Mapping[str, float]
     subscription: float
     off_peak: Ranges = ()
+    power_kva: int = 6
+    """The subscribed power (the options form's pre-filled one)."""
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -124,6 +126,7 @@ class Period:
             "option": self.option,
             "subscription": self.subscription,
             "prices": dict(self.prices),
+            "subscribed_power_kva": self.power_kva,
         }
         if self.off_peak:
             data["off_peak_hours"] = format_ranges(self.off_peak)

@@ -18,8 +18,9 @@ from homeassistant.components.recorder import Recorder
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.linky.contract import TariffOption, regulated_prices
+from custom_components.linky.contract import TariffOption
 from custom_components.linky.paris import local_midnight
+from custom_components.linky.regulated import grid_on
 from custom_components.linky.series import statistic_id
 from linky_simulator import ConsoApiSimulator, SimulatedMeter, TempoSimulator
 from tests.backfill_helpers import quiet_sql, read_statistics
@@ -28,7 +29,7 @@ from tests.integration_helpers import advance, no_backfill, paris
 PRM = "56565656565656"
 DAY = date(2026, 1, 20)  # "today"
 YESTERDAY = DAY - timedelta(days=1)
-PRICES = regulated_prices(TariffOption.TEMPO, DAY)
+PRICES = grid_on(DAY).prices(TariffOption.TEMPO)
 CLASSES = ("blue_hp", "blue_hc", "white_hp", "white_hc", "red_hp", "red_hc")
 
 

@@ -26,7 +26,7 @@ from custom_components.linky import sensor
 from custom_components.linky.const import DOMAIN
 from custom_components.linky.paris import day_minutes
 from custom_components.linky.readings import MaxPower, MeterReadings
-from custom_components.linky.sensor import OBJECT_IDS
+from custom_components.linky.sensor_entity import OBJECT_IDS
 from custom_components.linky.snapshot import summarize
 from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
 from tests.const import CONSUMPTION_PRM

@@ -719,18 +719,20 @@ class Soak:
         result: Any = await options.async_init(self.entry.entry_id)
         flow_id = result["flow_id"]
         result = await options.async_configure(flow_id, {"next_step_id": "add_contract"})
-        result = await options.async_configure(
-            flow_id, {"start": start.isoformat(), "option": option}
-        )
+        first = {"start": start.isoformat(), "option": option}
+        result = await options.async_configure(flow_id, {**prefilled(result), **first})
         assert result["type"] is FlowResultType.FORM, result
-        defaults = {
-            str(key): key.default()
-            for key in result["data_schema"].schema
-            if callable(getattr(key, "default", None))
-        }
+        shown = prefilled(result)
         names = {"base": ("base",), "hphc": ("hp", "hc"), "tempo": TEMPO_CLASSES}
-        prices = {name: round(float(defaults[name]) * factor, 4) for name in names[option]}
-        form: dict[str, Any] = {**prices, "subscription": subscription}
+        prices = {
+            name: round(float(str(shown[name]).replace(",", ".")) * factor, 4)
+            for name in names[option]
+        }
+        form: dict[str, Any] = {
+            **shown,
+            **{name: str(price) for name, price in prices.items()},
+            "subscription": str(subscription),
+        }
         off_peak = self.plan.off_peak if option == "hphc" else ()
         if off_peak:
             form["off_peak_hours"] = format_ranges(off_peak)
@@ -871,6 +873,17 @@ async def check_statistics(soak: Soak) -> None:
             (s, round(v, 9), round(t, 9)) for s, v, t in fresh_rows
         ], f"{suffix} differs from a fresh import"
     soak.done["hours checked"] = len(expected.series["consumption"])
+
+
+def prefilled(result: Any) -> dict[str, Any]:
+    """The values a form shows (defaults and suggested values), as the browser sends them."""
+    values: dict[str, Any] = {}
+    for key in result["data_schema"].schema:
+        if callable(getattr(key, "default", None)) and key.default() is not None:
+            values[str(key)] = key.default()
+        elif (key.description or {}).get("suggested_value") is not None:
+            values[str(key)] = key.description["suggested_value"]
+    return values
 
 
 def check_requests(soak: Soak) -> None:

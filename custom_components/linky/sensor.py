@@ -18,12 +18,10 @@ from typing import Any, Final, override
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
-    SensorEntity,
     SensorEntityDescription,
 )
 from homeassistant.const import (
     CURRENCY_EURO,
-    PERCENTAGE,
     EntityCategory,
     Platform,
     UnitOfApparentPower,
@@ -42,24 +40,19 @@ from .comparison_sensor import COMPARISON_SENSORS, LinkyComparisonSensor, YearCo
 from .const import DOMAIN
 from .contract import ALL_CLASSES, COLOURS, Colour, parse_contracts
 from .coordinator import LinkyCoordinator
+from .cost_sensor import (
+    CLASS_COST_SENSORS,
+    COST_SENSORS,
+    MAX_POWER_RATIO,
+    LinkyDatedSensor,
+    LinkyDatedSensorEntityDescription,
+)
 from .data import LinkyConfigEntry
-from .entity import LinkyEntity
-from .snapshot import LinkySnapshot
+from .sensor_entity import LinkySensor, LinkySensorEntityDescription
 from .tempo_season import SeasonCount, count_season, next_tempo_day_start, tempo_day
 from .timed import LinkyTimedEntity
 
 PARALLEL_UPDATES = 0  # the coordinator does all the fetching
-
-
-@dataclass(frozen=True, kw_only=True)
-class LinkySensorEntityDescription(SensorEntityDescription):
-    """A Linky sensor: how to read its value from the coordinator."""
-
-    value_fn: Callable[[LinkyCoordinator], StateType | date | datetime]
-    production: bool = False
-    """Only created when production is enabled."""
-    per_day: bool = False
-    """The value is the day before the snapshot's (its ``day`` is an attribute)."""
 
 
 def _energy(
@@ -191,28 +184,6 @@ def _tempo(key: str, offset: int) -> LinkySensorEntityDescription:
 
 TEMPO_SENSORS: Final = (_tempo("tempo_today", 0), _tempo("tempo_tomorrow", 1))
 CLOCK_SENSORS: Final = {"current_class", "current_price"}
-OBJECT_IDS: Final = {
-    "max_power_yesterday": "maximum_power_yesterday",
-    "max_power_time_yesterday": "time_of_maximum_power_yesterday",
-    "consumption_month": "consumption_this_month",
-    "consumption_previous_month": "consumption_last_month",
-    "production_month": "production_this_month",
-    "production_previous_month": "production_last_month",
-    "consumption_yesterday_hp": "consumption_yesterday_peak_hours",
-    "consumption_yesterday_hc": "consumption_yesterday_off_peak_hours",
-    **{
-        f"consumption_yesterday_{c}_{h}": f"consumption_yesterday_{c}_day_{hours}"
-        for c in COLOURS
-        for h, hours in (("hp", "peak_hours"), ("hc", "off_peak_hours"))
-    },
-    "current_class": "current_tariff_class",
-    "tempo_today": "tempo_colour_today",
-    "tempo_tomorrow": "tempo_colour_tomorrow",
-}
-"""Entity ids in English whatever the server's language (``sensor.linky_<prm>_<id>``), as
-English names gave them before; a key not listed is its own id. Home Assistant (2026) derives
-a new entity's id from its name in the server's language; an entity id the integration sets is
-taken as the suggestion instead. Entities already registered keep theirs."""
 """Sensors that change with the time of day: re-read every minute."""
 
 
@@ -282,39 +253,6 @@ async def async_setup_entry(
         )
     else:
         _remove_stale(hass, coordinator, COMPARISON_SENSORS)
-
-
-class LinkySensor(LinkyEntity, SensorEntity):
-    """A value computed from the meter's stored readings."""
-
-    entity_description: LinkySensorEntityDescription
-
-    def __init__(
-        self, coordinator: LinkyCoordinator, description: LinkySensorEntityDescription
-    ) -> None:
-        """Suggest the English entity id (see `OBJECT_IDS`)."""
-        super().__init__(coordinator, description)
-        object_id = OBJECT_IDS.get(description.key, description.key)
-        self.entity_id = f"{Platform.SENSOR}.linky_{coordinator.prm}_{object_id}"
-
-    @property
-    @override
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """For a day's value: the day; unknown until published, and when the next try is."""
-        if not self.entity_description.per_day or self.coordinator.data is None:
-            return None
-        attributes: dict[str, Any] = {"day": self.coordinator.data.yesterday.isoformat()}
-        if self.native_value is None:
-            attributes["published"] = False
-            next_poll = self.coordinator.next_poll
-            attributes["next_try"] = next_poll.isoformat() if next_poll else None
-        return attributes
-
-    @property
-    @override
-    def native_value(self) -> StateType | date | datetime:
-        """The value, None (unknown) when the data is missing: never a zero in its place."""
-        return self.entity_description.value_fn(self.coordinator)
 
 
 class LinkyClockSensor(LinkySensor):
@@ -421,97 +359,3 @@ class LinkyTempoSensor(LinkyTimedEntity, LinkySensor):
     def next_change(self, now: datetime) -> datetime:
         """Return the next 06:00 Paris (a new Tempo day)."""
         return next_tempo_day_start(now)
-
-
-# ---- Costs and the maximum power's share of the subscribed power (from the snapshot) --------
-
-
-@dataclass(frozen=True, kw_only=True)
-class LinkyDatedSensorEntityDescription(LinkySensorEntityDescription):
-    """A value for a past day or month, which its attributes name."""
-
-    attributes_fn: Callable[[LinkySnapshot], dict[str, Any]]
-
-
-def _yesterday(snapshot: LinkySnapshot) -> dict[str, Any]:
-    return {"day": snapshot.yesterday}
-
-
-def _this_month(snapshot: LinkySnapshot) -> dict[str, Any]:
-    return {
-        "month": f"{snapshot.today:%Y-%m}",
-        "first_day": snapshot.today.replace(day=1),
-        "last_day": snapshot.cost_month_last_day,
-    }
-
-
-def _last_month(snapshot: LinkySnapshot) -> dict[str, Any]:
-    return {"month": f"{snapshot.today.replace(day=1) - timedelta(days=1):%Y-%m}"}
-
-
-def _cost(
-    key: str,
-    value_fn: Callable[[LinkyCoordinator], StateType],
-    attributes_fn: Callable[[LinkySnapshot], dict[str, Any]],
-) -> LinkyDatedSensorEntityDescription:
-    return LinkyDatedSensorEntityDescription(
-        key=key,
-        translation_key=key,
-        device_class=SensorDeviceClass.MONETARY,
-        native_unit_of_measurement=CURRENCY_EURO,
-        suggested_display_precision=2,
-        # No state_class: see the module docstring; the cost statistics serve the Energy
-        # dashboard, and these sensors show the same numbers.
-        value_fn=value_fn,
-        attributes_fn=attributes_fn,
-    )
-
-
-COST_SENSORS: Final = (
-    _cost("cost_yesterday", lambda c: c.data.cost_yesterday, _yesterday),
-    _cost("cost_this_month", lambda c: c.data.cost_month, _this_month),
-    _cost("cost_last_month", lambda c: c.data.cost_previous_month, _last_month),
-)
-
-
-def _class_cost(klass: str) -> LinkyDatedSensorEntityDescription:
-    return _cost(
-        f"cost_yesterday_{klass}", lambda c: c.data.cost_classes_yesterday.get(klass), _yesterday
-    )
-
-
-CLASS_COST_SENSORS: Final = {klass: _class_cost(klass) for klass in ALL_CLASSES if klass != "base"}
-
-
-def _ratio_attributes(snapshot: LinkySnapshot) -> dict[str, Any]:
-    return {"day": snapshot.yesterday, "subscribed_power_kva": snapshot.subscribed_power}
-
-
-MAX_POWER_RATIO: Final = LinkyDatedSensorEntityDescription(
-    key="max_power_ratio_yesterday",
-    translation_key="max_power_ratio_yesterday",
-    native_unit_of_measurement=PERCENTAGE,
-    suggested_display_precision=1,
-    # No state_class (as the maximum power itself).
-    value_fn=lambda c: c.data.max_power_ratio,
-    attributes_fn=_ratio_attributes,
-)
-
-
-class LinkyDatedSensor(LinkySensor):
-    """A cost or the maximum power ratio, with the day or month it is for."""
-
-    entity_description: LinkyDatedSensorEntityDescription
-
-    def __init__(
-        self, coordinator: LinkyCoordinator, description: LinkyDatedSensorEntityDescription
-    ) -> None:
-        """Suggest an English entity id, whatever Home Assistant's language."""
-        super().__init__(coordinator, description)
-        self.entity_id = f"{Platform.SENSOR}.linky_{coordinator.prm}_{description.key}"
-
-    @property
-    @override
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """The day or the month the value is for."""
-        return self.entity_description.attributes_fn(self.coordinator.data)
