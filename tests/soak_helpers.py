@@ -175,32 +175,34 @@ def expected_statistics(
 ) -> Expected:
     """What the statistics must hold for the meter's curve on ``days`` and this contract.
 
-    Each interval is moved to its start and counted in the UTC hour holding it, in the class
-    of its local start, at the price of its local day's period; the subscription of each day
-    from the first day to the last (gaps included) is a month's subscription / its days, on
-    the day's first hour.
+    Each interval is moved to its start and counted in the UTC hour holding it, each of its
+    minutes in the class of that minute, at the price of that minute's local day's period; the
+    subscription of each day from the first day to the last (gaps included) is a month's
+    subscription / its days, on the day's first hour.
     """
     held = sorted(set(days))
     expected = Expected()
     classes = sorted({name for period in periods for name in period.classes})
     with_classes = len(classes) > 1
     for day in held:
-        period = period_on(periods, day)
         for point in meter.curve("consumption", day):
             start = point.end - timedelta(minutes=point.minutes)
             hour = start.replace(minute=0, second=0, microsecond=0)
-            kwh = point.watts * point.minutes / 60 / 1000
-            name = period.class_at(start, colour)
-            expected.add("consumption", hour, kwh)
-            expected.add("consumption_cost", hour, kwh * period.prices[name])
+            expected.add("consumption", hour, point.watts * point.minutes / 60 / 1000)
+            minute_kwh = point.watts / 60 / 1000
+            energy: dict[str, float] = {}
+            money: dict[str, float] = {}
+            for minute in range(point.minutes):
+                instant = start + timedelta(minutes=minute)
+                period = period_on(periods, instant.astimezone(PARIS).date())
+                name = period.class_at(instant, colour)
+                energy[name] = energy.get(name, 0.0) + minute_kwh
+                money[name] = money.get(name, 0.0) + minute_kwh * period.prices[name]
+            expected.add("consumption_cost", hour, sum(money.values()))
             if with_classes:
-                for other in classes:
-                    expected.add(f"consumption_{other}", hour, kwh if other == name else 0.0)
-                    expected.add(
-                        f"consumption_{other}_cost",
-                        hour,
-                        kwh * period.prices[name] if other == name else 0.0,
-                    )
+                for name in classes:
+                    expected.add(f"consumption_{name}", hour, energy.get(name, 0.0))
+                    expected.add(f"consumption_{name}_cost", hour, money.get(name, 0.0))
     if held:
         day = held[0]
         while day <= held[-1]:
