@@ -215,8 +215,8 @@ async def test_real_home_assistant(
 
     passes = await wait_quiet(hass, tokens, simulator)
     timings.mark(f"first import ({len(simulator.requests)} requests, {passes} recorder barriers)")
-    before = await read_statistics(hass, tokens, meter)
-    for note in compare_with_meter(before, meter, simulator):
+    before, notes = await read_in_step(hass, tokens, meter, simulator)
+    for note in notes:
         timings.note(note)
     timings.mark("compare statistics with the meter")
 
@@ -228,8 +228,7 @@ async def test_real_home_assistant(
     timings.note(await check_typed_prices(hass, entry["entry_id"]))
     await wait_quiet(hass, tokens, simulator)
     timings.mark("options flow: Base contract, production price, reload")
-    before = await read_statistics(hass, tokens, meter)
-    compare_with_meter(before, meter, simulator)  # the reload re-imported: still right
+    before, _ = await read_in_step(hass, tokens, meter, simulator)  # re-imported: still right
     timings.note(check_costs(before))
     assert not tempo.requests, f"colours asked without a Tempo contract: {tempo.requests}"
 
@@ -243,8 +242,7 @@ async def test_real_home_assistant(
     if await wait_classes(hass, tokens, meter) > 1:  # the classes came after the barrier
         await wait_quiet(hass, tokens, simulator, tempo)
     timings.mark("options flow: Tempo contract, colours, re-import")
-    before = await read_statistics(hass, tokens, meter)
-    compare_with_meter(before, meter, simulator)
+    before, _ = await read_in_step(hass, tokens, meter, simulator)
     for note in check_tempo(before, meter, simulator, tempo, prices):
         timings.note(note)
     timings.note(check_tempo_requests(tempo, meter))
@@ -330,8 +328,8 @@ async def test_real_home_assistant(
     await wait_quiet(hass, tokens, simulator)
     assert len(simulator.requests) > resumed_at, "the backfill did not resume"
     timings.note(check_no_refetch(simulator, flow_requests, resumed_at))
-    later = await read_statistics(hass, tokens, meter)
-    for note in compare_with_meter(later, meter, simulator):
+    later, notes = await read_in_step(hass, tokens, meter, simulator)
+    for note in notes:
         timings.note(f"resumed: {note}")
     for note in check_tempo(later, meter, simulator, tempo, prices):
         timings.note(f"resumed: {note}")
@@ -376,7 +374,8 @@ async def test_real_home_assistant(
         f"reauth: entry loaded, issue gone after {waited:.1f} s; {len(served)} load-curve "
         f"request(s) served with the new token; " + check_history_kept(later, resumed)
     )
-    for note in compare_with_meter(resumed, meter, simulator):
+    resumed, notes = await read_in_step(hass, tokens, meter, simulator)
+    for note in notes:
         timings.note(f"after reauth: {note}")
     check_tempo(resumed, meter, simulator, tempo, prices)
     timings.note(f"whole run: {check_tempo_requests(tempo, meter)}")
@@ -1002,6 +1001,28 @@ def served_days(simulator: ConsoApiSimulator, since: int = 0) -> dict[tuple[str,
             days.add(day)
             day += timedelta(days=1)
     return served
+
+
+async def read_in_step(
+    hass: Hass, tokens: Tokens, meter: SimulatedMeter, simulator: ConsoApiSimulator
+) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """The statistics once they match the meter, and the comparison's notes.
+
+    The importer reconciles in the background after the readings change: a comparison made
+    while it still works is asked again, for up to `IN_STEP_TIMEOUT` seconds.
+    """
+    deadline = time.monotonic() + IN_STEP_TIMEOUT
+    while True:
+        stats = await read_statistics(hass, tokens, meter)
+        try:
+            return stats, compare_with_meter(stats, meter, simulator)
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(2)
+
+
+IN_STEP_TIMEOUT = 180.0
 
 
 def compare_with_meter(
