@@ -242,8 +242,14 @@ async def test_real_home_assistant(
     if await wait_classes(hass, tokens, meter) > 1:  # the classes came after the barrier
         await wait_quiet(hass, tokens, simulator, tempo)
     timings.mark("options flow: Tempo contract, colours, re-import")
-    before, _ = await read_in_step(hass, tokens, meter, simulator)
-    for note in check_tempo(before, meter, simulator, tempo, prices):
+    before, notes = await read_in_step(
+        hass,
+        tokens,
+        meter,
+        simulator,
+        lambda stats: check_tempo(stats, meter, simulator, tempo, prices),
+    )
+    for note in notes:
         timings.note(note)
     timings.note(check_tempo_requests(tempo, meter))
     timings.note(await check_registers(hass, tokens, simulator, entry["entry_id"]))
@@ -328,10 +334,14 @@ async def test_real_home_assistant(
     await wait_quiet(hass, tokens, simulator)
     assert len(simulator.requests) > resumed_at, "the backfill did not resume"
     timings.note(check_no_refetch(simulator, flow_requests, resumed_at))
-    later, notes = await read_in_step(hass, tokens, meter, simulator)
+    later, notes = await read_in_step(
+        hass,
+        tokens,
+        meter,
+        simulator,
+        lambda stats: check_tempo(stats, meter, simulator, tempo, prices),
+    )
     for note in notes:
-        timings.note(f"resumed: {note}")
-    for note in check_tempo(later, meter, simulator, tempo, prices):
         timings.note(f"resumed: {note}")
     timings.mark("budget aged 13 h, restart, resumed backfill, compare")
 
@@ -374,10 +384,15 @@ async def test_real_home_assistant(
         f"reauth: entry loaded, issue gone after {waited:.1f} s; {len(served)} load-curve "
         f"request(s) served with the new token; " + check_history_kept(later, resumed)
     )
-    resumed, notes = await read_in_step(hass, tokens, meter, simulator)
+    resumed, notes = await read_in_step(
+        hass,
+        tokens,
+        meter,
+        simulator,
+        lambda stats: check_tempo(stats, meter, simulator, tempo, prices),
+    )
     for note in notes:
         timings.note(f"after reauth: {note}")
-    check_tempo(resumed, meter, simulator, tempo, prices)
     timings.note(f"whole run: {check_tempo_requests(tempo, meter)}")
     # Stored traces only survive restarts where they were listed: last_triggered (restored
     # with the automation) and the notifications (none since the last start) tell instead.
@@ -1004,9 +1019,13 @@ def served_days(simulator: ConsoApiSimulator, since: int = 0) -> dict[tuple[str,
 
 
 async def read_in_step(
-    hass: Hass, tokens: Tokens, meter: SimulatedMeter, simulator: ConsoApiSimulator
+    hass: Hass,
+    tokens: Tokens,
+    meter: SimulatedMeter,
+    simulator: ConsoApiSimulator,
+    also: Callable[[dict[str, list[dict[str, Any]]]], list[str]] | None = None,
 ) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
-    """The statistics once they match the meter, and the comparison's notes.
+    """The statistics once they match the meter (and pass ``also``), and the checks' notes.
 
     The importer reconciles in the background after the readings change: a comparison made
     while it still works is asked again, for up to `IN_STEP_TIMEOUT` seconds.
@@ -1015,7 +1034,8 @@ async def read_in_step(
     while True:
         stats = await read_statistics(hass, tokens, meter)
         try:
-            return stats, compare_with_meter(stats, meter, simulator)
+            notes = compare_with_meter(stats, meter, simulator)
+            return stats, notes + (also(stats) if also is not None else [])
         except AssertionError:
             if time.monotonic() > deadline:
                 raise
