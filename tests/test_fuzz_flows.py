@@ -43,6 +43,7 @@ from custom_components.linky.const import DOMAIN, PARIS
 from custom_components.linky.contract import (
     CLASSES,
     ContractPeriod,
+    is_regulated,
     parse_contracts,
 )
 from custom_components.linky.data import DATA_PROBED
@@ -249,6 +250,8 @@ def field_values(name: str, result: dict[str, Any], extra: dict[str, Any]) -> An
         return weighted((5, st.sampled_from(("base", "hphc", "tempo"))), (1, TEXT))
     if name == "tariff_type":
         return weighted((5, st.sampled_from(("base", "peak_off_peak"))), (1, TEXT))
+    if name == "pricing":
+        return weighted((5, st.sampled_from(("regulated", "typed"))), (1, TEXT))
     if name in NUMBER_FIELDS:
         return NUMBERS
     if name == "subscribed_power_kva":
@@ -488,8 +491,12 @@ def _check_saved_options(options: dict[str, Any]) -> None:
     assert parse_contracts(options)[1] == {}  # every direction's prices are valid
     tomorrow = (_today() + timedelta(days=1)).isoformat()
     for period in options["contract"]:
-        ContractPeriod.from_dict(period)
         assert date.fromisoformat(period["start"]).isoformat() == period["start"] <= tomorrow
+        if is_regulated(period):  # no prices: they follow the grid
+            assert "prices" not in period
+            assert "subscription" not in period
+            continue
+        ContractPeriod.from_dict(period)
         assert all(valid_price(price) for price in period["prices"].values())
     for tariff in options["tariffs"]:
         assert tariff["direction"] == "production"
@@ -557,6 +564,7 @@ async def test_options_flow_gives_a_form_error_or_saved_options(
     for outcomes in (
         ("saved, 1 contract periods",),
         ("contract_base: menu init", "contract_hphc: menu init", "contract_tempo: menu init"),
+        ("contract_pricing: menu init", "contract_hphc_regulated: menu init"),
         ("tariff_base: menu init", "tariff_peak_off_peak: menu init"),
         ("'start_in_future'", "'invalid_price'", "'invalid_subscription'", "_off_peak_hours'"),
         ("'invalid_number'", "'required_number'", "'invalid_power'"),

@@ -18,9 +18,7 @@ from custom_components.linky.const import DOMAIN, PARIS
 from custom_components.linky.contract import (
     CLASSES,
     ContractPeriod,
-    OffPeakHoursError,
     TariffOption,
-    check_off_peak_hours,
     contract_from_tariff,
     contracts_from_options,
     migrate_options,
@@ -28,13 +26,15 @@ from custom_components.linky.contract import (
     parse_contracts,
 )
 from custom_components.linky.regulated import grid_on
-from custom_components.linky.tariff import parse_tariffs
+from custom_components.linky.tariff import OffPeakHoursError, check_off_peak_hours, parse_tariffs
 
 COMPONENT = Path(__file__).parents[1] / "custom_components" / "linky"
 STRINGS = json.loads((COMPONENT / "strings.json").read_text())
 FORM_STEPS = (
     "settings",
     "add_contract",
+    "contract_pricing",
+    "contract_hphc_regulated",
     "contract_base",
     "contract_hphc",
     "contract_tempo",
@@ -124,6 +124,7 @@ async def _contract_form(
     result = await _menu(hass, flow_id, "add_contract")
     assert result["step_id"] == "add_contract"
     result = await _send(hass, flow_id, {"start": start, "option": option})
+    result = await _send(hass, flow_id, {"pricing": "typed"})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == f"contract_{option}"
     assert result["errors"] == {}
@@ -343,7 +344,8 @@ async def test_start_dates_refused(
     result = await _menu(hass, flow_id, "add_contract")
     result = await _send(hass, flow_id, {"start": later, "option": "base"})
     assert result["errors"] == {"start": "start_in_future"}
-    result = await _send(hass, flow_id, {"start": tomorrow, "option": "base"})
+    await _send(hass, flow_id, {"start": tomorrow, "option": "base"})
+    result = await _send(hass, flow_id, {"pricing": "typed"})
     assert result["step_id"] == "contract_base"
     await _send(hass, flow_id, {"subscription": 12.0})
 
@@ -352,7 +354,8 @@ async def test_start_dates_refused(
     assert result["errors"] == {"start": "duplicate_start"}
     assert "duplicate_start" in STRINGS["options"]["error"]
     assert "start_in_future" in STRINGS["options"]["error"]
-    result = await _send(hass, flow_id, {"start": "2025-01-01", "option": "tempo"})
+    await _send(hass, flow_id, {"start": "2025-01-01", "option": "tempo"})
+    result = await _send(hass, flow_id, {"pricing": "typed"})
     assert result["step_id"] == "contract_tempo"
     await _send(hass, flow_id, {"subscription": 13.0})
     await _save(hass, flow_id)
@@ -636,7 +639,8 @@ async def test_french_install_reads_decimal_commas_and_summarises_in_french(
     flow_id = result["flow_id"]
     result = await _menu(hass, flow_id, "add_contract")
     assert _defaults(result)["subscribed_power_kva"] == "6"
-    result = await _send(hass, flow_id, {"start": "2026-02-01", "option": "tempo"})
+    await _send(hass, flow_id, {"start": "2026-02-01", "option": "tempo"})
+    result = await _send(hass, flow_id, {"pricing": "typed"})
     defaults = _defaults(result)
     assert defaults["blue_hc"] == "0,1325"
     assert defaults["subscription"] == "15,59"
@@ -683,6 +687,9 @@ async def test_edit_a_saved_contract_period_in_place(
     result = await _menu(hass, flow_id, "edit_contract")
     assert _fields(result) == set(STRINGS["options"]["step"]["edit_contract"]["data"])
     result = await _send(hass, flow_id, {"period": "2025-08-01"})
+    assert result["step_id"] == "contract_pricing"
+    assert _defaults(result) == {"pricing": "typed"}  # its kind is kept
+    result = await _send(hass, flow_id, {})
     assert result["step_id"] == "contract_hphc"
     assert _defaults(result) == {
         "hp": "0.2081",
@@ -715,9 +722,10 @@ async def test_subscribed_power_refused_and_used(
             {"start": "2026-03-01", "option": "hphc", "subscribed_power_kva": typed},
         )
         assert result["errors"] == {"subscribed_power_kva": error}
-    result = await _send(
+    await _send(
         hass, flow_id, {"start": "2026-03-01", "option": "hphc", "subscribed_power_kva": "36"}
     )
+    result = await _send(hass, flow_id, {"pricing": "typed"})
     assert result["description_placeholders"]["power"] == "36"
     assert _defaults(result)["subscription"] == "52.54"
     result = await _send(hass, flow_id, {"subscription": ""})  # emptied by accident

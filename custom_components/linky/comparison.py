@@ -1,14 +1,15 @@
 """Each regulated option's cost on the user's own history: Base, HP/HC, Tempo (pure).
 
 For every option, `compared_contracts` builds a `Contract` whose periods follow the regulated
-grid (`regulated.GRIDS`): one period per grid date, with that grid's prices and subscription for
-the subscribed power. HP/HC uses the meter's own off-peak hours when its registers tell them,
-else the contract's, else 22:00-06:00. The cost functions of `statistics` then price the
-readings exactly as they price the user's own contract (Tempo with the real colours).
+grid (`contract.regulated_periods`, as a regulated contract period does): one period per grid
+date, with that grid's prices and subscription for the subscribed power. HP/HC uses the meter's
+own off-peak hours when its registers tell them, else the contract's, else 22:00-06:00. The cost
+functions of `statistics` then price the readings exactly as they price the user's own contract
+(Tempo with the real colours).
 
-A power missing from an older grid (only 6 and 9 kVA are held before February 2026) takes the
-subscription of the nearest grid that has it. The subscribed power is read from the contract
-period's ``subscribed_power_kva`` when it has one (6 kVA otherwise).
+The subscribed power is the contract period's ``subscribed_power_kva`` rounded up to one the
+offer has (6 kVA without one); a power missing from an older grid takes the subscription of the
+nearest grid that has it (`regulated.subscription_on`).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
-from .contract import CLASSES, ColourOf, Contract, ContractPeriod, TariffOption
+from .contract import ColourOf, Contract, ContractPeriod, TariffOption, regulated_periods
 from .contract_check import check_days, disagreement, meter_off_peak
 from .paris import days_between, local_midnight, months_before, paris_day
 from .readings import MeterReadings
-from .regulated import DEFAULT_POWER_KVA, GRIDS, POWERS_KVA, RegulatedGrid
+from .regulated import DEFAULT_POWER_KVA, GRIDS, offer_power
 from .statistics import (
     RawRow,
     classes_by_day,
@@ -40,30 +41,13 @@ DEFAULT_OFF_PEAK: Final[tuple[MinuteRange, ...]] = ((22 * 60, 6 * 60),)
 
 
 def subscribed_power(contract: Contract | None, day: date) -> int:
-    """Return the subscribed power (kVA) of the contract's period on a day (default 6).
+    """Return the offer's subscribed power (kVA) for the contract's period on a day.
 
-    A power the regulated offer does not have takes the next one up (the largest at most).
+    The period's power rounded up to one the regulated offer has (`regulated.offer_power`),
+    6 kVA when it has none.
     """
-    if contract is None:
-        return DEFAULT_POWER_KVA
-    power = getattr(contract.period_on(day), "subscribed_power_kva", None)
-    if not power:
-        return DEFAULT_POWER_KVA
-    return next((kva for kva in POWERS_KVA if kva >= float(power)), POWERS_KVA[-1])
-
-
-def _subscription(grid: RegulatedGrid, option: TariffOption, power_kva: int) -> float:
-    """Return the grid's subscription, else the nearest grid's that holds this power.
-
-    A power no grid holds for the option (Tempo at 3 kVA) takes the nearest power held, the
-    higher one first.
-    """
-    by_distance = sorted(GRIDS, key=lambda other: abs((other.start - grid.start).days))
-    for power in sorted(POWERS_KVA, key=lambda kva: (abs(kva - power_kva), -kva)):
-        for other in (grid, *by_distance):
-            if (amount := other.subscription(option, power)) is not None:
-                return amount
-    raise ValueError(f"no regulated subscription for {option}")
+    period = None if contract is None else contract.period_on(day)
+    return offer_power(None if period is None else period.subscribed_power_kva)
 
 
 def regulated_contract(
@@ -73,21 +57,11 @@ def regulated_contract(
     summer_off_peak: tuple[MinuteRange, ...] = (),
 ) -> Contract:
     """Return the regulated offer of one option for a power, one period per grid date."""
-    periods = []
-    for grid in GRIDS:
-        prices = grid.prices(option, power_kva)
-        hphc = option is TariffOption.HPHC
-        periods.append(
-            ContractPeriod(
-                start=grid.start,
-                option=option,
-                prices=tuple((name, prices[name]) for name in CLASSES[option]),
-                subscription=_subscription(grid, option, power_kva),
-                off_peak_hours=off_peak if hphc else (),
-                summer_off_peak_hours=summer_off_peak if hphc else (),
-            )
+    return Contract(
+        regulated_periods(
+            option, power_kva, GRIDS[0].start, off_peak=off_peak, summer_off_peak=summer_off_peak
         )
-    return Contract(periods)
+    )
 
 
 def _contract_off_peak(

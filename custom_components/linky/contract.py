@@ -28,6 +28,15 @@ Options store the periods as dicts (``entry.options["contract"]``)::
      "summer_off_peak_hours": "02:00-07:00;13:00-16:00", "subscribed_power_kva": 9}
 
 ``subscribed_power_kva`` (optional, 1 to 36) is the period's subscribed power.
+
+A regulated period ("EDF Tarif Bleu", ``"regulated": true``) holds no prices: it follows the
+regulated grid (`regulated`) for its option and power (6 kVA when not given) from its start
+until the next period's, so `parse_contract` makes it one `ContractPeriod` per grid date
+(`regulated_periods`)::
+
+    {"start": "2024-03-01", "option": "tempo", "regulated": true, "subscribed_power_kva": 9}
+    {"start": "2025-03-01", "option": "hphc", "regulated": true,
+     "off_peak_hours": "01:30-07:30;12:30-14:30"}
 """
 
 from __future__ import annotations
@@ -43,6 +52,7 @@ from typing import Any, Final, Literal
 from .const import CONF_CONTRACT, CONF_TARIFFS, PARIS
 from .kinds import DIRECTIONS, Direction
 from .paris import day_minutes, local_midnight
+from .regulated import regulated_terms
 from .tariff import (
     MINUTES_PER_DAY,
     MinuteRange,
@@ -68,6 +78,8 @@ SUMMER_MONTHS: Final = range(4, 11)
 """April to October: the months summer off-peak ranges apply in, when a period has them."""
 SUBSCRIBED_POWER_KEY: Final = "subscribed_power_kva"
 """The key of a period's subscribed power (kVA) in the options."""
+REGULATED_KEY: Final = "regulated"
+"""The key marking a period that follows the regulated grid (no prices typed)."""
 MIN_SUBSCRIBED_KVA: Final = 1
 MAX_SUBSCRIBED_KVA: Final = 36
 """Subscribed powers of the meters this integration reads (BT <= 36 kVA, segment C5)."""
@@ -345,9 +357,74 @@ def contract_from_tariff(tariff: Tariff) -> Contract:
     return Contract(periods)
 
 
+def is_regulated(data: Mapping[str, Any]) -> bool:
+    """Whether a stored period follows the regulated grid (no prices of its own)."""
+    return data.get(REGULATED_KEY) is True
+
+
+def regulated_periods(
+    option: TariffOption,
+    power_kva: int | None,
+    start: date,
+    until: date | None = None,
+    *,
+    off_peak: tuple[MinuteRange, ...] = (),
+    summer_off_peak: tuple[MinuteRange, ...] = (),
+) -> list[ContractPeriod]:
+    """Return the regulated offer from ``start`` until ``until``: a period per grid date.
+
+    Prices and subscription from `regulated.regulated_terms`; the periods keep ``power_kva``.
+    """
+    hphc = option is TariffOption.HPHC
+    return [
+        ContractPeriod(
+            start=terms.start,
+            option=option,
+            prices=tuple((name, terms.prices[name]) for name in CLASSES[option]),
+            subscription=terms.subscription,
+            off_peak_hours=off_peak if hphc else (),
+            summer_off_peak_hours=summer_off_peak if hphc else (),
+            subscribed_power_kva=power_kva,
+        )
+        for terms in regulated_terms(option, power_kva, start, until)
+    ]
+
+
+def _start(data: Mapping[str, Any]) -> date:
+    try:
+        return date.fromisoformat(str(data["start"]))
+    except (KeyError, TypeError, ValueError) as err:
+        raise TariffError(f"invalid contract period: {err}") from err
+
+
+def _regulated_from_dict(data: Mapping[str, Any], until: date | None) -> list[ContractPeriod]:
+    """Return a stored regulated period's periods until the next period starts."""
+    try:
+        option = TariffOption(data["option"])
+        kva = _kva(data.get(SUBSCRIBED_POWER_KEY))
+    except (KeyError, TypeError, ValueError) as err:
+        raise TariffError(f"invalid contract period: {err}") from err
+    hours, summer = (_ranges(data.get(key)) for key in ("off_peak_hours", "summer_off_peak_hours"))
+    return regulated_periods(
+        option, kva, _start(data), until, off_peak=hours, summer_off_peak=summer
+    )
+
+
 def parse_contract(options: Iterable[Mapping[str, Any]]) -> Contract | None:
-    """Build the contract of ``entry.options["contract"]`` (None when empty)."""
-    periods = [ContractPeriod.from_dict(item) for item in options]
+    """Build the contract of ``entry.options["contract"]`` (None when empty).
+
+    A regulated period becomes its grid's periods until the next period starts.
+    """
+    items = sorted(((_start(item), item) for item in options), key=lambda pair: pair[0])
+    starts = [start for start, _ in items]
+    if len(set(starts)) != len(starts):
+        raise TariffError("two periods start on the same day")
+    periods: list[ContractPeriod] = []
+    for (_, item), until in zip(items, [*starts[1:], None], strict=False):
+        if is_regulated(item):
+            periods += _regulated_from_dict(item, until)
+        else:
+            periods.append(ContractPeriod.from_dict(item))
     return Contract(periods) if periods else None
 
 
@@ -397,51 +474,7 @@ def contracts_from_options(options: Mapping[str, Any]) -> dict[Direction, Contra
     return parse_contracts(options)[0]
 
 
-# ---- Typed input and the former options (used by the options flow) ------------------------
-
-MIN_OFF_PEAK_MINUTES: Final = 4 * 60
-MAX_OFF_PEAK_MINUTES: Final = 12 * 60
-"""A plausible day of off-peak hours (usually 8 hours)."""
-type OffPeakProblem = Literal["invalid", "overlapping", "unordered", "implausible"]
-
-
-class OffPeakHoursError(TariffError):
-    """Typed off-peak ranges that cannot be right; ``problem`` says why."""
-
-    def __init__(self, problem: OffPeakProblem, message: str) -> None:
-        """Keep the kind of problem for the form's error."""
-        super().__init__(message)
-        self.problem: OffPeakProblem = problem
-
-
-def check_off_peak_hours(text: str) -> tuple[MinuteRange, ...]:
-    """Parse off-peak ranges typed by the user; raise `OffPeakHoursError` unless plausible.
-
-    The ranges may not share a minute, must follow each other around the clock in the order
-    written (from any of them: ``22:00-06:00;12:30-14:30`` is fine), and add up to 4 to 12
-    hours a day.
-    """
-    try:
-        ranges = parse_off_peak_hours(text)
-    except TariffError as err:
-        raise OffPeakHoursError("invalid", str(err)) from err
-    lengths = [end - start if end > start else end + 1440 - start for start, end in ranges]
-    covered: set[int] = set()
-    for one in ranges:
-        minutes = {minute for minute in range(1440) if in_ranges(minute, (one,))}
-        if covered & minutes:
-            raise OffPeakHoursError("overlapping", "off-peak ranges overlap")
-        covered |= minutes
-    first = ranges[0][0]
-    position = first
-    for (start, _), length in zip(ranges, lengths, strict=True):
-        unrolled = first + (start - first) % 1440
-        if unrolled < position:
-            raise OffPeakHoursError("unordered", "off-peak ranges are not in the order of the day")
-        position = unrolled + length
-    if not MIN_OFF_PEAK_MINUTES <= sum(lengths) <= MAX_OFF_PEAK_MINUTES:
-        raise OffPeakHoursError("implausible", "off-peak hours do not add up to a plausible day")
-    return ranges
+# ---- The former options (used by the options flow) ---------------------------------------
 
 
 def migrate_options(options: Mapping[str, Any]) -> dict[str, Any]:

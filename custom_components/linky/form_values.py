@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Final
 
-from .contract import CLASSES, OffPeakHoursError, TariffOption, check_off_peak_hours
+from .contract import CLASSES, TariffOption
 from .regulated import POWERS_KVA
+from .tariff import OffPeakHoursError, check_off_peak_hours
 
 PRICE_RANGE: Final = (0.0, 1.5)
 """EUR per kWh, consumption and production alike: Tempo red HP is about 0.75, the highest

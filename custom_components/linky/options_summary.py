@@ -7,9 +7,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
+from .contract import is_regulated
 from .form_values import format_amount, format_number
+from .regulated import regulated_terms
 
 
 def _text(texts: Mapping[str, str], key: str, **values: str) -> str:
@@ -21,18 +24,43 @@ def _number(value: Any, language: str) -> str:
     return format_number(value, language) if isinstance(value, int | float) else "?"
 
 
-def contract_label(period: Mapping[str, Any], texts: Mapping[str, str], language: str) -> str:
-    """One contract period: start, option, class prices, subscription, off-peak hours."""
+def _to_check(period: Mapping[str, Any], until: str | None) -> bool:
+    """Whether a regulated period uses a grid whose figures are weakly sourced."""
+    try:
+        start = date.fromisoformat(str(period["start"]))
+        end = date.fromisoformat(until) if until else None
+        power = period.get("subscribed_power_kva")
+        terms = regulated_terms(str(period["option"]), power, start, end)
+    except KeyError, TypeError, ValueError:
+        return False
+    return any(terms.weak_source for terms in terms)
+
+
+def _prices(period: Mapping[str, Any], texts: Mapping[str, str], language: str) -> list[str]:
+    """Return the class prices and the subscription of a period with typed prices."""
     prices = ", ".join(
         f"{_text(texts, f'class_short_{name}')} {format_number(price, language)}"
         for name, price in period["prices"].items()
     )
-    parts = [
-        str(period["start"]),
-        _text(texts, f"option_{period['option']}"),
-        _text(texts, "per_kwh", prices=prices),
-        _text(texts, "per_month", amount=format_amount(period.get("subscription") or 0, language)),
-    ]
+    amount = format_amount(period.get("subscription") or 0, language)
+    return [_text(texts, "per_kwh", prices=prices), _text(texts, "per_month", amount=amount)]
+
+
+def contract_label(
+    period: Mapping[str, Any], texts: Mapping[str, str], language: str, until: str | None = None
+) -> str:
+    """One contract period: start, option, prices (or "regulated"), power, off-peak hours.
+
+    ``until``: the next period's start (a regulated period follows the grid until then), which
+    says whether a grid it uses is one to check against the bill (`regulated.weak_source`).
+    """
+    parts = [str(period["start"]), _text(texts, f"option_{period['option']}")]
+    if is_regulated(period):
+        parts.append(
+            _text(texts, "regulated_to_check" if _to_check(period, until) else "regulated")
+        )
+    else:
+        parts += _prices(period, texts, language)
     if power := period.get("subscribed_power_kva"):
         parts.append(_text(texts, "power_kva", power=format_number(power, language)))
     if hours := period.get("off_peak_hours"):
@@ -40,6 +68,17 @@ def contract_label(period: Mapping[str, Any], texts: Mapping[str, str], language
     if summer := period.get("summer_off_peak_hours"):
         parts.append(_text(texts, "summer_off_peak_hours", hours=summer))
     return " · ".join(parts)
+
+
+def contract_labels(
+    periods: Sequence[Mapping[str, Any]], texts: Mapping[str, str], language: str
+) -> list[str]:
+    """Each contract period's label (by start date), knowing the next period's start."""
+    starts = [str(period["start"]) for period in periods]
+    return [
+        contract_label(period, texts, language, until)
+        for period, until in zip(periods, [*starts[1:], None], strict=False)
+    ]
 
 
 def tariff_label(period: Mapping[str, Any], texts: Mapping[str, str], language: str) -> str:

@@ -8,7 +8,11 @@ prix Tarif Bleu", PDF copies in the public repository njoyard/temposim,
 jechange). Grids whose figures rest on one community source say so in ``weak_source``: the
 forms that pre-fill from them ask the user to check against the bill in any case.
 
-``grid_on(day)`` is the grid in force on a day (the earliest one for days before it).
+``grid_on(day)`` is the grid in force on a day (the earliest one for days before it);
+``regulated_terms`` gives an option's prices and subscription for a power at each grid date, which
+`contract` turns into contract periods (a regulated period, the comparison's offers). Options are
+named by their value (``"base"``, ``"hphc"``, ``"tempo"``: `contract.TariffOption`'s), so that
+`contract` may import this module.
 """
 
 from __future__ import annotations
@@ -18,8 +22,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
-
-from .contract import TariffOption
 
 DEFAULT_POWER_KVA: Final = 6
 POWERS_KVA: Final = (3, 6, 9, 12, 15, 18, 24, 30, 36)
@@ -47,15 +49,15 @@ class RegulatedGrid:
     """The regulated prices and subscriptions in force from ``start``."""
 
     start: date
-    options: Mapping[TariffOption, OptionGrid]
+    options: Mapping[str, OptionGrid]
     weak_source: str | None = None
     """Why some figures are not confirmed by EDF's grid (None when they are)."""
 
-    def prices(self, option: TariffOption, power_kva: int = DEFAULT_POWER_KVA) -> dict[str, float]:
+    def prices(self, option: str, power_kva: int = DEFAULT_POWER_KVA) -> dict[str, float]:
         """Return the price per kWh of each class of an option."""
         return self.options[option].prices_for(power_kva)
 
-    def subscription(self, option: TariffOption, power_kva: int) -> float | None:
+    def subscription(self, option: str, power_kva: int) -> float | None:
         """Return the monthly subscription for a subscribed power (None if not in the grid)."""
         return self.options[option].subscriptions.get(power_kva)
 
@@ -70,7 +72,7 @@ def _subs(six: float, nine: float, **others: float) -> dict[int, float]:
     return {6: six, 9: nine} | {int(kva.removeprefix("kva")): v for kva, v in others.items()}
 
 
-_BASE, _HPHC, _TEMPO = TariffOption.BASE, TariffOption.HPHC, TariffOption.TEMPO
+_BASE, _HPHC, _TEMPO = "base", "hphc", "tempo"
 _FEB_2026_OTHERS: Final = {
     "kva3": 12.03,
     "kva12": 23.32,
@@ -189,3 +191,59 @@ _STARTS: Final = [grid.start for grid in GRIDS]
 def grid_on(day: date) -> RegulatedGrid:
     """Return the grid in force on ``day`` (the earliest grid for days before it)."""
     return GRIDS[max(bisect_right(_STARTS, day) - 1, 0)]
+
+
+def offer_power(power_kva: float | None) -> int:
+    """Return the offer's subscribed power for a power: the next one up (6 kVA when None).
+
+    The largest (36 kVA) for anything above it.
+    """
+    if not power_kva:
+        return DEFAULT_POWER_KVA
+    return next((kva for kva in POWERS_KVA if kva >= power_kva), POWERS_KVA[-1])
+
+
+def subscription_on(grid: RegulatedGrid, option: str, power_kva: int) -> float:
+    """Return a grid's subscription, else that of the nearest grid holding this power.
+
+    Only 6 and 9 kVA are held before February 2026. A power no grid holds for the option
+    (Tempo at 3 kVA) takes the nearest power held, the higher one first.
+    """
+    by_distance = sorted(GRIDS, key=lambda other: abs((other.start - grid.start).days))
+    for power in sorted(POWERS_KVA, key=lambda kva: (abs(kva - power_kva), -kva)):
+        for other in (grid, *by_distance):
+            if (amount := other.subscription(option, power)) is not None:
+                return amount
+    raise ValueError(f"no regulated subscription for {option}")
+
+
+@dataclass(frozen=True, slots=True)
+class RegulatedTerms:
+    """What the regulated offer of one option and power charges from ``start``."""
+
+    start: date
+    prices: Mapping[str, float]
+    subscription: float
+    """EUR per month."""
+    weak_source: str | None
+
+
+def regulated_terms(
+    option: str, power_kva: float | None, start: date, until: date | None = None
+) -> list[RegulatedTerms]:
+    """Return an option's prices and subscription from ``start`` and at each grid date after it.
+
+    Until ``until`` (excluded; None: every grid); the power is the offer's (`offer_power`).
+    """
+    if until is not None and until <= start:
+        return []
+    power = offer_power(power_kva)
+    later = [grid for grid in GRIDS if start < grid.start and (until is None or grid.start < until)]
+    return [_terms(grid_on(start), option, power, start)] + [
+        _terms(grid, option, power, grid.start) for grid in later
+    ]
+
+
+def _terms(grid: RegulatedGrid, option: str, power: int, start: date) -> RegulatedTerms:
+    prices = grid.prices(option, power)
+    return RegulatedTerms(start, prices, subscription_on(grid, option, power), grid.weak_source)

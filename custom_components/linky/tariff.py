@@ -1,10 +1,10 @@
 """Off-peak hour ranges, and the price periods of ``entry.options["tariffs"]`` (pure).
 
 Off-peak ranges are written like ``"22:00-06:00;12:30-14:30"`` (local wall-clock time, a range
-may wrap midnight). The price periods are a base price, or peak / off-peak prices with off-peak
-ranges, each from a start date: production earnings use them, and they are what consumption
-prices were before contracts. `contract.contract_from_tariff` turns them into a contract, which
-does all the pricing.
+may wrap midnight); `check_off_peak_hours` says whether typed ones are plausible. The price
+periods are a base price, or peak / off-peak prices with off-peak ranges, each from a start
+date: production earnings use them, and they are what consumption prices were before contracts.
+`contract.contract_from_tariff` turns them into a contract, which does all the pricing.
 
 Options store periods as dicts (``entry.options["tariffs"]``)::
 
@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from .kinds import DIRECTIONS, Direction
 
@@ -89,6 +89,51 @@ def in_ranges(minute: int, ranges: Sequence[MinuteRange]) -> bool:
         elif minute >= start or minute < end:
             return True
     return False
+
+
+MIN_OFF_PEAK_MINUTES: Final = 4 * 60
+MAX_OFF_PEAK_MINUTES: Final = 12 * 60
+"""A plausible day of off-peak hours (usually 8 hours)."""
+type OffPeakProblem = Literal["invalid", "overlapping", "unordered", "implausible"]
+
+
+class OffPeakHoursError(TariffError):
+    """Typed off-peak ranges that cannot be right; ``problem`` says why."""
+
+    def __init__(self, problem: OffPeakProblem, message: str) -> None:
+        """Keep the kind of problem for the form's error."""
+        super().__init__(message)
+        self.problem: OffPeakProblem = problem
+
+
+def check_off_peak_hours(text: str) -> tuple[MinuteRange, ...]:
+    """Parse off-peak ranges typed by the user; raise `OffPeakHoursError` unless plausible.
+
+    The ranges may not share a minute, must follow each other around the clock in the order
+    written (from any of them: ``22:00-06:00;12:30-14:30`` is fine), and add up to 4 to 12
+    hours a day.
+    """
+    try:
+        ranges = parse_off_peak_hours(text)
+    except TariffError as err:
+        raise OffPeakHoursError("invalid", str(err)) from err
+    lengths = [end - start if end > start else end + 1440 - start for start, end in ranges]
+    covered: set[int] = set()
+    for one in ranges:
+        minutes = {minute for minute in range(1440) if in_ranges(minute, (one,))}
+        if covered & minutes:
+            raise OffPeakHoursError("overlapping", "off-peak ranges overlap")
+        covered |= minutes
+    first = ranges[0][0]
+    position = first
+    for (start, _), length in zip(ranges, lengths, strict=True):
+        unrolled = first + (start - first) % 1440
+        if unrolled < position:
+            raise OffPeakHoursError("unordered", "off-peak ranges are not in the order of the day")
+        position = unrolled + length
+    if not MIN_OFF_PEAK_MINUTES <= sum(lengths) <= MAX_OFF_PEAK_MINUTES:
+        raise OffPeakHoursError("implausible", "off-peak hours do not add up to a plausible day")
+    return ranges
 
 
 @dataclass(frozen=True, slots=True)
