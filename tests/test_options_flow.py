@@ -4,11 +4,13 @@ import json
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from unittest.mock import patch
 
 import pytest
 from homeassistant.components.recorder import Recorder
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.util import dt as dt_util
@@ -730,3 +732,150 @@ async def test_subscribed_power_refused_and_used(
     assert _defaults(result)["subscription"] == "52.54"
     result = await _send(hass, flow_id, {"subscription": ""})  # emptied by accident
     assert result["errors"] == {"subscription": "required_number"}
+
+
+# ---- regulated periods (EDF Tarif Bleu) ------------------------------------------------------
+
+
+async def _regulated_flow(hass: HomeAssistant, entry: MockConfigEntry, start: str) -> str:
+    """Open the options on a French server and start an HP/HC period at 9 kVA from ``start``."""
+    hass.config.language = "fr"
+    flow_id = (await _start(hass, entry))["flow_id"]
+    await _menu(hass, flow_id, "add_contract")
+    result = await _send(
+        hass, flow_id, {"start": start, "option": "hphc", "subscribed_power_kva": "9"}
+    )
+    assert result["step_id"] == "contract_pricing"
+    assert _defaults(result) == {"pricing": "regulated"}
+    assert result["description_placeholders"] == {"start": start, "option": "HP/HC", "power": "9"}
+    return flow_id
+
+
+async def test_a_regulated_hphc_period_typed_in_french_then_edited_to_typed_and_back(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    entry: MockConfigEntry,
+) -> None:
+    flow_id = await _regulated_flow(hass, entry, "2025-09-15")
+    result = await _send(hass, flow_id, {})  # regulated: only the off-peak hours are asked
+    assert result["step_id"] == "contract_hphc_regulated"
+    assert _fields(result) == {"off_peak_hours", "summer_off_peak_hours"}
+    assert _defaults(result) == {"off_peak_hours": "22:00-06:00"}
+    result = await _send(hass, flow_id, {"off_peak_hours": "01h30-07h30 ; 12h30-14h30"})
+    assert result["type"] is FlowResultType.MENU
+    summary = result["description_placeholders"]["summary"]
+    # Open-ended, it uses the grid of 2026-08-01, weakly sourced: the summary says to check.
+    assert (
+        "- 2025-09-15 · HP/HC · Tarif Bleu d'EDF (réglementé, prix à vérifier sur votre facture)"
+        " · 9 kVA · HC 01:30-07:30;12:30-14:30"
+    ) in summary
+    assert "€/kWh" not in summary
+    await _save(hass, flow_id)
+    regulated = {
+        "start": "2025-09-15",
+        "option": "hphc",
+        "regulated": True,
+        "subscribed_power_kva": 9,
+        "off_peak_hours": "01:30-07:30;12:30-14:30",
+    }
+    assert entry.options["contract"] == [regulated]
+    contract = contracts_from_options(entry.options)["consumption"]
+    assert contract.period_on(date(2025, 9, 15)).prices == (("hp", 0.2081), ("hc", 0.1635))
+    assert contract.period_on(date(2026, 2, 1)).prices == (("hp", 0.2065), ("hc", 0.1579))
+    assert contract.period_on(date(2026, 2, 1)).subscription == 19.56
+
+    # Edited into typed prices: the form starts from the grid of its start at 9 kVA.
+    flow_id = (await _start(hass, entry))["flow_id"]
+    await _menu(hass, flow_id, "edit_contract")
+    result = await _send(hass, flow_id, {"period": "2025-09-15"})
+    assert _defaults(result) == {"pricing": "regulated"}  # its kind, kept unless changed
+    result = await _send(hass, flow_id, {"pricing": "typed"})
+    assert result["step_id"] == "contract_hphc"
+    assert _defaults(result) == {
+        "hp": "0,2081",
+        "hc": "0,1635",
+        "subscription": "19,81",
+        "off_peak_hours": "01:30-07:30;12:30-14:30",
+    }
+    result = await _send(hass, flow_id, {"hc": "0,16"})
+    assert (
+        "- 2025-09-15 · HP/HC · HP 0,2081, HC 0,16 €/kWh · 19,81 €/mois · 9 kVA"
+        in (result["description_placeholders"]["summary"])
+    )
+    await _save(hass, flow_id)
+    typed = {
+        "start": "2025-09-15",
+        "option": "hphc",
+        "subscription": 19.81,
+        "prices": {"hp": 0.2081, "hc": 0.16},
+        "subscribed_power_kva": 9,
+        "off_peak_hours": "01:30-07:30;12:30-14:30",
+    }
+    assert entry.options["contract"] == [typed]
+
+    # And back to the regulated prices: the off-peak hours are kept, the prices dropped.
+    flow_id = (await _start(hass, entry))["flow_id"]
+    await _menu(hass, flow_id, "edit_contract")
+    result = await _send(hass, flow_id, {"period": "2025-09-15"})
+    assert _defaults(result) == {"pricing": "typed"}
+    result = await _send(hass, flow_id, {"pricing": "regulated"})
+    assert _defaults(result) == {"off_peak_hours": "01:30-07:30;12:30-14:30"}
+    await _send(hass, flow_id, {})
+    await _save(hass, flow_id)
+    assert entry.options["contract"] == [regulated]
+
+
+async def test_regulated_base_and_tempo_need_no_further_form(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    entry: MockConfigEntry,
+) -> None:
+    flow_id = (await _start(hass, entry))["flow_id"]
+    for start, option in (("2025-02-01", "tempo"), ("2026-01-01", "base")):
+        await _menu(hass, flow_id, "add_contract")
+        await _send(hass, flow_id, {"start": start, "option": option})
+        result = await _send(hass, flow_id, {"pricing": "regulated"})
+        assert result["type"] is FlowResultType.MENU
+    # The first period ends before 2026-08-01 (a weak grid), not the second.
+    assert result["description_placeholders"]["summary"].splitlines()[1:3] == [
+        "- 2025-02-01 · Tempo · EDF Tarif Bleu (regulated) · 6 kVA",
+        "- 2026-01-01 · Base · EDF Tarif Bleu (regulated, prices to check against your bill)"
+        " · 6 kVA",
+    ]
+    await _save(hass, flow_id)
+    assert entry.options["contract"] == [
+        {"start": "2025-02-01", "option": "tempo", "regulated": True, "subscribed_power_kva": 6},
+        {"start": "2026-01-01", "option": "base", "regulated": True, "subscribed_power_kva": 6},
+    ]
+
+
+async def test_the_power_is_prefilled_from_enedis_else_the_latest_period(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    entry: MockConfigEntry,
+) -> None:
+    latest = {
+        "start": "2025-02-01",
+        "option": "tempo",
+        "regulated": True,
+        "subscribed_power_kva": 9,
+    }
+    hass.config_entries.async_update_entry(
+        entry, options={"production": False, "tariffs": [], "contract": [latest]}
+    )
+
+    async def prefilled() -> str:
+        flow_id = (await _start(hass, entry))["flow_id"]
+        power = str(_defaults(await _menu(hass, flow_id, "add_contract"))["subscribed_power_kva"])
+        hass.config_entries.options.async_abort(flow_id)
+        return power
+
+    assert await prefilled() == "9"  # the latest period's
+    entry.mock_state(hass, ConfigEntryState.LOADED)
+    entry.runtime_data = SimpleNamespace(coordinator=SimpleNamespace(subscribed_power_kva=12))
+    assert await prefilled() == "12"  # read from Enedis (situation_contrat_auto)
+    entry.runtime_data.coordinator.subscribed_power_kva = None  # not read (Conso API, failure)
+    assert await prefilled() == "9"

@@ -186,9 +186,10 @@ class ContractPeriodSteps(OptionsFlowWithReload):
 
     def _enedis_power(self) -> int | None:
         """Return the subscribed power read from Enedis for this entry, if it was."""
-        if self.config_entry.state is not ConfigEntryState.LOADED:
+        runtime = getattr(self.config_entry, "runtime_data", None)
+        if self.config_entry.state is not ConfigEntryState.LOADED or runtime is None:
             return None
-        power: int | None = self.config_entry.runtime_data.coordinator.subscribed_power_kva
+        power: int | None = runtime.coordinator.subscribed_power_kva
         return power
 
     async def async_step_edit_contract(
