@@ -30,10 +30,10 @@ def _to_check(period: Mapping[str, Any], until: str | None) -> bool:
         start = date.fromisoformat(str(period["start"]))
         end = date.fromisoformat(until) if until else None
         power = period.get("subscribed_power_kva")
-        terms = regulated_terms(str(period["option"]), power, start, end)
+        grids = regulated_terms(str(period["option"]), power, start, end)
     except KeyError, TypeError, ValueError:
         return False
-    return any(terms.weak_source for terms in terms)
+    return any(terms.weak_source for terms in grids)
 
 
 def _prices(period: Mapping[str, Any], texts: Mapping[str, str], language: str) -> list[str]:
