@@ -143,8 +143,7 @@ class LinkyStatistics:
     ) -> None:
         """Read the options (production, contract and prices); nothing is loaded yet.
 
-        ``colour_of`` gives the final Tempo colours (needed with a consumption contract: its
-        ``cost_if_tempo``, and a Tempo contract's own costs and classes).
+        ``colour_of`` gives the final Tempo colours (read when a series is ``coloured``).
         """
         self.hass = hass
         self.entry = entry
