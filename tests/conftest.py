@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
@@ -17,6 +18,28 @@ if importlib.util.find_spec("custom_components.linky") is not None:
 
 from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
 from tests.const import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM
+from tests.local_rte import LocalRte
+
+
+@pytest.fixture(autouse=True)
+async def local_rte() -> AsyncIterator[LocalRte]:
+    """Give entries on the default Tempo addresses a fake RTE; fail a test asking the real one.
+
+    The fake RTE (`LocalRte.simulator`, seed 0) starts when an entry first asks for colours.
+    """
+    from custom_components import linky
+    from custom_components.linky.api.tempo import _ColourClient
+
+    local = LocalRte()
+    with (
+        patch.object(
+            linky, "async_get_tempo_colours", local.get_colours(linky.async_get_tempo_colours)
+        ),
+        patch.object(_ColourClient, "_get", local.guard(_ColourClient._get)),
+    ):
+        yield local
+    await local.stop()
+    assert not local.real_requests, "a test asked a real Tempo server"
 
 
 @pytest.fixture

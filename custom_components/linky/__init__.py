@@ -84,7 +84,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyConfigEntry) -> boo
         _reload_blocked(hass, entry, budget.host)
     contract = _consumption_contract(hass, entry)
     colours = None
-    if contract is not None and contract.uses_tempo:
+    if contract is not None:  # its series include a coloured one (`series`: cost_if_tempo)
         colours = await async_get_tempo_colours(
             hass,
             entry.data.get(CONF_TEMPO_URL, RTE_TEMPO_URL),

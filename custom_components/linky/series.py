@@ -12,6 +12,9 @@ Ids (``linky:<prm>_<suffix>``):
 - ``cost_if_base``, ``cost_if_hphc``, ``cost_if_tempo`` (EUR): the consumption's total cost
   under each regulated option at the subscribed power (`comparison`), with a consumption
   contract (the Tempo one only over the days whose colour is known).
+
+A series is ``coloured`` when its rows depend on the Tempo colours: ``cost_if_tempo``, and every
+cost or class series of a contract with a Tempo period.
 """
 
 from collections.abc import Mapping
@@ -78,6 +81,8 @@ class StatisticSeries:
     name: str
     klass: str | None = None
     """The tariff class it is limited to (None: every class)."""
+    coloured: bool = False
+    """Its rows depend on the Tempo colours (see the module docstring)."""
 
     @property
     def suffix(self) -> str:
@@ -119,8 +124,10 @@ def _series(
     direction: Direction,
     kind: SeriesKind,
     klass: str | None = None,
+    *,
+    coloured: bool = False,
 ) -> StatisticSeries:
-    item = StatisticSeries(statistic_id(prm, suffix), direction, kind, "", klass)
+    item = StatisticSeries(statistic_id(prm, suffix), direction, kind, "", klass, coloured)
     return replace(item, name=display_name(prm, item.name_key, klass))
 
 
@@ -132,15 +139,20 @@ def build_series(
     if production:
         series.append(_series(prm, "production", "production", "energy"))
     if (contract := contracts.get("consumption")) is not None:
-        series.append(_series(prm, "consumption_cost", "consumption", "money"))
+        tempo = contract.uses_tempo
+        series.append(_series(prm, "consumption_cost", "consumption", "money", coloured=tempo))
         for klass in contract.classes if len(contract.classes) > 1 else ():
-            series.append(_series(prm, f"consumption_{klass}", "consumption", "energy", klass))
-            series.append(_series(prm, f"consumption_{klass}_cost", "consumption", "money", klass))
+            energy, cost = f"consumption_{klass}", f"consumption_{klass}_cost"
+            series.append(_series(prm, energy, "consumption", "energy", klass, coloured=tempo))
+            series.append(_series(prm, cost, "consumption", "money", klass, coloured=tempo))
     if production and "production" in contracts:
         series.append(_series(prm, "production_earnings", "production", "money"))
     series.append(_series(prm, "max_power", "consumption", "power"))
     if "consumption" in contracts:  # compared with the contract (its subscribed power)
-        series.extend(_series(prm, suffix, "consumption", "money") for suffix in COST_IF.values())
+        series.extend(
+            _series(prm, suffix, "consumption", "money", coloured=option == "tempo")
+            for option, suffix in COST_IF.items()
+        )
     return series
 
 

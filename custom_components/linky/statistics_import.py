@@ -143,7 +143,7 @@ class LinkyStatistics:
     ) -> None:
         """Read the options (production, contract and prices); nothing is loaded yet.
 
-        ``colour_of`` gives the final Tempo colours (needed when the contract uses Tempo).
+        ``colour_of`` gives the final Tempo colours (read when a series is ``coloured``).
         """
         self.hass = hass
         self.entry = entry
@@ -211,7 +211,8 @@ class LinkyStatistics:
         """Reconcile now, and whenever the coordinator updates (its readings may have changed).
 
         ``after``: what the first reconciliation waits for (the Tempo colours of the history:
-        without it, a new Tempo contract would be imported once without them, then again).
+        without it, a new contract's coloured series would be imported once without them, then
+        again).
         """
         self._readings = lambda: coordinator.readings
         self._after = after
@@ -313,8 +314,11 @@ class LinkyStatistics:
         self.rows_imported += len(rows)
 
     def _colours(self, readings: MeterReadings) -> dict[date, Colour]:
-        """Return the final Tempo colours of the days held (read on the loop, for the rows)."""
-        if not any(contract.uses_tempo for contract in self.contracts.values()):
+        """Return the final Tempo colours of the days held (read on the loop, for the rows).
+
+        Empty when no series is coloured (`series`): no row changes with them.
+        """
+        if not any(item.coloured for item in self.series):
             return {}
         days: set[date] = set()
         for held in (readings.daily, readings.curve):

@@ -210,13 +210,15 @@ class TempoColours:
     async def async_ensure_history(self, first_day: date, today: date) -> None:
         """Fetch the seasons of ``[first_day, today]`` not fully held (one request each).
 
-        While both sources are failing, only remembers the range (the planned retry fetches it).
+        While both sources are failing, only remembers the range (the planned retry fetches it),
+        also when they failed the request running when this was called (no second wait).
         """
         self._first_day = first_day if self._first_day is None else min(self._first_day, first_day)
         if self._failing:
             return
         async with self._lock:
-            ok = await self._async_fetch_seasons(today, dt_util.utcnow())
+            # Both sources may have failed the request this waited for: their retry fetches it.
+            ok = self._failing or await self._async_fetch_seasons(today, dt_util.utcnow())
         self._report_outage()
         if not ok:
             self._schedule_after(dt_util.utcnow(), pending=True)
