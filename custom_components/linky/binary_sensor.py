@@ -54,12 +54,12 @@ async def async_setup_entry(
 class LinkyOffPeakSensor(LinkyTimedEntity, BinarySensorEntity):
     """On during the contract's off-peak hours; the next change is an attribute."""
 
+    platform_domain = Platform.BINARY_SENSOR
+
     def __init__(self, coordinator: LinkyCoordinator, contract: Contract) -> None:
         """Follow ``contract`` (an options change reloads the entry)."""
         super().__init__(coordinator, OFF_PEAK_NOW)
         self._contract = contract
-        # English whatever Home Assistant's language (only a suggestion: the registry decides).
-        self.entity_id = f"{Platform.BINARY_SENSOR}.linky_{coordinator.prm}_{OFF_PEAK_NOW.key}"
 
     @property
     @override

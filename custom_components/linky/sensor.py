@@ -342,13 +342,6 @@ class LinkyTempoSensor(LinkyTimedEntity, LinkySensor):
 
     entity_description: LinkyTempoSensorEntityDescription
 
-    def __init__(
-        self, coordinator: LinkyCoordinator, description: LinkyTempoSensorEntityDescription
-    ) -> None:
-        """Suggest an English entity id, whatever Home Assistant's language."""
-        super().__init__(coordinator, description)
-        self.entity_id = f"{Platform.SENSOR}.linky_{coordinator.prm}_{description.key}"
-
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any]:
