@@ -157,3 +157,14 @@ def fake_statistics() -> Iterator[MagicMock]:
     stats.async_rebuild = AsyncMock()
     with patch("custom_components.linky.LinkyStatistics", return_value=stats):
         yield stats
+
+
+def prefilled(result: Any) -> dict[str, Any]:
+    """The values a form shows pre-filled (defaults, else suggested values), as a browser sends."""
+    values: dict[str, Any] = {}
+    for key in result["data_schema"].schema:
+        if callable(getattr(key, "default", None)) and key.default() is not None:
+            values[str(key)] = key.default()
+        elif (key.description or {}).get("suggested_value") is not None:
+            values[str(key)] = key.description["suggested_value"]
+    return values
