@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar, Final, override
 
 from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -49,6 +52,22 @@ def english_entity_id(platform: Platform, prm: str, key: str) -> str:
     return f"{platform}.linky_{prm}_{OBJECT_IDS.get(key, key)}"
 
 
+def unique_id(prm: str, key: str) -> str:
+    """Return the unique id of the meter's entity ``key``."""
+    return f"{prm}_{key}"
+
+
+@callback
+def async_remove_entities(
+    hass: HomeAssistant, platform: Platform, prm: str, keys: Iterable[str]
+) -> None:
+    """Remove from the registry the meter's entities ``keys`` (no longer provided)."""
+    registry = er.async_get(hass)
+    for key in keys:
+        if entity_id := registry.async_get_entity_id(platform, DOMAIN, unique_id(prm, key)):
+            registry.async_remove(entity_id)
+
+
 class LinkyEntity(CoordinatorEntity[LinkyCoordinator]):
     """An entity of one Linky meter, of the platform each subclass names."""
 
@@ -60,7 +79,7 @@ class LinkyEntity(CoordinatorEntity[LinkyCoordinator]):
         super().__init__(coordinator)
         self.entity_description = description
         prm = coordinator.prm
-        self._attr_unique_id = f"{prm}_{description.key}"
+        self._attr_unique_id = unique_id(prm, description.key)
         self.entity_id = english_entity_id(self.platform_domain, prm, description.key)
         source = coordinator.config_entry.data[CONF_SOURCE]
         self._attr_device_info = DeviceInfo(
