@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -26,10 +26,8 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.linky import sensor
 from custom_components.linky.const import DOMAIN
-from custom_components.linky.contract import TariffOption
 from custom_components.linky.paris import day_minutes
 from custom_components.linky.readings import MaxPower, MeterReadings
-from custom_components.linky.regulated import grid_on
 from custom_components.linky.snapshot import summarize
 from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter, TempoSimulator
 from tests.const import CONSUMPTION_PRM
@@ -40,7 +38,10 @@ from tests.integration_helpers import (
     fake_statistics,
     no_backfill,
     paris,
+    regulated_period,
+    set_contract,
     setup,
+    tempo_urls,
 )
 from tests.statistics_helpers import day_curve
 
@@ -374,14 +375,6 @@ README_IDS: Final = {
 """Every entity id the README names, in the same form."""
 
 
-@pytest.fixture
-async def rte(socket_enabled: None) -> AsyncIterator[TempoSimulator]:
-    simulator = TempoSimulator(seed=3, max_per_second=None)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
 @pytest.mark.parametrize("option", ["hphc", "tempo"])
 async def test_entity_ids_are_english_on_a_french_install(
     hass: HomeAssistant,
@@ -393,23 +386,8 @@ async def test_entity_ids_are_english_on_a_french_install(
     """Home Assistant names new ids in the server's language: ours stay as the README has them."""
     hass.config.language = "fr"
     freezer.move_to(paris(date(2026, 11, 20), 10))
-    entry = conso_entry(
-        hass,
-        conso_api,
-        production=True,
-        tempo_url=rte.base_url,
-        tempo_fallback_url=rte.couleur_url,
-    )
-    start = date(2025, 8, 1)
-    period: dict[str, Any] = {
-        "start": start.isoformat(),
-        "option": option,
-        "subscription": 15.47,
-        "prices": grid_on(start).prices(TariffOption(option)),
-    }
-    if option == "hphc":
-        period["off_peak_hours"] = "22:00-06:00"
-    hass.config_entries.async_update_entry(entry, options={**entry.options, "contract": [period]})
+    entry = conso_entry(hass, conso_api, production=True, **tempo_urls(rte))
+    set_contract(hass, entry, regulated_period(option, date(2025, 8, 1), subscription=15.47))
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     # The first poll asks for more than the 5 requests a second allows: let the clock move.
