@@ -5,9 +5,10 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.components.recorder.statistics import StatisticsRow, statistics_during_period
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
@@ -15,6 +16,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
+
+type StatisticType = Literal["change", "last_reset", "max", "mean", "min", "state", "sum"]
+"""A column of the recorder's statistics."""
 
 
 async def let_run(hass: HomeAssistant, rounds: int = 20, pause: float = 0.001) -> None:
@@ -81,10 +85,10 @@ async def settle_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     raise AssertionError("the entry did not become idle")
 
 
-async def read_statistics(
-    hass: HomeAssistant, statistic_id: str
-) -> list[tuple[datetime, float, float]]:
-    """Every hourly row of a statistic: (start UTC, state, sum)."""
+async def hourly_rows(
+    hass: HomeAssistant, statistic_id: str, types: set[StatisticType]
+) -> list[StatisticsRow]:
+    """Every hourly row of a statistic in the recorder, with the columns ``types``."""
     await async_wait_recording_done(hass)
     stats = await get_instance(hass).async_add_executor_job(
         statistics_during_period,
@@ -94,11 +98,18 @@ async def read_statistics(
         {statistic_id},
         "hour",
         None,
-        {"state", "sum"},
+        types,
     )
+    return stats.get(statistic_id, [])
+
+
+async def read_statistics(
+    hass: HomeAssistant, statistic_id: str
+) -> list[tuple[datetime, float, float]]:
+    """Every hourly row of a statistic: (start UTC, state, sum)."""
     return [
         (datetime.fromtimestamp(row["start"], UTC), row["state"] or 0.0, row["sum"] or 0.0)
-        for row in stats.get(statistic_id, [])
+        for row in await hourly_rows(hass, statistic_id, {"state", "sum"})
     ]
 
 

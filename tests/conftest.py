@@ -1,4 +1,4 @@
-"""Shared fixtures: simulated meters and the fake Conso API / Enedis servers on 127.0.0.1."""
+"""Shared fixtures: simulated meters, the fake Conso API / Enedis / RTE servers on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 if importlib.util.find_spec("custom_components.linky") is not None:
     import custom_components.linky  # noqa: F401
 
-from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
+from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter, TempoSimulator
 from tests.const import CONSUMPTION_ONLY_PRM, CONSUMPTION_PRM
 from tests.local_rte import LocalRte
 
@@ -124,3 +124,15 @@ async def enedis_api(
     Base URL: `enedis_api.base_url`; credentials: `enedis_api.client_id` / `.client_secret`.
     """
     return await enedis_api_factory([meter, consumption_meter])
+
+
+@pytest.fixture
+async def rte(socket_enabled: None) -> AsyncIterator[TempoSimulator]:
+    """A started fake RTE server (and api-couleur-tempo.fr), colour calendar seed 3, no rate limit.
+
+    Entry data pointing at it: `tests.integration_helpers.tempo_urls(rte)`.
+    """
+    simulator = TempoSimulator(seed=3, max_per_second=None)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()

@@ -13,7 +13,9 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.linky.const import DOMAIN, PARIS
-from linky_simulator import ConsoApiSimulator, EnedisSimulator
+from custom_components.linky.contract import TariffOption
+from custom_components.linky.regulated import grid_on
+from linky_simulator import ConsoApiSimulator, EnedisSimulator, TempoSimulator
 from tests.const import CONSUMPTION_PRM
 
 
@@ -157,3 +159,41 @@ def fake_statistics() -> Iterator[MagicMock]:
     stats.async_rebuild = AsyncMock()
     with patch("custom_components.linky.LinkyStatistics", return_value=stats):
         yield stats
+
+
+def prefilled(result: Any) -> dict[str, Any]:
+    """The values a form shows pre-filled (defaults, else suggested values), as a browser sends."""
+    values: dict[str, Any] = {}
+    for key in result["data_schema"].schema:
+        if callable(getattr(key, "default", None)) and key.default() is not None:
+            values[str(key)] = key.default()
+        elif (key.description or {}).get("suggested_value") is not None:
+            values[str(key)] = key.description["suggested_value"]
+    return values
+
+
+def tempo_urls(rte: TempoSimulator) -> dict[str, str]:
+    """Entry data asking the fake RTE server for the Tempo colours (and its fallback)."""
+    return {"tempo_url": rte.base_url, "tempo_fallback_url": rte.couleur_url}
+
+
+def typed_period(option: str, start: date, **fields: Any) -> dict[str, Any]:
+    """A typed contract period of ``option`` from ``start``, with the regulated prices of that day.
+
+    HP/HC: off-peak 01:30-07:30 and 12:30-14:30. ``fields`` add or override the period's.
+    """
+    period: dict[str, Any] = {
+        "start": start.isoformat(),
+        "option": option,
+        "prices": grid_on(start).prices(TariffOption(option)),
+    }
+    if option == "hphc":
+        period["off_peak_hours"] = "01:30-07:30;12:30-14:30"
+    return {**period, **fields}
+
+
+def set_contract(hass: HomeAssistant, entry: MockConfigEntry, *periods: dict[str, Any]) -> None:
+    """Give the entry the contract ``periods`` (stored options, before its set-up)."""
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "contract": list(periods)}
+    )

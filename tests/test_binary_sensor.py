@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -15,8 +15,6 @@ from homeassistant.util.async_ import get_scheduled_timer_handles
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.linky.const import DOMAIN
-from custom_components.linky.contract import TariffOption
-from custom_components.linky.regulated import grid_on
 from custom_components.linky.timed import LinkyTimedEntity
 from linky_simulator import ConsoApiSimulator, TempoSimulator
 from tests.backfill_helpers import quiet_sql
@@ -27,11 +25,15 @@ from tests.integration_helpers import (
     fake_statistics,
     no_backfill,
     paris,
+    set_contract,
     setup,
+    tempo_urls,
+    typed_period,
 )
 
 ENTITY_ID = f"binary_sensor.linky_{CONSUMPTION_PRM}_off_peak_now"
 DAY = date(2026, 11, 20)
+CONTRACT_START = date(2026, 1, 1)
 
 
 @pytest.fixture(autouse=True)
@@ -41,32 +43,13 @@ def _integration(recorder_mock: Any, enable_custom_integrations: None) -> Iterat
         yield
 
 
-@pytest.fixture
-async def rte(socket_enabled: None) -> AsyncIterator[TempoSimulator]:
-    simulator = TempoSimulator(seed=3, max_per_second=None)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
 def entry_with(
     hass: HomeAssistant, api: ConsoApiSimulator, option: str, **data: Any
 ) -> MockConfigEntry:
     """A Conso API entry with a contract of ``option`` (HP/HC: 01:30-07:30 and 12:30-14:30)."""
     entry = conso_entry(hass, api, **data)
-    set_contract(hass, entry, option)
+    set_contract(hass, entry, typed_period(option, CONTRACT_START))
     return entry
-
-
-def set_contract(hass: HomeAssistant, entry: MockConfigEntry, option: str) -> None:
-    period: dict[str, Any] = {
-        "start": "2026-01-01",
-        "option": option,
-        "prices": grid_on(DAY).prices(TariffOption(option)),
-    }
-    if option == "hphc":
-        period["off_peak_hours"] = "01:30-07:30;12:30-14:30"
-    hass.config_entries.async_update_entry(entry, options={**entry.options, "contract": [period]})
 
 
 def off_peak(hass: HomeAssistant) -> State:
@@ -114,8 +97,7 @@ async def test_tempo_is_off_peak_from_22_00_to_06_00(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     freezer.move_to(paris(DAY, 10))
-    urls = {"tempo_url": rte.base_url, "tempo_fallback_url": rte.couleur_url}
-    await setup(hass, entry_with(hass, conso_api, "tempo", **urls))
+    await setup(hass, entry_with(hass, conso_api, "tempo", **tempo_urls(rte)))
     assert off_peak(hass).state == STATE_OFF
     await advance(hass, freezer, paris(DAY, 21, 59))
     assert off_peak(hass).state == STATE_OFF
@@ -145,7 +127,7 @@ async def test_unload_cancels_the_timer_and_base_removes_the_entity(
     await hass.async_block_till_done()
     assert clock_timers(hass) == []
     # A Base contract has no off-peak hours: the entity is forgotten.
-    set_contract(hass, entry, "base")
+    set_contract(hass, entry, typed_period("base", CONTRACT_START))
     await setup(hass, entry)
     unique_id = f"{CONSUMPTION_PRM}_off_peak_now"
     assert entity_registry.async_get_entity_id(Platform.BINARY_SENSOR, DOMAIN, unique_id) is None

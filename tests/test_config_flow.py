@@ -604,10 +604,7 @@ async def test_enedis_refused_credentials(hass: HomeAssistant, enedis_api: Enedi
     flow_id = await _enedis_form(hass)
     result = await _submit_enedis(hass, enedis_api, flow_id, client_secret="wrong")
     assert result["errors"] == {"base": "invalid_client"}
-    suggested = {
-        str(key): (key.description or {}).get("suggested_value")
-        for key in result["data_schema"].schema
-    }
+    suggested = _suggested(result)
     assert suggested["client_id"] == enedis_api.client_id
     assert suggested["client_secret"] is None
 

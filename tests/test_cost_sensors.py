@@ -8,7 +8,7 @@ the options, the maximum power ratio is the simulator's peak over it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,7 +24,14 @@ from custom_components.linky.regulated import grid_on
 from custom_components.linky.series import statistic_id
 from linky_simulator import ConsoApiSimulator, SimulatedMeter, TempoSimulator
 from tests.backfill_helpers import quiet_sql, read_statistics
-from tests.integration_helpers import advance, no_backfill, paris
+from tests.integration_helpers import (
+    advance,
+    conso_entry,
+    no_backfill,
+    paris,
+    set_contract,
+    tempo_urls,
+)
 
 PRM = "56565656565656"
 DAY = date(2026, 1, 20)  # "today"
@@ -38,45 +45,17 @@ def _quiet() -> None:
     quiet_sql()
 
 
-@pytest.fixture
-async def rte(socket_enabled: None) -> AsyncIterator[TempoSimulator]:
-    simulator = TempoSimulator(seed=3, max_per_second=None)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
 def entry_for(hass: HomeAssistant, api: ConsoApiSimulator, rte: TempoSimulator) -> MockConfigEntry:
     """A Tempo contract with a subscription and a subscribed power of 6 kVA."""
-    options: dict[str, Any] = {
-        "production": False,
-        "tariffs": [],
-        "contract": [
-            {
-                "start": "2025-09-01",
-                "option": "tempo",
-                "subscription": 15.47,
-                "prices": PRICES,
-                "subscribed_power_kva": 6,
-            }
-        ],
+    entry = conso_entry(hass, api, prm=PRM, poll_offset=0, **tempo_urls(rte))
+    period = {
+        "start": "2025-09-01",
+        "option": "tempo",
+        "subscription": 15.47,
+        "prices": PRICES,
+        "subscribed_power_kva": 6,
     }
-    entry = MockConfigEntry(
-        domain="linky",
-        unique_id=PRM,
-        title=f"Linky {PRM}",
-        data={
-            "source": "conso",
-            "prm": PRM,
-            "token": api.make_token([PRM]),
-            "base_url": api.base_url,
-            "tempo_url": rte.base_url,
-            "tempo_fallback_url": rte.couleur_url,
-            "poll_offset": 0,
-        },
-        options=options,
-    )
-    entry.add_to_hass(hass)
+    set_contract(hass, entry, period)
     return entry
 
 

@@ -29,6 +29,7 @@ from custom_components.linky.contract import (
 )
 from custom_components.linky.regulated import grid_on
 from custom_components.linky.tariff import OffPeakHoursError, check_off_peak_hours, parse_tariffs
+from tests.integration_helpers import prefilled
 
 COMPONENT = Path(__file__).parents[1] / "custom_components" / "linky"
 STRINGS = json.loads((COMPONENT / "strings.json").read_text())
@@ -109,7 +110,7 @@ async def _send(hass: HomeAssistant, flow_id: str, data: dict[str, Any]) -> dict
     """Submit ``data`` (numbers as the text a user types) over the form's pre-filled values."""
     form = _FORMS.pop(flow_id, None)
     typed = {k: str(v) if isinstance(v, float) else v for k, v in data.items()}
-    sent = {**(_defaults(form) if form and "next_step_id" not in data else {}), **typed}
+    sent = {**(prefilled(form) if form and "next_step_id" not in data else {}), **typed}
     result: Any = await hass.config_entries.options.async_configure(flow_id, sent)
     if result["type"] is FlowResultType.FORM:
         _FORMS[flow_id] = dict(result)
@@ -131,17 +132,6 @@ async def _contract_form(
     assert result["step_id"] == f"contract_{option}"
     assert result["errors"] == {}
     return result
-
-
-def _defaults(result: dict[str, Any]) -> dict[str, Any]:
-    """The values a form shows pre-filled (defaults and suggested values)."""
-    values: dict[str, Any] = {}
-    for key in result["data_schema"].schema:
-        if callable(getattr(key, "default", None)) and key.default() is not None:
-            values[str(key)] = key.default()
-        elif (key.description or {}).get("suggested_value") is not None:
-            values[str(key)] = key.description["suggested_value"]
-    return values
 
 
 def _fields(result: dict[str, Any]) -> set[str]:
@@ -179,7 +169,7 @@ async def test_each_option_is_prefilled_with_the_regulated_prices(
     result = await _contract_form(hass, flow_id, start, option)
     expected = grid_on(date.fromisoformat(start)).prices(TariffOption(option))
     assert set(expected) == set(CLASSES[TariffOption(option)])
-    defaults = _defaults(result)
+    defaults = prefilled(result)
     assert {name: float(defaults[name]) for name in expected} == expected
     assert result["description_placeholders"] == {"start": start, "power": "6"}
     assert _fields(result) == set(STRINGS["options"]["step"][result["step_id"]]["data"])
@@ -229,7 +219,7 @@ async def test_hphc_ranges_saved_and_read_back(
         },
     )
     result = await _contract_form(hass, flow_id, "2026-02-01", "hphc")
-    assert _defaults(result)["off_peak_hours"] == "01:30-07:30;12:30-14:30"
+    assert prefilled(result)["off_peak_hours"] == "01:30-07:30;12:30-14:30"
     summer = next(k for k in result["data_schema"].schema if str(k) == "summer_off_peak_hours")
     assert summer.description == {"suggested_value": "02:00-07:00;13:00-16:00"}
     await _send(hass, flow_id, {"subscription": "16,5", "summer_off_peak_hours": ""})
@@ -640,10 +630,10 @@ async def test_french_install_reads_decimal_commas_and_summarises_in_french(
     assert "Contrat :" not in result["description_placeholders"]["summary"]  # no bare heading
     flow_id = result["flow_id"]
     result = await _menu(hass, flow_id, "add_contract")
-    assert _defaults(result)["subscribed_power_kva"] == "6"
+    assert prefilled(result)["subscribed_power_kva"] == "6"
     await _send(hass, flow_id, {"start": "2026-02-01", "option": "tempo"})
     result = await _send(hass, flow_id, {"pricing": "typed"})
-    defaults = _defaults(result)
+    defaults = prefilled(result)
     assert defaults["blue_hc"] == "0,1325"
     assert defaults["subscription"] == "15,59"
     result = await _send(hass, flow_id, {"blue_hc": "0,1325", "red_hp": "0.7060"})
@@ -690,10 +680,10 @@ async def test_edit_a_saved_contract_period_in_place(
     assert _fields(result) == set(STRINGS["options"]["step"]["edit_contract"]["data"])
     result = await _send(hass, flow_id, {"period": "2025-08-01"})
     assert result["step_id"] == "contract_pricing"
-    assert _defaults(result) == {"pricing": "typed"}  # its kind is kept
+    assert prefilled(result) == {"pricing": "typed"}  # its kind is kept
     result = await _send(hass, flow_id, {})
     assert result["step_id"] == "contract_hphc"
-    assert _defaults(result) == {
+    assert prefilled(result) == {
         "hp": "0.2081",
         "hc": "0.1635",
         "subscription": "15.74",
@@ -729,7 +719,7 @@ async def test_subscribed_power_refused_and_used(
     )
     result = await _send(hass, flow_id, {"pricing": "typed"})
     assert result["description_placeholders"]["power"] == "36"
-    assert _defaults(result)["subscription"] == "52.54"
+    assert prefilled(result)["subscription"] == "52.54"
     result = await _send(hass, flow_id, {"subscription": ""})  # emptied by accident
     assert result["errors"] == {"subscription": "required_number"}
 
@@ -746,7 +736,7 @@ async def _regulated_flow(hass: HomeAssistant, entry: MockConfigEntry, start: st
         hass, flow_id, {"start": start, "option": "hphc", "subscribed_power_kva": "9"}
     )
     assert result["step_id"] == "contract_pricing"
-    assert _defaults(result) == {"pricing": "regulated"}
+    assert prefilled(result) == {"pricing": "regulated"}
     assert result["description_placeholders"] == {"start": start, "option": "HP/HC", "power": "9"}
     return flow_id
 
@@ -761,7 +751,7 @@ async def test_a_regulated_hphc_period_typed_in_french_then_edited_to_typed_and_
     result = await _send(hass, flow_id, {})  # regulated: only the off-peak hours are asked
     assert result["step_id"] == "contract_hphc_regulated"
     assert _fields(result) == {"off_peak_hours", "summer_off_peak_hours"}
-    assert _defaults(result) == {"off_peak_hours": "22:00-06:00"}
+    assert prefilled(result) == {"off_peak_hours": "22:00-06:00"}
     result = await _send(hass, flow_id, {"off_peak_hours": "01h30-07h30 ; 12h30-14h30"})
     assert result["type"] is FlowResultType.MENU
     summary = result["description_placeholders"]["summary"]
@@ -789,10 +779,10 @@ async def test_a_regulated_hphc_period_typed_in_french_then_edited_to_typed_and_
     flow_id = (await _start(hass, entry))["flow_id"]
     await _menu(hass, flow_id, "edit_contract")
     result = await _send(hass, flow_id, {"period": "2025-09-15"})
-    assert _defaults(result) == {"pricing": "regulated"}  # its kind, kept unless changed
+    assert prefilled(result) == {"pricing": "regulated"}  # its kind, kept unless changed
     result = await _send(hass, flow_id, {"pricing": "typed"})
     assert result["step_id"] == "contract_hphc"
-    assert _defaults(result) == {
+    assert prefilled(result) == {
         "hp": "0,2081",
         "hc": "0,1635",
         "subscription": "19,81",
@@ -818,9 +808,9 @@ async def test_a_regulated_hphc_period_typed_in_french_then_edited_to_typed_and_
     flow_id = (await _start(hass, entry))["flow_id"]
     await _menu(hass, flow_id, "edit_contract")
     result = await _send(hass, flow_id, {"period": "2025-09-15"})
-    assert _defaults(result) == {"pricing": "typed"}
+    assert prefilled(result) == {"pricing": "typed"}
     result = await _send(hass, flow_id, {"pricing": "regulated"})
-    assert _defaults(result) == {"off_peak_hours": "01:30-07:30;12:30-14:30"}
+    assert prefilled(result) == {"off_peak_hours": "01:30-07:30;12:30-14:30"}
     await _send(hass, flow_id, {})
     await _save(hass, flow_id)
     assert entry.options["contract"] == [regulated]
@@ -867,15 +857,15 @@ async def test_the_power_is_prefilled_from_enedis_else_the_latest_period(
         entry, options={"production": False, "tariffs": [], "contract": [latest]}
     )
 
-    async def prefilled() -> str:
+    async def prefilled_power() -> str:
         flow_id = (await _start(hass, entry))["flow_id"]
-        power = str(_defaults(await _menu(hass, flow_id, "add_contract"))["subscribed_power_kva"])
+        power = str(prefilled(await _menu(hass, flow_id, "add_contract"))["subscribed_power_kva"])
         hass.config_entries.options.async_abort(flow_id)
         return power
 
-    assert await prefilled() == "9"  # the latest period's
+    assert await prefilled_power() == "9"  # the latest period's
     entry.mock_state(hass, ConfigEntryState.LOADED)
     entry.runtime_data = SimpleNamespace(coordinator=SimpleNamespace(subscribed_power_kva=12))
-    assert await prefilled() == "12"  # read from Enedis (situation_contrat_auto)
+    assert await prefilled_power() == "12"  # read from Enedis (situation_contrat_auto)
     entry.runtime_data.coordinator.subscribed_power_kva = None  # not read (Conso API, failure)
-    assert await prefilled() == "9"
+    assert await prefilled_power() == "9"

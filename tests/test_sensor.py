@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, Final
 from unittest.mock import MagicMock, PropertyMock, patch
 
 import pytest
@@ -26,17 +28,20 @@ from custom_components.linky import sensor
 from custom_components.linky.const import DOMAIN
 from custom_components.linky.paris import day_minutes
 from custom_components.linky.readings import MaxPower, MeterReadings
-from custom_components.linky.sensor_entity import OBJECT_IDS
 from custom_components.linky.snapshot import summarize
-from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter
+from linky_simulator import ConsoApiSimulator, EnedisSimulator, SimulatedMeter, TempoSimulator
 from tests.const import CONSUMPTION_PRM
 from tests.integration_helpers import (
+    advance,
     conso_entry,
     enedis_entry,
     fake_statistics,
     no_backfill,
     paris,
+    set_contract,
     setup,
+    tempo_urls,
+    typed_period,
 )
 from tests.statistics_helpers import day_curve
 
@@ -303,35 +308,105 @@ async def test_next_update_enabled_by_default(
     assert state(hass, "next_update") not in ("unknown", "unavailable")
 
 
+ENTITY_IDS: Final = {
+    # Every sensor of a Conso API entry with production and a contract.
+    "any": {
+        "sensor.consumption_yesterday",
+        "sensor.maximum_power_yesterday",
+        "sensor.time_of_maximum_power_yesterday",
+        "sensor.consumption_this_month",
+        "sensor.consumption_last_month",
+        "sensor.production_yesterday",
+        "sensor.production_this_month",
+        "sensor.production_last_month",
+        "sensor.latest_data",
+        "sensor.next_update",
+        "sensor.token_expiry",
+        "sensor.current_tariff_class",
+        "sensor.current_price",
+        "sensor.cost_yesterday",
+        "sensor.cost_this_month",
+        "sensor.cost_last_month",
+        "sensor.max_power_ratio_yesterday",
+        "sensor.cost_12_months_base",
+        "sensor.cost_12_months_hphc",
+        "sensor.cost_12_months_tempo",
+        "sensor.cost_12_months_current",
+        "sensor.cheapest_option",
+        "sensor.saving_per_year",
+        "binary_sensor.off_peak_now",
+    },
+    "hphc": {
+        "sensor.consumption_yesterday_peak_hours",
+        "sensor.consumption_yesterday_off_peak_hours",
+        "sensor.cost_yesterday_hp",
+        "sensor.cost_yesterday_hc",
+    },
+    "tempo": {
+        *(
+            f"sensor.consumption_yesterday_{colour}_day_{hours}"
+            for colour in ("blue", "white", "red")
+            for hours in ("peak_hours", "off_peak_hours")
+        ),
+        *(
+            f"sensor.cost_yesterday_{colour}_{klass}"
+            for colour in ("blue", "white", "red")
+            for klass in ("hp", "hc")
+        ),
+        "sensor.tempo_colour_today",
+        "sensor.tempo_colour_tomorrow",
+        *(
+            f"sensor.tempo_{colour}_days_{kind}"
+            for colour in ("blue", "white", "red")
+            for kind in ("used", "left")
+        ),
+        "sensor.next_tempo_day",
+    },
+}
+"""Entity ids by contract option, ``<platform>.<id>`` for ``<platform>.linky_<prm>_<id>``:
+written out, not derived from the code, since automations name them."""
+README_IDS: Final = {
+    f"{platform}.{object_id}"
+    for platform, object_id in re.findall(
+        r"(?<![\w.])((?:binary_)?sensor)\.linky_(?:<prm>|11111111111111)_(\w+)",
+        (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8"),
+    )
+}
+"""Every entity id the README names, in the same form."""
+
+
+@pytest.mark.parametrize("option", ["hphc", "tempo"])
 async def test_entity_ids_are_english_on_a_french_install(
     hass: HomeAssistant,
     conso_api: ConsoApiSimulator,
+    rte: TempoSimulator,
     freezer: FrozenDateTimeFactory,
-    entity_registry: er.EntityRegistry,
+    option: str,
 ) -> None:
     """Home Assistant names new ids in the server's language: ours stay as the README has them."""
     hass.config.language = "fr"
     freezer.move_to(paris(date(2026, 11, 20), 10))
-    entry = conso_entry(hass, conso_api, production=True)
-    contract = [
-        {"start": "2025-08-01", "option": "base", "subscription": 15.47, "prices": {"base": 0.2}}
-    ]
-    hass.config_entries.async_update_entry(entry, options={**entry.options, "contract": contract})
-    await setup(hass, entry)
-    entities = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-    assert len(entities) >= 13
-    for entity in entities:
-        key = entity.unique_id.removeprefix(f"{CONSUMPTION_PRM}_")
-        assert entity.entity_id == f"{PREFIX}_{OBJECT_IDS.get(key, key)}"
-    for suffix in ("consumption_yesterday", "current_tariff_class", "consumption_this_month"):
-        assert hass.states.get(f"{PREFIX}_{suffix}") is not None, suffix
+    entry = conso_entry(hass, conso_api, production=True, **tempo_urls(rte))
+    set_contract(hass, entry, typed_period(option, date(2025, 8, 1), subscription=15.47))
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    # The first poll asks for more than the 5 requests a second allows: let the clock move.
+    await advance(hass, freezer, paris(date(2026, 11, 20), 10, 1))
+    entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    prefix = f".linky_{CONSUMPTION_PRM}_"
+    assert {e.entity_id.replace(prefix, ".") for e in entities} == (
+        ENTITY_IDS["any"] | ENTITY_IDS[option]
+    )
+    assert all(hass.states.get(e.entity_id) is not None for e in entities)
     names = {hass.states.get(e.entity_id).name for e in entities}  # type: ignore[union-attr]
     assert f"Linky {CONSUMPTION_PRM} Consommation de la veille" in names  # names translated
-    # Tempo's, as the README names them, from the same table.
-    assert OBJECT_IDS["tempo_tomorrow"] == "tempo_colour_tomorrow"
-    assert (
-        OBJECT_IDS["consumption_yesterday_blue_hp"] == "consumption_yesterday_blue_day_peak_hours"
-    )
+
+
+def test_the_readme_names_only_entity_ids_that_exist() -> None:
+    """Each id the README names is one of an entry's (the lists above are checked on HA)."""
+    every = set().union(*ENTITY_IDS.values())
+    assert len(README_IDS) >= 10
+    assert every >= README_IDS, README_IDS - every
 
 
 async def test_a_day_value_says_its_day_and_waits_for_publication(

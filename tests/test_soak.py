@@ -71,7 +71,7 @@ from custom_components.linky.tempo_colours import DATA_TEMPO, TempoColours
 from linky_simulator import PARIS, ConsoApiSimulator, TempoSimulator
 from linky_simulator.registers import MeterTariff
 from tests.backfill_helpers import let_run, quiet_sql, read_statistics
-from tests.integration_helpers import no_backfill
+from tests.integration_helpers import no_backfill, prefilled
 from tests.soak_helpers import (
     DAY,
     REAL_CLOCK,
@@ -875,17 +875,6 @@ async def check_statistics(soak: Soak) -> None:
             (s, round(v, 9), round(t, 9)) for s, v, t in fresh_rows
         ], f"{suffix} differs from a fresh import"
     soak.done["hours checked"] = len(expected.series["consumption"])
-
-
-def prefilled(result: Any) -> dict[str, Any]:
-    """The values a form shows (defaults and suggested values), as the browser sends them."""
-    values: dict[str, Any] = {}
-    for key in result["data_schema"].schema:
-        if callable(getattr(key, "default", None)) and key.default() is not None:
-            values[str(key)] = key.default()
-        elif (key.description or {}).get("suggested_value") is not None:
-            values[str(key)] = key.description["suggested_value"]
-    return values
 
 
 def check_requests(soak: Soak) -> None:

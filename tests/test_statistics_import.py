@@ -32,6 +32,7 @@ from custom_components.linky.statistics_import import LinkyStatistics, plan_all
 from linky_simulator import ConsoApiSimulator, SimulatedMeter
 from tests.backfill_helpers import (
     drive,
+    hourly_rows,
     let_run,
     max_in_window,
     next_wake_up,
@@ -63,24 +64,6 @@ HC = {
 }
 
 
-async def read_back(hass: HomeAssistant, statistic_id: str) -> list[tuple[datetime, float, float]]:
-    await async_wait_recording_done(hass)
-    stats = await get_instance(hass).async_add_executor_job(
-        statistics_during_period,
-        hass,
-        datetime(2000, 1, 1).astimezone(),
-        None,
-        {statistic_id},
-        "hour",
-        None,
-        {"state", "sum"},
-    )
-    return [
-        (datetime.fromtimestamp(row["start"]).astimezone(), row["state"] or 0.0, row["sum"] or 0.0)
-        for row in stats.get(statistic_id, [])
-    ]
-
-
 def wh(rows: list[tuple[datetime, float, float]]) -> list[float]:
     return [round(state * 1000, 6) for _, state, _ in rows]
 
@@ -101,7 +84,7 @@ async def test_hourly_values_and_metadata(recorder_mock: Recorder, hass: HomeAss
     stats = LinkyStatistics(hass, entry)
     await stats.async_reconcile(sample_readings())
     ids = statistic_ids(PRM)
-    rows = await read_back(hass, ids["consumption"])
+    rows = await read_statistics(hass, ids["consumption"])
 
     # 24 + 1 (daily fallback day: its first hour) + 23 + 25 rows.
     assert len(rows) == 73
@@ -142,7 +125,7 @@ async def test_hourly_values_and_metadata(recorder_mock: Recorder, hass: HomeAss
     assert cost["unit_of_measurement"] == "EUR"
     assert cost["mean_type"] is StatisticMeanType.NONE
 
-    costs = await read_back(hass, ids["consumption_cost"])
+    costs = await read_statistics(hass, ids["consumption_cost"])
     assert [start for start, _, _ in costs] == [start for start, _, _ in rows]
     # NORMAL, local 00:00-01:00 off-peak: 1.005 kWh x 0.20; 06:00 peak: 1.125 x 0.30.
     assert costs[0][1] == pytest.approx(1.005 * 0.20)
@@ -170,12 +153,12 @@ async def test_costs_across_a_price_change(recorder_mock: Recorder, hass: HomeAs
     readings.merge_daily("production", {NORMAL: 5000})
     await LinkyStatistics(hass, entry).async_reconcile(readings)
     ids = statistic_ids(PRM)
-    costs = await read_back(hass, ids["consumption_cost"])
+    costs = await read_statistics(hass, ids["consumption_cost"])
     assert [round(state, 9) for _, state, _ in costs] == [0.2] * 24 + [0.5] * 24
     assert costs[-1][2] == pytest.approx(24 * 0.2 + 24 * 0.5)
-    earnings = await read_back(hass, ids["production_earnings"])
+    earnings = await read_statistics(hass, ids["production_earnings"])
     assert earnings[0][1] == pytest.approx(0.5)
-    assert (await read_back(hass, ids["production"]))[-1][2] == 5.0
+    assert (await read_statistics(hass, ids["production"]))[-1][2] == 5.0
 
     # A new price from 2026-01-16 on: only later rows change, after a reload.
     tariffs[1] = {"direction": "consumption", "start": "2026-01-16", "base": 0.30}
@@ -183,7 +166,7 @@ async def test_costs_across_a_price_change(recorder_mock: Recorder, hass: HomeAs
     stats = LinkyStatistics(hass, entry)
     await stats.async_reconcile(readings)
     assert stats.rows_imported == 24  # the 16th only
-    costs = await read_back(hass, ids["consumption_cost"])
+    costs = await read_statistics(hass, ids["consumption_cost"])
     assert [round(state, 9) for _, state, _ in costs] == [0.2] * 24 + [0.6] * 24
     assert costs[-1][2] == pytest.approx(24 * 0.2 + 24 * 0.6)
 
@@ -218,12 +201,12 @@ async def test_updates_equal_a_fresh_import(recorder_mock: Recorder, hass: HomeA
     )
     await LinkyStatistics(hass, fresh_entry).async_reconcile(readings)
     for suffix in ("consumption", "consumption_cost"):
-        updated = await read_back(hass, statistic_ids(PRM)[suffix])
-        fresh = await read_back(hass, statistic_ids(OTHER_PRM)[suffix])
+        updated = await read_statistics(hass, statistic_ids(PRM)[suffix])
+        fresh = await read_statistics(hass, statistic_ids(OTHER_PRM)[suffix])
         assert updated == fresh
         assert len(updated) == 3 * 24 + 17  # 3 curve days, 17 daily ones
     expected = energy_rows(readings, "consumption")
-    assert (await read_back(hass, statistic_ids(PRM)["consumption"]))[-1][2] == pytest.approx(
+    assert (await read_statistics(hass, statistic_ids(PRM)["consumption"]))[-1][2] == pytest.approx(
         expected[-1].sum, abs=1e-9
     )
 
@@ -258,12 +241,12 @@ async def test_cancelled_import_is_done_by_the_next_start(
     await async_wait_recording_done(hass)
     assert stats.imports == 1
     assert hass_storage[key]["data"] == saved
-    assert (await read_back(hass, ids["consumption"]))[-1][2] == 1.0
+    assert (await read_statistics(hass, ids["consumption"]))[-1][2] == 1.0
 
     # "Restart": a new object compares again and imports from the older day on.
     again = LinkyStatistics(hass, entry)
     await again.async_reconcile(readings)
-    rows = await read_back(hass, ids["consumption"])
+    rows = await read_statistics(hass, ids["consumption"])
     assert rows[0][0] == midnight(date(2026, 1, 10))
     assert rows[-1][2] == 1.5
     assert again.rows_imported == 2
@@ -275,7 +258,7 @@ async def test_only_what_differs_is_imported(recorder_mock: Recorder, hass: Home
     stats = LinkyStatistics(hass, entry)
     await stats.async_reconcile(readings)  # nothing stored: everything imported
     ids = statistic_ids(PRM)
-    assert (await read_back(hass, ids["consumption"]))[-1][2] == 1.0
+    assert (await read_statistics(hass, ids["consumption"]))[-1][2] == 1.0
     await stats.async_reconcile(readings)
     assert stats.rows_imported == 1  # in step: nothing more
 
@@ -287,13 +270,13 @@ async def test_only_what_differs_is_imported(recorder_mock: Recorder, hass: Home
     readings.merge_daily("consumption", {date(2026, 1, 1): 4000})
     await stats.async_reconcile(readings)
     assert stats.rows_imported == 2 + 3
-    assert (await read_back(hass, ids["consumption"]))[-1][2] == 7.0
+    assert (await read_statistics(hass, ids["consumption"]))[-1][2] == 7.0
 
     # Production enabled: its statistics are created in full.
     readings.merge_daily("production", {NORMAL: 3000})
     hass.config_entries.async_update_entry(entry, options={"production": True, "tariffs": []})
     await LinkyStatistics(hass, entry).async_reconcile(readings)
-    assert (await read_back(hass, ids["production"]))[-1][2] == 3.0
+    assert (await read_statistics(hass, ids["production"]))[-1][2] == 3.0
     await LinkyStatistics(hass, entry).async_reconcile(MeterReadings())  # nothing to compare
 
 
@@ -302,9 +285,9 @@ async def test_rebuild(recorder_mock: Recorder, hass: HomeAssistant) -> None:
     stats = LinkyStatistics(hass, entry)
     readings = readings_with(daily={NORMAL: 1000, date(2026, 1, 20): 3000})
     await stats.async_reconcile(readings)
-    before = await read_back(hass, statistic_ids(PRM)["consumption"])
+    before = await read_statistics(hass, statistic_ids(PRM)["consumption"])
     await stats.async_rebuild(readings)
-    assert await read_back(hass, statistic_ids(PRM)["consumption"]) == before
+    assert await read_statistics(hass, statistic_ids(PRM)["consumption"]) == before
     assert stats.imports == 2
 
 
@@ -452,7 +435,10 @@ async def test_backfill_budget_restart_late_day_equal_fresh_import(  # noqa: PLR
     ]
     backfilled = [r for r in asked if r.end and r.end < (TODAY - timedelta(days=7)).isoformat()]
     assert len(backfilled) <= 3
-    power = await read_max(hass, ids["max_power"])
+    power = {
+        datetime.fromtimestamp(row["start"], UTC): row["max"]
+        for row in await hourly_rows(hass, ids["max_power"], {"max"})
+    }
     assert len(power) == len(readings.max_power) > 1000
     for day in readings.max_power:
         peak = meter.max_power(day)
@@ -473,20 +459,3 @@ async def test_backfill_budget_restart_late_day_equal_fresh_import(  # noqa: PLR
         start, end = (datetime.fromtimestamp(month[key], UTC) for key in ("start", "end"))
         peaks = [value for hour, value in power.items() if start <= hour < end]
         assert month["max"] == max(peaks)
-
-
-async def read_max(hass: HomeAssistant, statistic_id: str) -> dict[datetime, float]:
-    """A power statistic's hourly maxima, by hour (UTC)."""
-    stats = await get_instance(hass).async_add_executor_job(
-        statistics_during_period,
-        hass,
-        datetime(2000, 1, 1).astimezone(),
-        None,
-        {statistic_id},
-        "hour",
-        None,
-        {"max"},
-    )
-    return {
-        datetime.fromtimestamp(row["start"], UTC): row["max"] for row in stats.get(statistic_id, [])
-    }

@@ -15,8 +15,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, State
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.linky.contract import COLOURS, TariffOption
-from custom_components.linky.regulated import grid_on
+from custom_components.linky.contract import COLOURS
 from linky_simulator import ConsoApiSimulator, TempoSimulator
 from tests.backfill_helpers import quiet_sql
 from tests.const import CONSUMPTION_PRM
@@ -26,7 +25,10 @@ from tests.integration_helpers import (
     fake_statistics,
     no_backfill,
     paris,
+    set_contract,
     setup,
+    tempo_urls,
+    typed_period,
 )
 
 SEASON = date(2026, 9, 1)
@@ -53,12 +55,8 @@ def tempo_entry(
     hass: HomeAssistant, api: ConsoApiSimulator, rte: TempoSimulator, option: str = "tempo"
 ) -> MockConfigEntry:
     """A Conso API entry with a contract of ``option`` from 1 September 2026."""
-    entry = conso_entry(hass, api, tempo_url=rte.base_url, tempo_fallback_url=rte.couleur_url)
-    prices = grid_on(SEASON).prices(TariffOption(option))
-    period: dict[str, Any] = {"start": SEASON.isoformat(), "option": option, "prices": prices}
-    if option == "hphc":
-        period["off_peak_hours"] = "01:30-07:30;12:30-14:30"
-    hass.config_entries.async_update_entry(entry, options={**entry.options, "contract": [period]})
+    entry = conso_entry(hass, api, **tempo_urls(rte))
+    set_contract(hass, entry, typed_period(option, SEASON))
     return entry
 
 

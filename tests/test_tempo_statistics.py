@@ -6,9 +6,8 @@ from the simulated meter and the simulated colour calendar, computed here indepe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -23,7 +22,14 @@ from custom_components.linky.regulated import grid_on
 from custom_components.linky.series import statistic_id
 from linky_simulator import ConsoApiSimulator, SimulatedMeter, TempoSimulator
 from tests.backfill_helpers import quiet_sql, read_statistics
-from tests.integration_helpers import advance, no_backfill, paris
+from tests.integration_helpers import (
+    advance,
+    conso_entry,
+    no_backfill,
+    paris,
+    set_contract,
+    tempo_urls,
+)
 
 PRM = "55555555555555"
 DAY = date(2026, 1, 20)  # "today": the last 8 days are in the load curve
@@ -34,14 +40,6 @@ SUBSCRIPTION = 15.0
 @pytest.fixture(autouse=True)
 def _quiet() -> None:
     quiet_sql()
-
-
-@pytest.fixture
-async def rte(socket_enabled: None) -> AsyncIterator[TempoSimulator]:
-    simulator = TempoSimulator(seed=3, max_per_second=None)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
 
 
 def expected_class(instant: datetime, rte: TempoSimulator) -> str:
@@ -56,34 +54,14 @@ def tempo_entry(
     hass: HomeAssistant, api: ConsoApiSimulator, rte: TempoSimulator
 ) -> MockConfigEntry:
     """An entry on the fake servers with a Tempo contract (regulated prices, a subscription)."""
-    options: dict[str, Any] = {
-        "production": False,
-        "tariffs": [],
-        "contract": [
-            {
-                "start": "2025-09-01",
-                "option": "tempo",
-                "subscription": SUBSCRIPTION,
-                "prices": PRICES,
-            }
-        ],
+    entry = conso_entry(hass, api, prm=PRM, poll_offset=0, **tempo_urls(rte))
+    period = {
+        "start": "2025-09-01",
+        "option": "tempo",
+        "subscription": SUBSCRIPTION,
+        "prices": PRICES,
     }
-    entry = MockConfigEntry(
-        domain="linky",
-        unique_id=PRM,
-        title=f"Linky {PRM}",
-        data={
-            "source": "conso",
-            "prm": PRM,
-            "token": api.make_token([PRM]),
-            "base_url": api.base_url,
-            "tempo_url": rte.base_url,
-            "tempo_fallback_url": rte.couleur_url,
-            "poll_offset": 0,
-        },
-        options=options,
-    )
-    entry.add_to_hass(hass)
+    set_contract(hass, entry, period)
     return entry
 
 

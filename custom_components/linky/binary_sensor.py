@@ -15,14 +15,13 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
 from .contract import Contract
 from .coordinator import LinkyCoordinator
 from .data import LinkyConfigEntry
+from .entity import async_remove_entities
 from .off_peak import is_off_peak, next_off_peak_change
 from .paris import local_midnight, paris_day
 from .timed import LinkyTimedEntity
@@ -45,21 +44,18 @@ async def async_setup_entry(
     if contract is not None and len(contract.classes) > 1:
         async_add_entities([LinkyOffPeakSensor(coordinator, contract)])
         return
-    registry = er.async_get(hass)
-    unique_id = f"{coordinator.prm}_{OFF_PEAK_NOW.key}"
-    if entity_id := registry.async_get_entity_id(Platform.BINARY_SENSOR, DOMAIN, unique_id):
-        registry.async_remove(entity_id)
+    async_remove_entities(hass, Platform.BINARY_SENSOR, coordinator.prm, [OFF_PEAK_NOW.key])
 
 
 class LinkyOffPeakSensor(LinkyTimedEntity, BinarySensorEntity):
     """On during the contract's off-peak hours; the next change is an attribute."""
 
+    platform_domain = Platform.BINARY_SENSOR
+
     def __init__(self, coordinator: LinkyCoordinator, contract: Contract) -> None:
         """Follow ``contract`` (an options change reloads the entry)."""
         super().__init__(coordinator, OFF_PEAK_NOW)
         self._contract = contract
-        # English whatever Home Assistant's language (only a suggestion: the registry decides).
-        self.entity_id = f"{Platform.BINARY_SENSOR}.linky_{coordinator.prm}_{OFF_PEAK_NOW.key}"
 
     @property
     @override

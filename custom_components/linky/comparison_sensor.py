@@ -129,6 +129,7 @@ class LinkyComparisonSensor(LinkyEntity, SensorEntity):
     """One figure of the year's comparison, the period it covers as attributes."""
 
     entity_description: ComparisonDescription
+    platform_domain = Platform.SENSOR
 
     def __init__(
         self,
@@ -136,10 +137,9 @@ class LinkyComparisonSensor(LinkyEntity, SensorEntity):
         description: ComparisonDescription,
         holder: YearComparisonHolder,
     ) -> None:
-        """Suggest an English entity id, whatever Home Assistant's language."""
+        """Follow ``holder``'s computations."""
         super().__init__(coordinator, description)
         self.holder = holder
-        self.entity_id = f"{Platform.SENSOR}.linky_{coordinator.prm}_{description.key}"
 
     @override
     async def async_added_to_hass(self) -> None:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any, Final, override
 
 from homeassistant.components.sensor import SensorDeviceClass
-from homeassistant.const import CURRENCY_EURO, PERCENTAGE, Platform
+from homeassistant.const import CURRENCY_EURO, PERCENTAGE
 from homeassistant.helpers.typing import StateType
 
 from .contract import ALL_CLASSES
@@ -97,13 +97,6 @@ class LinkyDatedSensor(LinkySensor):
     """A cost or the maximum power ratio, with the day or month it is for."""
 
     entity_description: LinkyDatedSensorEntityDescription
-
-    def __init__(
-        self, coordinator: LinkyCoordinator, description: LinkyDatedSensorEntityDescription
-    ) -> None:
-        """Suggest an English entity id, whatever Home Assistant's language."""
-        super().__init__(coordinator, description)
-        self.entity_id = f"{Platform.SENSOR}.linky_{coordinator.prm}_{description.key}"
 
     @property
     @override

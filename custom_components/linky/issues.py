@@ -65,6 +65,26 @@ def issue_id(issue: str, entry: ConfigEntry) -> str:
     return f"{issue}_{entry.entry_id}"
 
 
+def _raise(
+    hass: HomeAssistant,
+    issue: str,
+    translation_key: str,
+    severity: ir.IssueSeverity,
+    placeholders: dict[str, str],
+) -> None:
+    """Create or update issue ``issue``: a message only (not fixable), not kept over restarts."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue,
+        is_fixable=False,
+        is_persistent=False,
+        severity=severity,
+        translation_key=translation_key,
+        translation_placeholders=placeholders,
+    )
+
+
 def _create(
     hass: HomeAssistant,
     issue: str,
@@ -74,16 +94,8 @@ def _create(
     *,
     translation_key: str | None = None,
 ) -> None:
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        issue_id(issue, entry),
-        is_fixable=False,
-        is_persistent=False,
-        severity=severity,
-        translation_key=translation_key or issue,
-        translation_placeholders={"title": entry.title, **placeholders},
-    )
+    placeholders = {"title": entry.title, **placeholders}
+    _raise(hass, issue_id(issue, entry), translation_key or issue, severity, placeholders)
 
 
 def delete_issue(hass: HomeAssistant, issue: str, entry: ConfigEntry) -> None:
@@ -107,16 +119,8 @@ def create_access_blocked(hass: HomeAssistant, entry: ConfigEntry, host: str) ->
 
     ``entry`` is the meter whose request was refused; the issue is the host's.
     """
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        access_blocked_id(host),
-        is_fixable=False,
-        is_persistent=False,
-        severity=ir.IssueSeverity.ERROR,
-        translation_key=ACCESS_BLOCKED,
-        translation_placeholders={"title": entry.title, "host": host},
-    )
+    placeholders = {"title": entry.title, "host": host}
+    _raise(hass, access_blocked_id(host), ACCESS_BLOCKED, ir.IssueSeverity.ERROR, placeholders)
 
 
 def delete_access_blocked(hass: HomeAssistant, host: str) -> None:
@@ -262,19 +266,9 @@ def update_tempo_unavailable(hass: HomeAssistant, key: str, outage: TempoOutage 
     sources = ", ".join(
         f"{urlsplit(url).hostname or url} ({error})" for url, error in outage.sources
     )
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        issue,
-        is_fixable=False,
-        is_persistent=False,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key=TEMPO_UNAVAILABLE,
-        translation_placeholders={
-            "sources": sources,
-            "since": outage.since.astimezone(PARIS).strftime("%Y-%m-%d %H:%M"),
-        },
-    )
+    since = outage.since.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+    placeholders = {"sources": sources, "since": since}
+    _raise(hass, issue, TEMPO_UNAVAILABLE, ir.IssueSeverity.WARNING, placeholders)
 
 
 def update_regulated_out_of_date(hass: HomeAssistant, today: date) -> None:
@@ -282,16 +276,7 @@ def update_regulated_out_of_date(hass: HomeAssistant, today: date) -> None:
     if (change := grid_out_of_date(today)) is None:
         ir.async_delete_issue(hass, DOMAIN, REGULATED_OUT_OF_DATE)
         return
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        REGULATED_OUT_OF_DATE,
-        is_fixable=False,
-        is_persistent=False,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key=REGULATED_OUT_OF_DATE,
-        translation_placeholders={
-            "grid": GRIDS[-1].start.isoformat(),
-            "change": change.isoformat(),
-        },
+    placeholders = {"grid": GRIDS[-1].start.isoformat(), "change": change.isoformat()}
+    _raise(
+        hass, REGULATED_OUT_OF_DATE, REGULATED_OUT_OF_DATE, ir.IssueSeverity.WARNING, placeholders
     )

@@ -11,15 +11,12 @@ hours. (A ``TOTAL`` with ``last_reset`` would still date each day's value to its
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Final, override
 
-from homeassistant.components.sensor import (
-    SensorDeviceClass,
-    SensorEntityDescription,
-)
+from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.const import (
     CURRENCY_EURO,
     EntityCategory,
@@ -28,7 +25,6 @@ from homeassistant.const import (
     UnitOfEnergy,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.typing import StateType
@@ -37,7 +33,6 @@ from homeassistant.util import dt as dt_util
 from .api import AsyncLinkyClient
 from .client import token_expires_at
 from .comparison_sensor import COMPARISON_SENSORS, LinkyComparisonSensor, YearComparisonHolder
-from .const import DOMAIN
 from .contract import ALL_CLASSES, COLOURS, Colour, parse_contracts
 from .coordinator import LinkyCoordinator
 from .cost_sensor import (
@@ -48,6 +43,7 @@ from .cost_sensor import (
     LinkyDatedSensorEntityDescription,
 )
 from .data import LinkyConfigEntry
+from .entity import async_remove_entities
 from .sensor_entity import LinkySensor, LinkySensorEntityDescription
 from .tempo_season import SeasonCount, count_season, next_tempo_day_start, tempo_day
 from .timed import LinkyTimedEntity
@@ -228,7 +224,8 @@ async def async_setup_entry(
                 *CLASS_COST_SENSORS.values(),
             )
         )
-    _remove_stale(hass, coordinator, [d for d in every if d.key not in keys])
+    stale = [d.key for d in every if d.key not in keys]
+    async_remove_entities(hass, Platform.SENSOR, coordinator.prm, stale)
     async_add_entities(
         (LinkyClockSensor if d.key in CLOCK_SENSORS else LinkySensor)(coordinator, d)
         for d in descriptions
@@ -252,7 +249,9 @@ async def async_setup_entry(
             LinkyComparisonSensor(coordinator, d, holder) for d in COMPARISON_SENSORS
         )
     else:
-        _remove_stale(hass, coordinator, COMPARISON_SENSORS)
+        async_remove_entities(
+            hass, Platform.SENSOR, coordinator.prm, (d.key for d in COMPARISON_SENSORS)
+        )
 
 
 class LinkyClockSensor(LinkySensor):
@@ -268,17 +267,6 @@ class LinkyClockSensor(LinkySensor):
     def _tick(self, _now: datetime) -> None:
         if self.native_value != self.state:
             self.async_write_ha_state()
-
-
-def _remove_stale(
-    hass: HomeAssistant, coordinator: LinkyCoordinator, dropped: Iterable[SensorEntityDescription]
-) -> None:
-    """Remove from the registry the sensors no longer provided (production, a contract)."""
-    registry = er.async_get(hass)
-    for description in dropped:
-        unique_id = f"{coordinator.prm}_{description.key}"
-        if entity_id := registry.async_get_entity_id(Platform.SENSOR, DOMAIN, unique_id):
-            registry.async_remove(entity_id)
 
 
 # ---- The Tempo season: counters and the next Tempo day (from the colours and the clock) ----
@@ -341,13 +329,6 @@ class LinkyTempoSensor(LinkyTimedEntity, LinkySensor):
     """A Tempo season counter or the next Tempo day: written again at every 06:00 Paris."""
 
     entity_description: LinkyTempoSensorEntityDescription
-
-    def __init__(
-        self, coordinator: LinkyCoordinator, description: LinkyTempoSensorEntityDescription
-    ) -> None:
-        """Suggest an English entity id, whatever Home Assistant's language."""
-        super().__init__(coordinator, description)
-        self.entity_id = f"{Platform.SENSOR}.linky_{coordinator.prm}_{description.key}"
 
     @property
     @override
