@@ -68,6 +68,10 @@ def day_source(readings: MeterReadings, direction: Direction, day: date) -> DayS
     return None
 
 
+def _no_colour(_day: date) -> None:
+    return None
+
+
 def _point_hour(point: CurvePoint) -> int:
     start = int(point.end.timestamp()) - point.minutes * 60
     return start - start % HOUR
@@ -77,60 +81,111 @@ def _days(readings: MeterReadings, direction: Direction) -> list[date]:
     return sorted(set(readings.daily[direction]) | set(readings.curve[direction]))
 
 
-def _day_watt_minutes(readings: MeterReadings, direction: Direction, day: date) -> dict[int, int]:
-    """Return the day's energy per UTC hour (the module docstring says which source counts)."""
+@dataclass(frozen=True, slots=True)
+class DayEnergy:
+    """A day's energy per UTC hour (watt-minutes): its total and, under a contract, per class."""
+
+    hours: dict[int, int]
+    classes: dict[int, dict[str, int]] | None
+    """The same hours per class; None without a contract or while a Tempo colour is unknown."""
+
+
+def day_energy(
+    readings: MeterReadings,
+    direction: Direction,
+    day: date,
+    contract: Contract | None = None,
+    colour_of: ColourOf = _no_colour,
+) -> DayEnergy:
+    """Return a day's energy per UTC hour and, under ``contract``, per class: one pass.
+
+    The module docstring says which source counts. The classes have the total's hours (so they
+    only ever grow too). A load-curve step stays in the hour of its start, split by the minutes
+    it spends in each class (watts x minutes: integers, so each hour's classes add up to its
+    total exactly); a daily value is split exactly, in the shares of the meter's own class
+    registers when held, else by the real minutes of the day in each class.
+    """
     points = readings.curve[direction].get(day, ())
+    if day_source(readings, direction, day) is not DaySource.DAILY:
+        return _curve_energy(points, contract, colour_of)
+    hours = dict.fromkeys((_point_hour(point) for point in points), 0)
+    midnight = _midnight_ts(day)
+    hours[midnight] = readings.daily[direction][day] * 60
+    if contract is None:
+        return DayEnergy(hours, None)
+    shares = _daily_shares(readings, direction, day, contract, colour_of)
+    if shares is None:
+        return DayEnergy(hours, None)
+    classes: dict[int, dict[str, int]] = {hour: {} for hour in hours}
+    classes[midnight] = split_by_class(hours[midnight], shares)
+    return DayEnergy(hours, classes)
+
+
+def _curve_energy(
+    points: Iterable[CurvePoint], contract: Contract | None, colour_of: ColourOf
+) -> DayEnergy:
+    """Return the energy of a day's curve points per hour, and per class under ``contract``."""
     hours: dict[int, int] = {}
-    if day_source(readings, direction, day) is DaySource.DAILY:
-        hours = dict.fromkeys((_point_hour(point) for point in points), 0)
-        hours[_midnight_ts(day)] = readings.daily[direction][day] * 60
-        return hours
+    classes: dict[int, dict[str, int]] | None = None if contract is None else {}
     for point in points:
         hour = _point_hour(point)
         hours[hour] = hours.get(hour, 0) + point.watts * point.minutes
-    return hours
+        if classes is not None and contract is not None:
+            minutes = contract.minutes_by_class(point.start, point.minutes, colour_of)
+            if minutes is None:
+                classes = None  # a colour is unknown: no class of the day
+                continue
+            bucket = classes.setdefault(hour, {})
+            for name, count in minutes.items():  # each minute at the step's power: exact
+                bucket[name] = bucket.get(name, 0) + point.watts * count
+    return DayEnergy(hours, classes)
+
+
+def days_energy(
+    readings: MeterReadings,
+    direction: Direction,
+    contract: Contract | None = None,
+    colour_of: ColourOf = _no_colour,
+    days: Iterable[date] | None = None,
+) -> list[tuple[date, DayEnergy]]:
+    """Return `day_energy` of every day held (or of ``days``), in the days' order."""
+    chosen = _days(readings, direction) if days is None else days
+    return [(day, day_energy(readings, direction, day, contract, colour_of)) for day in chosen]
+
+
+def hourly_totals(energy: Iterable[tuple[date, DayEnergy]]) -> dict[int, int]:
+    """Return the days' energy per UTC hour (watt-minutes), in time order."""
+    hours: dict[int, int] = {}
+    for _day, day in energy:
+        hours.update(day.hours)
+    return dict(sorted(hours.items()))
 
 
 def hourly_watt_minutes(readings: MeterReadings, direction: Direction) -> dict[int, int]:
     """Energy per UTC hour (timestamp of its start) in watt-minutes, in time order."""
-    hours: dict[int, int] = {}
-    for day in _days(readings, direction):
-        hours.update(_day_watt_minutes(readings, direction, day))
-    return dict(sorted(hours.items()))
+    return hourly_totals(days_energy(readings, direction))
 
 
-def _day_classes(
-    readings: MeterReadings,
-    direction: Direction,
-    day: date,
-    contract: Contract,
-    colour_of: ColourOf,
-) -> dict[int, dict[str, int]] | None:
-    """Return the day's energy per UTC hour and class; None while a Tempo colour is unknown.
+type ByDay = list[tuple[date, dict[int, dict[str, int]]]]
+"""Each day's energy per UTC hour and class (watt-minutes), hours in time order."""
 
-    The hours are those of `_day_watt_minutes` (so they only ever grow, like the total's). A
-    load-curve step stays in the hour of its start, split by the minutes it spends in each
-    class (watts x minutes: integers, so each hour's classes add up to its total exactly); a
-    daily value is split exactly, in the shares of the meter's own class registers when held,
-    else by the real minutes of the day in each class.
-    """
-    hours: dict[int, dict[str, int]] = {
-        hour: {} for hour in _day_watt_minutes(readings, direction, day)
-    }
-    if day_source(readings, direction, day) is DaySource.DAILY:
-        shares = _daily_shares(readings, direction, day, contract, colour_of)
-        if shares is None:
-            return None
-        hours[_midnight_ts(day)] = split_by_class(readings.daily[direction][day] * 60, shares)
-        return hours
-    for point in readings.curve[direction].get(day, ()):
-        minutes = contract.minutes_by_class(point.start, point.minutes, colour_of)
-        if minutes is None:
-            return None
-        bucket = hours[_point_hour(point)]
-        for name, count in minutes.items():  # each minute at the step's power: exact
-            bucket[name] = bucket.get(name, 0) + point.watts * count
-    return hours
+
+def class_days(energy: Iterable[tuple[date, DayEnergy]]) -> ByDay:
+    """Return each day's classes per hour, in time order; days waiting for a colour left out."""
+    return [
+        (day, dict(sorted(item.classes.items())))
+        for day, item in energy
+        if item.classes is not None
+    ]
+
+
+def base_days(energy: Iterable[tuple[date, DayEnergy]]) -> ByDay:
+    """Return the days' totals as the one class ``base`` (days with no hour left out)."""
+    return [
+        (day, {hour: {"base": watt_minutes} for hour, watt_minutes in sorted(item.hours.items())})
+        for day, item in energy
+        if item.hours
+    ]
 
 
 def _daily_shares(
@@ -157,7 +212,7 @@ def day_classes(
     colour_of: ColourOf,
 ) -> dict[str, int] | None:
     """Return a day's energy per class (watt-minutes); None while a colour is unknown."""
-    hours = _day_classes(readings, direction, day, contract, colour_of)
+    hours = day_energy(readings, direction, day, contract, colour_of).classes
     if hours is None:
         return None
     total: dict[str, int] = {}
@@ -173,17 +228,12 @@ def classes_by_day(
     contract: Contract,
     colour_of: ColourOf,
     days: Iterable[date] | None = None,
-) -> list[tuple[date, dict[int, dict[str, int]]]]:
+) -> ByDay:
     """Return each day's energy per UTC hour and class (every day held, or ``days``).
 
     Days waiting for a colour are left out.
     """
-    by_day: list[tuple[date, dict[int, dict[str, int]]]] = []
-    for day in _days(readings, direction) if days is None else days:
-        day_hours = _day_classes(readings, direction, day, contract, colour_of)
-        if day_hours is not None:
-            by_day.append((day, dict(sorted(day_hours.items()))))
-    return by_day
+    return class_days(days_energy(readings, direction, contract, colour_of, days))
 
 
 def hourly_classes(
@@ -228,10 +278,6 @@ def class_energy_rows(classes: Mapping[int, Mapping[str, int]], name: str) -> li
     """Hourly kWh rows of one class (zero in the class's hours without energy)."""
     values = ((hour, by_class.get(name, 0)) for hour, by_class in classes.items())
     return as_rows(raw_energy_rows(values))
-
-
-def _no_colour(_day: date) -> None:
-    return None
 
 
 def hourly_costs(
