@@ -1,98 +1,21 @@
 """Rows kept exactly when the computation changes (no Home Assistant needed).
 
 `statistics.day_energy` walks each day's points once for its total and its classes; the
-references below are the two separate walks it replaced. Six months cross both daylight-saving
-changes and hold complete, partial and missing curves, daily values (some split by the meter's
-registers), 10- and 60-minute steps, an HP/HC period then a Tempo one with unknown colours,
-and production.
+references below are the two separate walks it replaced. The readings: `mixed_readings`
+(six months, every kind of day, an HP/HC period then a Tempo one with unknown colours).
 """
 
 import hashlib
-from datetime import UTC, date, timedelta
+from datetime import date
 
-from custom_components.linky.contract import (
-    CLASSES,
-    Colour,
-    ColourOf,
-    Contract,
-    ContractPeriod,
-    TariffOption,
-    split_by_class,
-)
+from custom_components.linky.contract import CLASSES, ColourOf, Contract, split_by_class
 from custom_components.linky.kinds import Direction
 from custom_components.linky.meter_registers import register_classes
 from custom_components.linky.paris import local_midnight
 from custom_components.linky.readings import CurvePoint, MeterReadings
 from custom_components.linky.series import build_series, compute_values
 from custom_components.linky.statistics import DaySource, day_energy, day_source
-from linky_simulator import SimulatedMeter, TempoSimulator
-
-FIRST, END = date(2025, 10, 1), date(2026, 4, 10)
-SWITCH = date(2026, 1, 15)
-"""HP/HC before, Tempo from this day."""
-TEMPO_PRICES = {"blue": (0.1552, 0.1288), "white": (0.1792, 0.1447), "red": (0.6586, 0.1518)}
-CONTRACTS: dict[Direction, Contract] = {
-    "consumption": Contract(
-        [
-            ContractPeriod(
-                date(2025, 6, 1),
-                TariffOption.HPHC,
-                (("hp", 0.2700), ("hc", 0.2068)),
-                subscription=15.65,
-                off_peak_hours=((22 * 60 + 30, 6 * 60 + 30), (13 * 60, 15 * 60)),
-                subscribed_power_kva=9,
-            ),
-            ContractPeriod(
-                SWITCH,
-                TariffOption.TEMPO,
-                tuple(
-                    (f"{colour}_{part}", price)
-                    for colour, prices in TEMPO_PRICES.items()
-                    for part, price in zip(("hp", "hc"), prices, strict=True)
-                ),
-                subscription=15.50,
-                subscribed_power_kva=9,
-            ),
-        ]
-    ),
-    "production": Contract(
-        [ContractPeriod(date(2020, 1, 1), TariffOption.BASE, (("base", 0.04),))]
-    ),
-}
-UNKNOWN = {date(2026, 2, 10), date(2026, 3, 30)}
-"""Tempo days whose colour is not known."""
-
-
-def _readings() -> MeterReadings:
-    overrides = {date(2025, 11, 20): 60, date(2026, 2, 3): 10}
-    meter = SimulatedMeter("12345678901234", seed=5, production=True, interval_overrides=overrides)
-    readings = MeterReadings()
-    day, index = FIRST, 0
-    while day < END:
-        for direction in ("consumption", "production"):
-            if index % 9 != 4:
-                readings.merge_daily(direction, {day: meter.daily_wh(direction, day)})
-            points = [
-                CurvePoint(point.end.astimezone(UTC), point.watts, point.minutes)
-                for point in meter.curve(direction, day)
-            ]
-            if index % 11 == 3:
-                points = points[: len(points) // 2]  # a partial curve
-            if index % 13 != 7:
-                readings.merge_curve(direction, points)
-        if day < SWITCH:  # the registers split the daily values of the days without a curve
-            readings.registers[day] = {
-                "distributor:HP": 1000 * index,
-                "distributor:HC": 700 * index,
-            }
-        day, index = day + timedelta(days=1), index + 1
-    return readings
-
-
-def _colours() -> dict[date, Colour]:
-    rte = TempoSimulator(seed=3)
-    days = (FIRST - timedelta(days=1) + timedelta(days=n) for n in range((END - FIRST).days + 2))
-    return {day: rte.colour(day) for day in days if day not in UNKNOWN}
+from tests.statistics_helpers import MIXED_CONTRACTS, mixed_colours, mixed_readings
 
 
 def _hour(point: CurvePoint) -> int:
@@ -148,9 +71,9 @@ def _order(hours: dict[int, dict[str, int]] | None) -> list[tuple[int, list[tupl
 
 
 def test_one_pass_gives_each_day_what_the_two_walks_gave() -> None:
-    readings, colour_of = _readings(), _colours().get
+    readings, colour_of = mixed_readings(), mixed_colours().get
     sources = set()
-    for direction, contract in CONTRACTS.items():
+    for direction, contract in MIXED_CONTRACTS.items():
         for day in sorted({*readings.daily[direction], *readings.curve[direction]}):
             sources.add(day_source(readings, direction, day))
             energy = day_energy(readings, direction, day, contract, colour_of)
@@ -195,9 +118,9 @@ DIGESTS = {
 
 
 def test_every_row_is_the_same_as_before() -> None:
-    readings, colours = _readings(), _colours()
-    series = build_series("12345678901234", production=True, contracts=CONTRACTS)
-    values = compute_values(readings, series, CONTRACTS, colours)
+    readings, colours = mixed_readings(), mixed_colours()
+    series = build_series("12345678901234", production=True, contracts=MIXED_CONTRACTS)
+    values = compute_values(readings, series, MIXED_CONTRACTS, colours)
     digests = {
         item.suffix: hashlib.sha256(repr(values[item.statistic_id]).encode()).hexdigest()[:16]
         for item in series

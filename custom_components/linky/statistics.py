@@ -20,7 +20,7 @@ Pure: no Home Assistant import. The rules (binding, see docs/architecture.md "St
   whenever they are recomputed; kWh = watt-minutes / 60000.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -34,6 +34,8 @@ from .readings import CurvePoint, MeterReadings
 
 WATT_MINUTES_PER_KWH = 60_000
 HOUR = 3600
+DIGITS: Final = 9
+"""Decimals money rows are rounded to (`raw_cumulative_rows`)."""
 
 
 class DaySource(StrEnum):
@@ -141,6 +143,10 @@ def _curve_energy(
     return DayEnergy(hours, classes)
 
 
+type EnergyOf = Callable[[MeterReadings, Direction, date, Contract | None, ColourOf], DayEnergy]
+"""`day_energy`, or what returns the same (`day_cache.DayEnergyCache`)."""
+
+
 def days_energy(
     readings: MeterReadings,
     direction: Direction,
@@ -212,11 +218,15 @@ def day_classes(
     colour_of: ColourOf,
 ) -> dict[str, int] | None:
     """Return a day's energy per class (watt-minutes); None while a colour is unknown."""
-    hours = day_energy(readings, direction, day, contract, colour_of).classes
-    if hours is None:
+    return class_totals(day_energy(readings, direction, day, contract, colour_of))
+
+
+def class_totals(energy: DayEnergy) -> dict[str, int] | None:
+    """Return a day's energy per class (watt-minutes); None while a colour is unknown."""
+    if energy.classes is None:
         return None
     total: dict[str, int] = {}
-    for by_class in hours.values():
+    for by_class in energy.classes.values():
         for name, watt_minutes in by_class.items():
             total[name] = total.get(name, 0) + watt_minutes
     return total
@@ -316,12 +326,12 @@ def subscriptions(
     }
 
 
-def raw_cost_rows(
+def _cost_by_hour(
     costs: Mapping[int, Mapping[str, float]],
     name: str | None,
     subscription: Mapping[int, float],
-) -> list[RawRow]:
-    """Cost rows of one class, or (``name`` None) of every class plus the subscription."""
+) -> list[tuple[int, float]]:
+    """Return each hour's cost (time order): a class's, or (``name`` None) all plus subscription."""
     hours: dict[int, float] = {}
     for hour, by_class in costs.items():
         if name is None:
@@ -331,7 +341,16 @@ def raw_cost_rows(
     if name is None:
         for midnight, amount in subscription.items():
             hours[midnight] = hours.get(midnight, 0.0) + amount
-    return raw_cumulative_rows(sorted(hours.items()))
+    return sorted(hours.items())
+
+
+def raw_cost_rows(
+    costs: Mapping[int, Mapping[str, float]],
+    name: str | None,
+    subscription: Mapping[int, float],
+) -> list[RawRow]:
+    """Cost rows of one class, or (``name`` None) of every class plus the subscription."""
+    return raw_cumulative_rows(_cost_by_hour(costs, name, subscription))
 
 
 def cost_rows(
@@ -372,12 +391,21 @@ def is_whole_day(readings: MeterReadings, direction: Direction, day: date) -> bo
     return day_source(readings, direction, day) in _WHOLE_DAY
 
 
-def _final_sum(rows: list[RawRow]) -> float:
-    return rows[-1][2] if rows else 0.0
+def _final_sum(values: Iterable[tuple[int, float]]) -> float:
+    """Return the last running total `raw_cumulative_rows` gives (0 without a value)."""
+    total = 0.0
+    for _hour, value in values:
+        total += value  # one by one, as the rows add up (`sum` would compensate)
+    return round(total, DIGITS)
 
 
 def day_costs(
-    readings: MeterReadings, contract: Contract, colour_of: ColourOf, days: Sequence[date]
+    readings: MeterReadings,
+    contract: Contract,
+    colour_of: ColourOf,
+    days: Sequence[date],
+    *,
+    energy_of: EnergyOf = day_energy,
 ) -> Costs | None:
     """Return the consumption cost of ``days`` (distinct) with the cost statistics' functions.
 
@@ -387,16 +415,18 @@ def day_costs(
     """
     if not days or not all(is_whole_day(readings, "consumption", day) for day in days):
         return None
-    by_day = classes_by_day(readings, "consumption", contract, colour_of, days)
+    by_day = class_days(
+        (day, energy_of(readings, "consumption", day, contract, colour_of)) for day in days
+    )
     if len(by_day) != len(days):
         return None  # a colour is unknown
     costs = hourly_costs(by_day, contract)
     subscription = subscriptions(readings, "consumption", contract, days)
     names = {name for day in days for name in CLASSES[contract.period_on(day).option]}
     return Costs(
-        total=_final_sum(raw_cost_rows(costs, None, subscription)),
+        total=_final_sum(_cost_by_hour(costs, None, subscription)),
         classes={
-            name: _final_sum(raw_cost_rows(costs, name, {}))
+            name: _final_sum(_cost_by_hour(costs, name, {}))
             for name in ALL_CLASSES
             if name in names
         },
@@ -413,7 +443,7 @@ def raw_cumulative_rows(values: Iterable[tuple[int, float]]) -> list[RawRow]:
     total = 0.0
     for hour, value in values:
         total += value
-        rows.append((hour, round(value, 9), round(total, 9)))
+        rows.append((hour, round(value, DIGITS), round(total, DIGITS)))
     return rows
 
 
