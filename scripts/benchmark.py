@@ -9,7 +9,9 @@ Run: ``scripts/py python scripts/benchmark.py``. Prints figures for the README.
    of 10 for daily updates), which gives how long the backfill takes.
 2. The readings Store with 24 months held: size, on-loop time of setup and save
    (`scripts/benchmark_store.py`).
-3. Import and reconciliation in a real Home Assistant (`scripts/benchmark_import.py`): 24
+3. The sensors' snapshot on the event loop, with and without its day cache
+   (`scripts/benchmark_snapshot.py`).
+4. Import and reconciliation in a real Home Assistant (`scripts/benchmark_import.py`): 24
    months of hourly data (+12 months of daily values), stored readings -> committed statistics
    with `LinkyStatistics`, side by side with a bare `async_add_external_statistics` of the same
    rows; then a reconciliation's cost with 16 series (Tempo, production).
@@ -130,6 +132,7 @@ def main() -> None:
     root = Path(__file__).resolve().parents[1]
     for script, prefix in (
         ("benchmark_store.py", "STORE"),
+        ("benchmark_snapshot.py", "SNAPSHOT"),
         ("benchmark_import.py", ("IMPORT", "RECONCILE")),
     ):
         result = subprocess.run(

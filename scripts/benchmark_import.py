@@ -14,8 +14,9 @@ recorder idle (the start-up's own recorder work once counted in these figures), 
    the rows computed in the executor from the readings, submitted, awaited until committed);
    three rounds, alternating, each on new statistic ids; timed from the call to the commit;
 2. reconciliation, with a Tempo contract and production (16 series): the first import; a
-   reconciliation with nothing changed (wall time, the executor's share, the event loop's CPU
-   time, what is sent); a price edit on the latest period; a new day of readings.
+   reconciliation with nothing changed (wall time, the executor's share and what is sent as
+   `LinkyStatistics.last_pass` gives them, the event loop's CPU time); a price edit on the
+   latest period; a new day of readings.
 
 The component writes its figures to `result.json`; this script waits for it, stops Home
 Assistant and prints lines starting with ``IMPORT`` and ``RECONCILE``.
@@ -63,7 +64,6 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
 from homeassistant.helpers.recorder import get_instance
 
-from custom_components.linky import statistics_import
 from custom_components.linky.contract import TariffOption
 from custom_components.linky.regulated import grid_on
 from custom_components.linky.paris import local_midnight, months_before
@@ -163,40 +163,23 @@ async def side_by_side(hass):
     return {"rows": len(rows), "bare_s": bare, "linky_s": linky}
 
 
-class Meter:
-    """Time spent in the executor by the reconciliation's computation."""
-
-    def __init__(self):
-        self.seconds = 0.0
-        self.original = statistics_import.plan_all
-
-        def timed(*args):
-            began = time.perf_counter()
-            try:
-                return self.original(*args)
-            finally:
-                self.seconds += time.perf_counter() - began
-
-        statistics_import.plan_all = timed
-
-
-async def measured(statistics, readings, meter):
-    before_rows, before_imports = statistics.rows_imported, statistics.imports
-    meter.seconds = 0.0
+async def measured(statistics, readings):
+    """One reconciliation: wall time, the loop's CPU time and what `last_pass` says."""
+    imports = statistics.imports
     cpu = time.thread_time()
     began = time.perf_counter()
     await statistics.async_reconcile(readings)
+    figures = statistics.last_pass
     return {
         "wall_s": time.perf_counter() - began,
-        "executor_s": meter.seconds,
+        "executor_s": figures.compute_s,
         "loop_cpu_s": time.thread_time() - cpu,
-        "rows": statistics.rows_imported - before_rows,
-        "imports": statistics.imports - before_imports,
+        "rows": figures.rows_sent,
+        "imports": statistics.imports - imports,
     }
 
 
 async def reconciliation(hass):
-    meter = Meter()
     rte = TempoSimulator(seed=3)
     first = months_before(TODAY, 37)
     days = [first + timedelta(days=n) for n in range(1200)]
@@ -206,15 +189,15 @@ async def reconciliation(hass):
     configured = entry(prm, tempo_options())
     statistics = LinkyStatistics(hass, configured, colours.get)
     result = {"series": len(statistics.series)}
-    result["first"] = await measured(statistics, readings, meter)
-    result["unchanged"] = [await measured(statistics, readings, meter) for _ in range(ROUNDS)]
+    result["first"] = await measured(statistics, readings)
+    result["unchanged"] = [await measured(statistics, readings) for _ in range(ROUNDS)]
     # The options saved with a new price on the latest period: the entry reloads.
     reloaded = entry(prm, tempo_options(1.1), configured.entry_id)
     edited = LinkyStatistics(hass, reloaded, colours.get)
-    result["price_edit"] = await measured(edited, readings, meter)
+    result["price_edit"] = await measured(edited, readings)
     result["price_edit_hours_from"] = (TODAY - date(2026, 8, 1)).days * 24 + 1
     newer = await hass.async_add_executor_job(build_readings, True, TODAY + timedelta(days=1))
-    result["new_day"] = await measured(edited, newer, meter)
+    result["new_day"] = await measured(edited, newer)
     return result
 
 

@@ -28,7 +28,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from custom_components.linky.contract import Colour
 from custom_components.linky.readings import MeterReadings
 from custom_components.linky.series import statistic_id
-from custom_components.linky.statistics_import import LinkyStatistics
+from custom_components.linky.statistics_import import LinkyStatistics, ReconcilePass
 from tests.backfill_helpers import quiet_sql
 from tests.integration_helpers import conso_entry
 from tests.statistics_helpers import day_curve, readings_with
@@ -311,3 +311,27 @@ async def test_nothing_changed_computes_nothing(
     await stats.async_reconcile(readings)
     assert stats.imports == imports + 1
     await assert_equals_fresh(hass, stats, readings)
+
+
+async def test_each_pass_says_what_it_computed_and_sent(
+    recorder_mock: Recorder, hass: HomeAssistant
+) -> None:
+    """`last_pass`: the executor's seconds and what was sent; a pass in step computed nothing."""
+    readings = readings_of()
+    stats = await start(hass, options(BASE, HPHC), readings)
+    first = stats.last_pass
+    assert first is not None
+    assert first.compute_s > 0
+    assert first.rows_sent == stats.rows_imported > 0
+    with_rows = [key for key, rows in (await held(hass, stats.prm)).items() if rows]
+    assert first.series_sent == len(with_rows)
+    await stats.async_reconcile(readings)
+    assert stats.last_pass == ReconcilePass(compute_s=0.0, series_sent=0, rows_sent=0)
+    readings.merge_daily("consumption", {DAYS[-1] + timedelta(days=1): 5000})
+    before = stats.rows_imported
+    await stats.async_reconcile(readings)
+    new_day = stats.last_pass
+    assert new_day is not None
+    assert new_day.compute_s > 0
+    assert new_day.rows_sent == stats.rows_imported - before > 0
+    assert 0 < new_day.series_sent <= first.series_sent

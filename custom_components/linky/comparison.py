@@ -25,11 +25,13 @@ from .paris import days_between, local_midnight, months_before, paris_day
 from .readings import MeterReadings
 from .regulated import DEFAULT_POWER_KVA, GRIDS, offer_power
 from .statistics import (
+    ByDay,
     RawRow,
+    base_days,
     classes_by_day,
     day_source,
+    days_energy,
     hourly_costs,
-    hourly_watt_minutes,
     raw_cost_rows,
     subscriptions,
 )
@@ -109,10 +111,6 @@ def compared_contracts(
     return {option: regulated_contract(option, power, hours, summer) for option in COMPARED}
 
 
-type ByDay = list[tuple[date, dict[int, dict[str, int]]]]
-"""Each day's energy per UTC hour and class (`statistics.classes_by_day`)."""
-
-
 def same_classes(contract: Contract, other: Contract) -> bool:
     """Whether two contracts put every minute in the same class (same option and hours)."""
 
@@ -127,15 +125,6 @@ def same_classes(contract: Contract, other: Contract) -> bool:
     return {classes(period) for period in (*contract.periods, *other.periods)} == {
         classes(other.periods[0])
     }
-
-
-def _base_by_day(readings: MeterReadings) -> ByDay:
-    """Return the Base classes by day from the hourly totals (no minute-by-minute walk)."""
-    by_day: dict[date, dict[int, dict[str, int]]] = {}
-    for hour, watt_minutes in hourly_watt_minutes(readings, "consumption").items():
-        day = paris_day(datetime.fromtimestamp(hour, UTC))
-        by_day.setdefault(day, {})[hour] = {"base": watt_minutes}
-    return list(by_day.items())
 
 
 def cost_rows(
@@ -153,7 +142,7 @@ def cost_rows(
     """
     if by_day is None:
         if all(period.option is TariffOption.BASE for period in contract.periods):
-            by_day = _base_by_day(readings)
+            by_day = base_days(days_energy(readings, "consumption"))  # no minute walk
         else:
             by_day = classes_by_day(readings, "consumption", contract, colour_of)
     priced = {int(local_midnight(day).timestamp()) for day, _hours in by_day}
@@ -172,14 +161,18 @@ def compared_rows(
     contracts: Mapping[TariffOption, Contract],
     colour_of: ColourOf,
     own: tuple[Contract, ByDay] | None = None,
+    base: ByDay | None = None,
 ) -> dict[TariffOption, list[RawRow]]:
     """Return each option's hourly cost rows.
 
-    ``own``: the user's contract and its classes, reused for an option with the same classes.
+    ``own``: the user's contract and its classes, reused for an option with the same classes;
+    ``base``: the totals as the class ``base`` (`statistics.base_days`), reused for Base.
     """
     rows = {}
     for option, contract in contracts.items():
         reused = own[1] if own is not None and same_classes(own[0], contract) else None
+        if reused is None and option is TariffOption.BASE:
+            reused = base
         rows[option] = cost_rows(readings, contract, colour_of, reused)
     return rows
 

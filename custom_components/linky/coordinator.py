@@ -44,6 +44,7 @@ from .client import LinkyClient, async_get_data, token_expires_at
 from .const import CONF_POLL_OFFSET, CONF_PRM, CONF_PRODUCTION, PARIS, UNSUPPORTED_CODES
 from .contract import ColourOf, Contract
 from .data import DATA_PROBED
+from .day_cache import DayEnergyCache
 from .issues import (
     UpstreamWatch,
     create_access_blocked,
@@ -107,6 +108,8 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
         self.prm: str = entry.data[CONF_PRM]
         self.poll_offset: int = int(entry.data.get(CONF_POLL_OFFSET, 0))
         self.readings = MeterReadings()
+        self._day_energy = DayEnergyCache()
+        """Each day's energy the snapshot priced, kept while the day's inputs are the same."""
         self.poll_state = PollState()
         self.next_poll: datetime | None = None
         self.stopped: StopReason | None = None
@@ -181,7 +184,12 @@ class LinkyCoordinator(DataUpdateCoordinator[LinkySnapshot]):
     def snapshot(self) -> LinkySnapshot:
         """Return what the sensors show now, from the stored readings."""
         return summarize(
-            self.readings, self.today(), self.contract, self.colour_of, self.subscribed_power_kva
+            self.readings,
+            self.today(),
+            self.contract,
+            self.colour_of,
+            self.subscribed_power_kva,
+            energy_of=self._day_energy,
         )
 
     @override

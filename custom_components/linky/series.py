@@ -22,18 +22,22 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final, Literal
 
-from .comparison import COMPARED, ByDay, compared_contracts, compared_rows
+from .comparison import COMPARED, compared_contracts, compared_rows
 from .const import DOMAIN
 from .contract import Colour, ColourOf, Contract, TariffOption
 from .kinds import Direction
 from .readings import MeterReadings
 from .statistics import (
+    ByDay,
+    DayEnergy,
     RawRow,
     StatisticRow,
     as_rows,
-    classes_by_day,
+    base_days,
+    class_days,
+    days_energy,
     hourly_costs,
-    hourly_watt_minutes,
+    hourly_totals,
     raw_cost_rows,
     raw_energy_rows,
     subscriptions,
@@ -165,6 +169,34 @@ def max_power_rows(readings: MeterReadings) -> list[RawRow]:
     return rows
 
 
+def _energy(
+    readings: MeterReadings,
+    series: list[StatisticSeries],
+    contracts: Mapping[Direction, Contract],
+    colour_of: ColourOf,
+) -> tuple[dict[Direction, list[tuple[date, DayEnergy]]], dict[Direction, ByDay]]:
+    """Return each direction's days (one pass each) and the classes of those that need them.
+
+    A direction's classes are needed for its costs and its per-class series.
+    """
+    classed = {item.direction for item in series if item.kind == "money" or item.klass}
+    energy = {
+        direction: days_energy(
+            readings,
+            direction,
+            contracts.get(direction) if direction in classed else None,
+            colour_of,
+        )
+        for direction in dict.fromkeys(item.direction for item in series if item.kind != "power")
+    }
+    by_day = {
+        direction: class_days(days)
+        for direction, days in energy.items()
+        if direction in classed and direction in contracts
+    }
+    return energy, by_day
+
+
 def compute_values(
     readings: MeterReadings,
     series: list[StatisticSeries],
@@ -173,18 +205,12 @@ def compute_values(
 ) -> dict[str, list[RawRow]]:
     """Every row of every series, as plain numbers (run in the executor on a copy)."""
     colour_of: ColourOf = colours.get
-    needed = {item.direction for item in series if item.kind == "money" or item.klass}
-    by_day = {
-        direction: classes_by_day(readings, direction, contract, colour_of)
-        for direction, contract in contracts.items()
-        if direction in needed
-    }
+    energy, by_day = _energy(readings, series, contracts, colour_of)
     costs = {
         direction: hourly_costs(days, contracts[direction]) for direction, days in by_day.items()
     }
-    rows = _compared_values(
-        readings, series, contracts.get("consumption"), colour_of, by_day.get("consumption")
-    )
+    consumption = contracts.get("consumption")
+    rows = _compared_values(readings, series, consumption, colour_of, energy=energy, by_day=by_day)
     for item in series:
         direction, name = item.direction, item.klass
         if item.statistic_id in rows:
@@ -196,9 +222,7 @@ def compute_values(
             subscription = subscriptions(readings, direction, contract) if name is None else {}
             rows[item.statistic_id] = raw_cost_rows(costs[direction], name, subscription)
         elif name is None:
-            rows[item.statistic_id] = raw_energy_rows(
-                hourly_watt_minutes(readings, direction).items()
-            )
+            rows[item.statistic_id] = raw_energy_rows(hourly_totals(energy[direction]).items())
         else:
             rows[item.statistic_id] = raw_energy_rows(
                 (hour, by_class.get(name, 0))
@@ -213,9 +237,14 @@ def _compared_values(
     series: list[StatisticSeries],
     contract: Contract | None,
     colour_of: ColourOf,
-    own_by_day: ByDay | None,
+    *,
+    energy: Mapping[Direction, list[tuple[date, DayEnergy]]],
+    by_day: Mapping[Direction, ByDay],
 ) -> dict[str, list[RawRow]]:
-    """Return the rows of the ``cost_if_*`` series among ``series`` (each option's cost)."""
+    """Return the rows of the ``cost_if_*`` series among ``series`` (each option's cost).
+
+    The Base option is priced from the totals, an option with the contract's classes from them.
+    """
     wanted = {item.suffix: item.statistic_id for item in series}
     if contract is None or not any(suffix in wanted for suffix in COST_IF.values()):
         return {}
@@ -223,8 +252,9 @@ def _compared_values(
     if not days:
         return {wanted[suffix]: [] for suffix in COST_IF.values() if suffix in wanted}
     options = compared_contracts(readings, contract, colour_of, max(days))
-    own = (contract, own_by_day) if own_by_day is not None else None
-    rows = compared_rows(readings, options, colour_of, own)
+    own = (contract, by_day["consumption"]) if "consumption" in by_day else None
+    base = base_days(energy["consumption"])
+    rows = compared_rows(readings, options, colour_of, own, base)
     return {wanted[suffix]: rows[option] for option, suffix in COST_IF.items() if suffix in wanted}
 
 

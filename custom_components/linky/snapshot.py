@@ -8,7 +8,7 @@ from .contract import CLASSES, ColourOf, Contract
 from .kinds import Direction
 from .paris import days_between
 from .readings import MeterReadings
-from .statistics import Costs, day_classes, day_costs, is_whole_day
+from .statistics import Costs, EnergyOf, class_totals, day_costs, day_energy, is_whole_day
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,11 +84,15 @@ def _kwh(wh: float | None) -> float | None:
 
 
 def _classes(
-    readings: MeterReadings, day: date, contract: Contract | None, colour_of: ColourOf
+    readings: MeterReadings,
+    day: date,
+    contract: Contract | None,
+    colour_of: ColourOf,
+    energy_of: EnergyOf,
 ) -> dict[str, float]:
     if contract is None or len(contract.classes) < 2:
         return {}
-    by_class = day_classes(readings, "consumption", day, contract, colour_of)
+    by_class = class_totals(energy_of(readings, "consumption", day, contract, colour_of))
     if by_class is None or not by_class:
         return {}  # no data for the day, or a colour still unknown: every class unknown
     classes = CLASSES[contract.period_on(day).option]
@@ -111,7 +115,11 @@ def _cent(costs: Costs | None) -> float | None:
 
 
 def _cost_values(
-    readings: MeterReadings, today: date, contract: Contract | None, colour_of: ColourOf
+    readings: MeterReadings,
+    today: date,
+    contract: Contract | None,
+    colour_of: ColourOf,
+    energy_of: EnergyOf,
 ) -> _CostValues:
     """Yesterday, this month up to its latest whole day, and last month (`day_costs`).
 
@@ -132,13 +140,17 @@ def _cost_values(
     last = max(whole, default=None)
     month = list(days_between(month_start, last + timedelta(days=1))) if last else []
     previous = list(days_between(previous_start, month_start))
-    day = day_costs(readings, contract, colour_of, [yesterday])
+
+    def costs(days: list[date]) -> Costs | None:
+        return day_costs(readings, contract, colour_of, days, energy_of=energy_of)
+
+    day = costs([yesterday])
     classes = {} if day is None or len(contract.classes) < 2 else day.classes
     return _CostValues(
         yesterday=_cent(day),
-        month=_cent(day_costs(readings, contract, colour_of, month)),
+        month=_cent(costs(month)),
         month_last_day=last,
-        previous_month=_cent(day_costs(readings, contract, colour_of, previous)),
+        previous_month=_cent(costs(previous)),
         classes_yesterday={name: round(cost, 2) for name, cost in classes.items()},
     )
 
@@ -162,10 +174,14 @@ def summarize(
     contract: Contract | None = None,
     colour_of: ColourOf = lambda _day: None,
     subscribed_power_kva: int | None = None,
+    *,
+    energy_of: EnergyOf = day_energy,
 ) -> LinkySnapshot:
     """Compute what the sensors show on the Paris day ``today`` (pure).
 
     ``subscribed_power_kva``: the one Enedis gave, used when the contract has none.
+    ``energy_of``: each day's energy per class (a `day_cache.DayEnergyCache` spares the
+    days that did not change).
     """
     yesterday = today - timedelta(days=1)
     # Calendar months: on the 1st, "this month" has no published day yet (unknown) and the
@@ -186,7 +202,7 @@ def summarize(
     def previous(direction: Direction) -> float | None:
         return _kwh(period_energy_wh(readings, direction, previous_start, month_start))
 
-    costs = _cost_values(readings, today, contract, colour_of)
+    costs = _cost_values(readings, today, contract, colour_of, energy_of)
     kva = subscribed_power(contract, yesterday, subscribed_power_kva)
     return LinkySnapshot(
         today=today,
@@ -199,7 +215,7 @@ def summarize(
         production_month=month("production"),
         production_previous_month=previous("production"),
         latest_day=max((day for day in held if day < today), default=None),
-        classes_yesterday=_classes(readings, yesterday, contract, colour_of),
+        classes_yesterday=_classes(readings, yesterday, contract, colour_of, energy_of),
         cost_yesterday=costs.yesterday,
         cost_month=costs.month,
         cost_month_last_day=costs.month_last_day,

@@ -20,7 +20,7 @@ Pure: no Home Assistant import. The rules (binding, see docs/architecture.md "St
   whenever they are recomputed; kWh = watt-minutes / 60000.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -34,6 +34,8 @@ from .readings import CurvePoint, MeterReadings
 
 WATT_MINUTES_PER_KWH = 60_000
 HOUR = 3600
+DIGITS: Final = 9
+"""Decimals money rows are rounded to (`raw_cumulative_rows`)."""
 
 
 class DaySource(StrEnum):
@@ -68,6 +70,10 @@ def day_source(readings: MeterReadings, direction: Direction, day: date) -> DayS
     return None
 
 
+def _no_colour(_day: date) -> None:
+    return None
+
+
 def _point_hour(point: CurvePoint) -> int:
     start = int(point.end.timestamp()) - point.minutes * 60
     return start - start % HOUR
@@ -77,60 +83,115 @@ def _days(readings: MeterReadings, direction: Direction) -> list[date]:
     return sorted(set(readings.daily[direction]) | set(readings.curve[direction]))
 
 
-def _day_watt_minutes(readings: MeterReadings, direction: Direction, day: date) -> dict[int, int]:
-    """Return the day's energy per UTC hour (the module docstring says which source counts)."""
+@dataclass(frozen=True, slots=True)
+class DayEnergy:
+    """A day's energy per UTC hour (watt-minutes): its total and, under a contract, per class."""
+
+    hours: dict[int, int]
+    classes: dict[int, dict[str, int]] | None
+    """The same hours per class; None without a contract or while a Tempo colour is unknown."""
+
+
+def day_energy(
+    readings: MeterReadings,
+    direction: Direction,
+    day: date,
+    contract: Contract | None = None,
+    colour_of: ColourOf = _no_colour,
+) -> DayEnergy:
+    """Return a day's energy per UTC hour and, under ``contract``, per class: one pass.
+
+    The module docstring says which source counts. The classes have the total's hours (so they
+    only ever grow too). A load-curve step stays in the hour of its start, split by the minutes
+    it spends in each class (watts x minutes: integers, so each hour's classes add up to its
+    total exactly); a daily value is split exactly, in the shares of the meter's own class
+    registers when held, else by the real minutes of the day in each class.
+    """
     points = readings.curve[direction].get(day, ())
+    if day_source(readings, direction, day) is not DaySource.DAILY:
+        return _curve_energy(points, contract, colour_of)
+    hours = dict.fromkeys((_point_hour(point) for point in points), 0)
+    midnight = _midnight_ts(day)
+    hours[midnight] = readings.daily[direction][day] * 60
+    if contract is None:
+        return DayEnergy(hours, None)
+    shares = _daily_shares(readings, direction, day, contract, colour_of)
+    if shares is None:
+        return DayEnergy(hours, None)
+    classes: dict[int, dict[str, int]] = {hour: {} for hour in hours}
+    classes[midnight] = split_by_class(hours[midnight], shares)
+    return DayEnergy(hours, classes)
+
+
+def _curve_energy(
+    points: Iterable[CurvePoint], contract: Contract | None, colour_of: ColourOf
+) -> DayEnergy:
+    """Return the energy of a day's curve points per hour, and per class under ``contract``."""
     hours: dict[int, int] = {}
-    if day_source(readings, direction, day) is DaySource.DAILY:
-        hours = dict.fromkeys((_point_hour(point) for point in points), 0)
-        hours[_midnight_ts(day)] = readings.daily[direction][day] * 60
-        return hours
+    classes: dict[int, dict[str, int]] | None = None if contract is None else {}
     for point in points:
         hour = _point_hour(point)
         hours[hour] = hours.get(hour, 0) + point.watts * point.minutes
-    return hours
+        if classes is not None and contract is not None:
+            minutes = contract.minutes_by_class(point.start, point.minutes, colour_of)
+            if minutes is None:
+                classes = None  # a colour is unknown: no class of the day
+                continue
+            bucket = classes.setdefault(hour, {})
+            for name, count in minutes.items():  # each minute at the step's power: exact
+                bucket[name] = bucket.get(name, 0) + point.watts * count
+    return DayEnergy(hours, classes)
+
+
+type EnergyOf = Callable[[MeterReadings, Direction, date, Contract | None, ColourOf], DayEnergy]
+"""`day_energy`, or what returns the same (`day_cache.DayEnergyCache`)."""
+
+
+def days_energy(
+    readings: MeterReadings,
+    direction: Direction,
+    contract: Contract | None = None,
+    colour_of: ColourOf = _no_colour,
+    days: Iterable[date] | None = None,
+) -> list[tuple[date, DayEnergy]]:
+    """Return `day_energy` of every day held (or of ``days``), in the days' order."""
+    chosen = _days(readings, direction) if days is None else days
+    return [(day, day_energy(readings, direction, day, contract, colour_of)) for day in chosen]
+
+
+def hourly_totals(energy: Iterable[tuple[date, DayEnergy]]) -> dict[int, int]:
+    """Return the days' energy per UTC hour (watt-minutes), in time order."""
+    hours: dict[int, int] = {}
+    for _day, day in energy:
+        hours.update(day.hours)
+    return dict(sorted(hours.items()))
 
 
 def hourly_watt_minutes(readings: MeterReadings, direction: Direction) -> dict[int, int]:
     """Energy per UTC hour (timestamp of its start) in watt-minutes, in time order."""
-    hours: dict[int, int] = {}
-    for day in _days(readings, direction):
-        hours.update(_day_watt_minutes(readings, direction, day))
-    return dict(sorted(hours.items()))
+    return hourly_totals(days_energy(readings, direction))
 
 
-def _day_classes(
-    readings: MeterReadings,
-    direction: Direction,
-    day: date,
-    contract: Contract,
-    colour_of: ColourOf,
-) -> dict[int, dict[str, int]] | None:
-    """Return the day's energy per UTC hour and class; None while a Tempo colour is unknown.
+type ByDay = list[tuple[date, dict[int, dict[str, int]]]]
+"""Each day's energy per UTC hour and class (watt-minutes), hours in time order."""
 
-    The hours are those of `_day_watt_minutes` (so they only ever grow, like the total's). A
-    load-curve step stays in the hour of its start, split by the minutes it spends in each
-    class (watts x minutes: integers, so each hour's classes add up to its total exactly); a
-    daily value is split exactly, in the shares of the meter's own class registers when held,
-    else by the real minutes of the day in each class.
-    """
-    hours: dict[int, dict[str, int]] = {
-        hour: {} for hour in _day_watt_minutes(readings, direction, day)
-    }
-    if day_source(readings, direction, day) is DaySource.DAILY:
-        shares = _daily_shares(readings, direction, day, contract, colour_of)
-        if shares is None:
-            return None
-        hours[_midnight_ts(day)] = split_by_class(readings.daily[direction][day] * 60, shares)
-        return hours
-    for point in readings.curve[direction].get(day, ()):
-        minutes = contract.minutes_by_class(point.start, point.minutes, colour_of)
-        if minutes is None:
-            return None
-        bucket = hours[_point_hour(point)]
-        for name, count in minutes.items():  # each minute at the step's power: exact
-            bucket[name] = bucket.get(name, 0) + point.watts * count
-    return hours
+
+def class_days(energy: Iterable[tuple[date, DayEnergy]]) -> ByDay:
+    """Return each day's classes per hour, in time order; days waiting for a colour left out."""
+    return [
+        (day, dict(sorted(item.classes.items())))
+        for day, item in energy
+        if item.classes is not None
+    ]
+
+
+def base_days(energy: Iterable[tuple[date, DayEnergy]]) -> ByDay:
+    """Return the days' totals as the one class ``base`` (days with no hour left out)."""
+    return [
+        (day, {hour: {"base": watt_minutes} for hour, watt_minutes in sorted(item.hours.items())})
+        for day, item in energy
+        if item.hours
+    ]
 
 
 def _daily_shares(
@@ -157,11 +218,15 @@ def day_classes(
     colour_of: ColourOf,
 ) -> dict[str, int] | None:
     """Return a day's energy per class (watt-minutes); None while a colour is unknown."""
-    hours = _day_classes(readings, direction, day, contract, colour_of)
-    if hours is None:
+    return class_totals(day_energy(readings, direction, day, contract, colour_of))
+
+
+def class_totals(energy: DayEnergy) -> dict[str, int] | None:
+    """Return a day's energy per class (watt-minutes); None while a colour is unknown."""
+    if energy.classes is None:
         return None
     total: dict[str, int] = {}
-    for by_class in hours.values():
+    for by_class in energy.classes.values():
         for name, watt_minutes in by_class.items():
             total[name] = total.get(name, 0) + watt_minutes
     return total
@@ -173,17 +238,12 @@ def classes_by_day(
     contract: Contract,
     colour_of: ColourOf,
     days: Iterable[date] | None = None,
-) -> list[tuple[date, dict[int, dict[str, int]]]]:
+) -> ByDay:
     """Return each day's energy per UTC hour and class (every day held, or ``days``).
 
     Days waiting for a colour are left out.
     """
-    by_day: list[tuple[date, dict[int, dict[str, int]]]] = []
-    for day in _days(readings, direction) if days is None else days:
-        day_hours = _day_classes(readings, direction, day, contract, colour_of)
-        if day_hours is not None:
-            by_day.append((day, dict(sorted(day_hours.items()))))
-    return by_day
+    return class_days(days_energy(readings, direction, contract, colour_of, days))
 
 
 def hourly_classes(
@@ -230,10 +290,6 @@ def class_energy_rows(classes: Mapping[int, Mapping[str, int]], name: str) -> li
     return as_rows(raw_energy_rows(values))
 
 
-def _no_colour(_day: date) -> None:
-    return None
-
-
 def hourly_costs(
     by_day: Iterable[tuple[date, Mapping[int, Mapping[str, int]]]], contract: Contract
 ) -> dict[int, dict[str, float]]:
@@ -270,12 +326,12 @@ def subscriptions(
     }
 
 
-def raw_cost_rows(
+def _cost_by_hour(
     costs: Mapping[int, Mapping[str, float]],
     name: str | None,
     subscription: Mapping[int, float],
-) -> list[RawRow]:
-    """Cost rows of one class, or (``name`` None) of every class plus the subscription."""
+) -> list[tuple[int, float]]:
+    """Return each hour's cost (time order): a class's, or (``name`` None) all plus subscription."""
     hours: dict[int, float] = {}
     for hour, by_class in costs.items():
         if name is None:
@@ -285,7 +341,16 @@ def raw_cost_rows(
     if name is None:
         for midnight, amount in subscription.items():
             hours[midnight] = hours.get(midnight, 0.0) + amount
-    return raw_cumulative_rows(sorted(hours.items()))
+    return sorted(hours.items())
+
+
+def raw_cost_rows(
+    costs: Mapping[int, Mapping[str, float]],
+    name: str | None,
+    subscription: Mapping[int, float],
+) -> list[RawRow]:
+    """Cost rows of one class, or (``name`` None) of every class plus the subscription."""
+    return raw_cumulative_rows(_cost_by_hour(costs, name, subscription))
 
 
 def cost_rows(
@@ -326,12 +391,21 @@ def is_whole_day(readings: MeterReadings, direction: Direction, day: date) -> bo
     return day_source(readings, direction, day) in _WHOLE_DAY
 
 
-def _final_sum(rows: list[RawRow]) -> float:
-    return rows[-1][2] if rows else 0.0
+def _final_sum(values: Iterable[tuple[int, float]]) -> float:
+    """Return the last running total `raw_cumulative_rows` gives (0 without a value)."""
+    total = 0.0
+    for _hour, value in values:
+        total += value  # one by one, as the rows add up (`sum` would compensate)
+    return round(total, DIGITS)
 
 
 def day_costs(
-    readings: MeterReadings, contract: Contract, colour_of: ColourOf, days: Sequence[date]
+    readings: MeterReadings,
+    contract: Contract,
+    colour_of: ColourOf,
+    days: Sequence[date],
+    *,
+    energy_of: EnergyOf = day_energy,
 ) -> Costs | None:
     """Return the consumption cost of ``days`` (distinct) with the cost statistics' functions.
 
@@ -341,16 +415,18 @@ def day_costs(
     """
     if not days or not all(is_whole_day(readings, "consumption", day) for day in days):
         return None
-    by_day = classes_by_day(readings, "consumption", contract, colour_of, days)
+    by_day = class_days(
+        (day, energy_of(readings, "consumption", day, contract, colour_of)) for day in days
+    )
     if len(by_day) != len(days):
         return None  # a colour is unknown
     costs = hourly_costs(by_day, contract)
     subscription = subscriptions(readings, "consumption", contract, days)
     names = {name for day in days for name in CLASSES[contract.period_on(day).option]}
     return Costs(
-        total=_final_sum(raw_cost_rows(costs, None, subscription)),
+        total=_final_sum(_cost_by_hour(costs, None, subscription)),
         classes={
-            name: _final_sum(raw_cost_rows(costs, name, {}))
+            name: _final_sum(_cost_by_hour(costs, name, {}))
             for name in ALL_CLASSES
             if name in names
         },
@@ -367,7 +443,7 @@ def raw_cumulative_rows(values: Iterable[tuple[int, float]]) -> list[RawRow]:
     total = 0.0
     for hour, value in values:
         total += value
-        rows.append((hour, round(value, 9), round(total, 9)))
+        rows.append((hour, round(value, DIGITS), round(total, DIGITS)))
     return rows
 
 
