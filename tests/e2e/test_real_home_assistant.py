@@ -242,13 +242,12 @@ async def test_real_home_assistant(
     if await wait_classes(hass, tokens, meter) > 1:  # the classes came after the barrier
         await wait_quiet(hass, tokens, simulator, tempo)
     timings.mark("options flow: Tempo contract, colours, re-import")
-    before, notes = await read_in_step(
-        hass,
-        tokens,
-        meter,
-        simulator,
-        lambda stats: check_tempo(stats, meter, simulator, tempo, prices),
-    )
+
+    def tempo_checks(stats: dict[str, list[dict[str, Any]]]) -> list[str]:
+        """The Tempo classes, costs and bill."""
+        return check_tempo(stats, meter, simulator, tempo, prices)
+
+    before, notes = await read_in_step(hass, tokens, meter, simulator, tempo_checks)
     for note in notes:
         timings.note(note)
     timings.note(check_tempo_requests(tempo, meter))
@@ -334,13 +333,7 @@ async def test_real_home_assistant(
     await wait_quiet(hass, tokens, simulator)
     assert len(simulator.requests) > resumed_at, "the backfill did not resume"
     timings.note(check_no_refetch(simulator, flow_requests, resumed_at))
-    later, notes = await read_in_step(
-        hass,
-        tokens,
-        meter,
-        simulator,
-        lambda stats: check_tempo(stats, meter, simulator, tempo, prices),
-    )
+    later, notes = await read_in_step(hass, tokens, meter, simulator, tempo_checks)
     for note in notes:
         timings.note(f"resumed: {note}")
     timings.mark("budget aged 13 h, restart, resumed backfill, compare")
@@ -384,13 +377,7 @@ async def test_real_home_assistant(
         f"reauth: entry loaded, issue gone after {waited:.1f} s; {len(served)} load-curve "
         f"request(s) served with the new token; " + check_history_kept(later, resumed)
     )
-    resumed, notes = await read_in_step(
-        hass,
-        tokens,
-        meter,
-        simulator,
-        lambda stats: check_tempo(stats, meter, simulator, tempo, prices),
-    )
+    resumed, notes = await read_in_step(hass, tokens, meter, simulator, tempo_checks)
     for note in notes:
         timings.note(f"after reauth: {note}")
     timings.note(f"whole run: {check_tempo_requests(tempo, meter)}")
