@@ -257,12 +257,16 @@ async def test_real_home_assistant(
     timings.mark("options flow: Tempo contract, colours, re-import")
 
     def tempo_checks(stats: Stats) -> list[str]:
-        """The Tempo classes, costs and bill; the regulated options' costs (issue 22)."""
-        return check_tempo(stats, meter, simulator, tempo, prices) + check_compared(
-            stats, meter, simulator, tempo
-        )
+        """The Tempo classes, costs and bill."""
+        return check_tempo(stats, meter, simulator, tempo, prices)
 
-    before, notes = await read_in_step(hass, tokens, meter, simulator, tempo_checks)
+    def tempo_and_compared(stats: Stats) -> list[str]:
+        """Those and the regulated options' costs (issue 22)."""
+        return tempo_checks(stats) + check_compared(stats, meter, simulator, tempo)
+
+    before, notes = await read_in_step(
+        hass, tokens, meter, simulator, tempo_and_compared, compared=True
+    )
     for note in notes:
         timings.note(note)
     timings.note(check_tempo_requests(tempo, meter))
@@ -315,7 +319,7 @@ async def test_real_home_assistant(
     timings.mark("restart Home Assistant, settle")
 
     timings.note(check_no_refetch(simulator, flow_requests, requests_before))
-    after = await read_statistics(hass, tokens, meter)
+    after = await read_statistics(hass, tokens, meter, compared=True)
     for statistic_id, rows in before.items():
         changed = _changed_hours(rows, after[statistic_id])
         assert not changed, f"{statistic_id} changed after the restart: {changed[:5]}"
@@ -350,6 +354,9 @@ async def test_real_home_assistant(
     await wait_quiet(hass, tokens, simulator)
     assert len(simulator.requests) > resumed_at, "the backfill did not resume"
     timings.note(check_no_refetch(simulator, flow_requests, resumed_at))
+    # The resumed backfill brings the registers of old days, so the `cost_if_*` rows are
+    # written again from there (up to 150 s before in step, measured on a loaded machine):
+    # they are neither read nor checked here, but after the reauthentication.
     later, notes = await read_in_step(hass, tokens, meter, simulator, tempo_checks)
     for note in notes:
         timings.note(f"resumed: {note}")
@@ -394,7 +401,9 @@ async def test_real_home_assistant(
         f"reauth: entry loaded, issue gone after {waited:.1f} s; {len(served)} load-curve "
         f"request(s) served with the new token; " + check_history_kept(later, resumed)
     )
-    resumed, notes = await read_in_step(hass, tokens, meter, simulator, tempo_checks)
+    resumed, notes = await read_in_step(
+        hass, tokens, meter, simulator, tempo_and_compared, compared=True
+    )
     for note in notes:
         timings.note(f"after reauth: {note}")
     timings.note(f"whole run: {check_tempo_requests(tempo, meter)}")
@@ -993,16 +1002,22 @@ async def recorder_barrier(hass: Hass, tokens: Tokens, deadline: float) -> None:
 
 
 async def read_statistics(
-    hass: Hass, tokens: Tokens, meter: SimulatedMeter, period: str = "hour"
+    hass: Hass,
+    tokens: Tokens,
+    meter: SimulatedMeter,
+    period: str = "hour",
+    *,
+    compared: bool = False,
 ) -> dict[str, list[dict[str, Any]]]:
     """Every row of the Linky statistics (energy in Wh) since the meter's first day.
 
-    The per-class ones (Tempo) and the regulated options' costs are read too; absent ones are
-    left out of the answer.
+    The per-class ones (Tempo) are read too, and with `compared` the regulated options' costs;
+    absent ones are left out of the answer.
     """
     suffixes = [*DIRECTIONS, *COSTS.values()]
     suffixes += [f"consumption_{klass}{cost}" for klass in TEMPO_CLASSES for cost in ("", "_cost")]
-    suffixes += [f"cost_if_{option}" for option in COMPARED_OPTIONS]
+    if compared:
+        suffixes += [f"cost_if_{option}" for option in COMPARED_OPTIONS]
     ids = [f"linky:{PRM}_{suffix}" for suffix in suffixes]
     async with websocket(hass.url, tokens.access_token) as ws:
         result: dict[str, list[dict[str, Any]]] = await ws.call(
@@ -1038,8 +1053,11 @@ async def read_in_step(
     meter: SimulatedMeter,
     simulator: ConsoApiSimulator,
     also: Callable[[dict[str, list[dict[str, Any]]]], list[str]] | None = None,
+    *,
+    compared: bool = False,
 ) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
-    """The statistics once they match the meter (and pass ``also``), and the checks' notes.
+    """The statistics (`compared`: with the regulated options' costs) once they match the meter
+    (and pass ``also``), and the checks' notes.
 
     The importer reconciles in the background after the readings change: a comparison made
     while it still works is asked again, for up to `IN_STEP_TIMEOUT` seconds.
@@ -1049,7 +1067,7 @@ async def read_in_step(
         notes = compare_with_meter(stats, meter, simulator)
         return notes + (also(stats) if also is not None else [])
 
-    return await in_step(lambda: read_statistics(hass, tokens, meter), check)
+    return await in_step(lambda: read_statistics(hass, tokens, meter, compared=compared), check)
 
 
 IN_STEP_TIMEOUT = 180.0
@@ -1059,26 +1077,25 @@ async def in_step[T](
     read: Callable[[], Awaitable[T]], check: Callable[[T], list[str]]
 ) -> tuple[T, list[str]]:
     """What `read` returns once `check` passes on it, and the check's notes (the last one: how
-    many reads it took, how long).
+    many reads it took, how long, what the last miss was).
 
     Asked again every 2 s for up to `IN_STEP_TIMEOUT` seconds (the importer may still work).
     """
     started = time.monotonic()
-    reads = 0
+    reads, miss = 0, ""
     while True:
         value = await read()
         reads += 1
         try:
             notes = check(value)
-        except AssertionError:
+        except AssertionError as err:
             if time.monotonic() - started > IN_STEP_TIMEOUT:
                 raise
+            miss = str(err).splitlines()[0][:120] if str(err) else repr(err)
             await asyncio.sleep(2)
         else:
-            return value, [
-                *notes,
-                f"in step after {reads} read(s), {time.monotonic() - started:.1f} s",
-            ]
+            waited = f"in step after {reads} read(s), {time.monotonic() - started:.1f} s"
+            return value, [*notes, waited + (f" (last miss: {miss})" if miss else "")]
 
 
 def compare_with_meter(
