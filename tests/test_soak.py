@@ -721,6 +721,7 @@ class Soak:
         result = await options.async_configure(flow_id, {"next_step_id": "add_contract"})
         first = {"start": start.isoformat(), "option": option}
         result = await options.async_configure(flow_id, {**prefilled(result), **first})
+        result = await options.async_configure(flow_id, {"pricing": "typed"})
         assert result["type"] is FlowResultType.FORM, result
         shown = prefilled(result)
         names = {"base": ("base",), "hphc": ("hp", "hc"), "tempo": TEMPO_CLASSES}

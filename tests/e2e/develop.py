@@ -162,8 +162,9 @@ def _banner(hass: Hass, details: dict[str, str], user: bool, entries: int) -> st
             "  The history (three years) arrives within a few minutes; as Linky statistics",
             "  appear, this script adds them to the Energy dashboard (if it is empty).",
             "  Prices: Settings > Devices & services > Linky > Configure > Add a contract period",
-            "  (Base, HP/HC or Tempo: the regulated prices are pre-filled; add your",
-            "  subscription), then Save. Tempo colours come from the simulated RTE above.",
+            "  (Base, HP/HC or Tempo, then EDF Tarif Bleu: the regulated prices follow by",
+            "  themselves; or another supplier: typed prices, pre-filled from the regulated",
+            "  grid), then Save. Tempo colours come from the simulated RTE above.",
             "",
             *tail,
         ]

@@ -4,7 +4,7 @@ One scenario, in phases (timed, see the summary): start a fresh `hass`, onboard,
 through the config-flow HTTP API (the simulated RTE Tempo colours' address in its advanced
 section), wait for the first import, compare the imported statistics with the simulated meter
 hour by hour, set a Base contract and a production price through the options flow and check the
-costs, switch the contract to Tempo (regulated prices as pre-filled, a subscription) and check
+costs, switch the contract to Tempo (typed: the regulated prices as pre-filled, a subscription) and check
 every hour's class energy and cost against the meter and the simulated colour calendar, one
 month's total cost against the hand-computed bill, and the Tempo sensors; save and validate the
 Energy dashboard two ways (the total with its cost; one grid connection per class) and
@@ -22,7 +22,8 @@ over their day or month; issue 22: the `cost_if_*` statistics span the history a
 `cost_if_tempo` is each month's bill at the regulated grid. The install is French (the
 server's language `fr`): the entity ids are still the README's (every `sensor.linky_<PRM>_…`
 the README names exists), prices typed with a decimal comma ("0,1325", "0,04") are stored as
-0.1325 and 0.04, and the French device page and options summary are screenshot. Artifacts
+0.1325 and 0.04, and the French device page, options summary and a new contract period's
+pricing form (EDF's regulated prices or typed ones) are screenshot. Artifacts
 (config dir, logs, screenshots): `artifacts/e2e/`.
 """
 
@@ -561,6 +562,7 @@ async def set_tariffs(
                 "add_contract",
                 {"start": start, "option": "base", "subscribed_power_kva": f"{SUBSCRIBED_KVA}"},
             ),
+            ("contract_pricing", {"pricing": "typed"}),  # another supplier's prices
             ("contract_base", {"base": TYPED["consumption"], "subscription": "0"}),
             ("init", {"next_step_id": "add_tariff"}),
             ("add_tariff", {"start": start, "tariff_type": "base"}),
@@ -609,6 +611,7 @@ async def set_tempo(
                     "subscribed_power_kva": f"{SUBSCRIBED_KVA}",
                 },
             ),
+            ("contract_pricing", {"pricing": "typed"}),
             ("contract_tempo", prefilled),
             ("init", {"next_step_id": "save"}),
         ],
@@ -1594,7 +1597,8 @@ async def screenshot_energy(
 
 
 async def screenshot_french(hass: Hass, tokens: Tokens, device_url: str) -> str:
-    """The device page and the options summary in French (`device_fr.png`, `options_fr.png`).
+    """The device page, the options summary and a new period's pricing form in French
+    (`device_fr.png`, `options_fr.png`, `pricing_fr.png`).
 
     The options dialog is opened with the integration page's "Configurer" button: best effort
     (a note, and `options_fr_missing.png`, when the frontend's layout changed); the device page
@@ -1636,12 +1640,23 @@ async def screenshot_french(hass: Hass, tokens: Tokens, device_url: str) -> str:
                 await page.screenshot(path=ARTIFACTS / "options_fr.png", full_page=True)
                 assert await page.get_by_text("€/mois", exact=False).count(), "no €/mois"
                 notes.append("options_fr.png (summary in French)")
+                # A new period's second form: regulated prices or typed ones (not saved).
+                await page.get_by_text("Ajouter une période de contrat").first.click(timeout=15_000)
+                await page.get_by_role("button", name="Valider").first.click(timeout=15_000)
+                await page.get_by_text(PRICING_FR).first.wait_for(timeout=15_000)
+                await page.wait_for_timeout(1_000)
+                await page.screenshot(path=ARTIFACTS / "pricing_fr.png", full_page=True)
+                notes.append("pricing_fr.png (Tarif Bleu or typed prices, in French)")
             except PlaywrightError as err:
                 await page.screenshot(path=ARTIFACTS / "options_fr_missing.png", full_page=True)
                 notes.append(f"no options screenshot ({err.message.splitlines()[0]})")
         finally:
             await browser.close()
     return f"French screenshots: {', '.join(notes)}"
+
+
+PRICING_FR = "Tarif Bleu d'EDF (tarifs réglementés, mis à jour automatiquement)"
+"""The regulated choice of a contract period's pricing form, as a French user reads it."""
 
 
 def _kwh_texts(kwh: float) -> list[str]:
