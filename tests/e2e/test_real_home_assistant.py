@@ -5,9 +5,9 @@ through the config-flow HTTP API (the simulated RTE Tempo colours' address in it
 section), wait for the first import, compare the imported statistics with the simulated meter
 hour by hour, set a Base contract and a production price through the options flow and check the
 costs, switch the contract to Tempo (typed: the regulated prices as pre-filled, a
-subscription) and check every hour's class energy and cost against the meter and the simulated colour calendar, one
-month's total cost against the hand-computed bill, and the Tempo sensors; save and validate the
-Energy dashboard two ways (the total with its cost; one grid connection per class) and
+subscription) and check every hour's class energy and cost against the meter and the simulated
+colour calendar, one month's total cost against the hand-computed bill, and the Tempo sensors;
+save and validate the Energy dashboard two ways (the total with its cost; one grid connection per class) and
 screenshot each with headless Chromium, restart Home Assistant and check nothing was fetched
 twice and nothing changed, restart once more with the request budget freed (as half a day
 later) and check the backfill resumes without fetching anything twice, and that the token is in
