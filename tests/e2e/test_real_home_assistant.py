@@ -1,30 +1,29 @@
 """A real Home Assistant process, the simulated Conso API and the Energy dashboard, end to end.
 
-One scenario, in phases (timed, see the summary): start a fresh `hass`, onboard, add Linky
-through the config-flow HTTP API (the simulated RTE Tempo colours' address in its advanced
-section), wait for the first import, compare the imported statistics with the simulated meter
-hour by hour, set a Base contract and a production price through the options flow and check the
-costs, switch the contract to Tempo (typed: the regulated prices as pre-filled, a
-subscription) and check every hour's class energy and cost against the meter and the simulated
-colour calendar, one month's total cost against the hand-computed bill, and the Tempo sensors;
-save and validate the Energy dashboard two ways (the total with its cost; one grid connection per class) and
-screenshot each with headless Chromium, restart Home Assistant and check nothing was fetched
-twice and nothing changed, restart once more with the request budget freed (as half a day
-later) and check the backfill resumes without fetching anything twice, and that the token is in
-no log. Also: yesterday is in the sensors and the statistics within a minute of adding the
-meter; the README's automation fires once, when yesterday's value first appears, and not after
-reloads and restarts; a consent withdrawn at Enedis (403 ADAM-DC-0008 on the next request)
-opens a repair issue and a reauthentication flow, and a new token given through that flow
-resumes fetching with the history kept; the colours cost one request per season in the whole
-run. Issue 21: the maximum-power statistic is the meter's daily maximum day by day and month
-by month (at most 3 backfill requests), and the cost sensors are the cost statistics' change
-over their day or month; issue 22: the `cost_if_*` statistics span the history and
-`cost_if_tempo` is each month's bill at the regulated grid. The install is French (the
-server's language `fr`): the entity ids are still the README's (every `sensor.linky_<PRM>_…`
-the README names exists), prices typed with a decimal comma ("0,1325", "0,04") are stored as
-0.1325 and 0.04, and the French device page, options summary and a new contract period's
-pricing form (EDF's regulated prices or typed ones) are screenshot. Artifacts
-(config dir, logs, screenshots): `artifacts/e2e/`.
+One scenario, in phases (timed, see the summary): start a fresh `hass`, onboard, add Linky through
+the config-flow HTTP API (the simulated RTE Tempo colours' address in its advanced section), wait
+for the first import, compare the imported statistics with the simulated meter hour by hour, set a
+Base contract and a production price through the options flow and check the costs, switch the
+contract to Tempo (typed: the regulated prices as pre-filled, a subscription) and check every
+hour's class energy and cost against the meter and the simulated colour calendar, one month's total
+cost against the hand-computed bill, and the Tempo sensors; save and validate the Energy dashboard
+two ways (the total with its cost; one grid connection per class) and screenshot each with headless
+Chromium, restart Home Assistant and check nothing was fetched twice and nothing changed, restart
+once more with the request budget freed (as half a day later) and check the backfill resumes
+without fetching anything twice, and that the token is in no log. Also: yesterday is in the sensors
+and the statistics within a minute of adding the meter; the README's automation fires once, when
+yesterday's value first appears, and not after reloads and restarts; a consent withdrawn at Enedis
+(403 ADAM-DC-0008 on the next request) opens a repair issue and a reauthentication flow, and a new
+token given through that flow resumes fetching with the history kept; the colours cost one request
+per season in the whole run. Issue 21: the maximum-power statistic is the meter's daily maximum day
+by day and month by month (at most 3 backfill requests), and the cost sensors are the cost
+statistics' change over their day or month; issue 22: the `cost_if_*` statistics span the history
+and `cost_if_tempo` is each month's bill at the regulated grid. The install is French (the server's
+language `fr`): the entity ids are still the README's (every `sensor.linky_<PRM>_…` the README
+names exists), prices typed with a decimal comma ("0,1325", "0,04") are stored as 0.1325 and 0.04,
+and the French device page, options summary and a new contract period's pricing form (EDF's
+regulated prices or typed ones) are screenshot. Artifacts (config dir, logs, screenshots):
+`artifacts/e2e/`.
 """
 
 from __future__ import annotations
