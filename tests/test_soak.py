@@ -1061,7 +1061,7 @@ async def test_tempo_colours_stop_with_the_last_entry(  # noqa: PLR0917
 
     assert await hass.config_entries.async_unload(soak.entry.entry_id)
     assert service.next_refresh is None
-    assert soak.tempo_services() == []
+    assert service.stopped  # kept, with its colours, for the next entry
     asked = len(soak.rte.requests)
     for hours in (3, 30):
         freezer.tick(timedelta(hours=hours))
@@ -1073,7 +1073,8 @@ async def test_tempo_colours_stop_with_the_last_entry(  # noqa: PLR0917
         assert await hass.config_entries.async_setup(soak.entry.entry_id)
         await hass.async_block_till_done(wait_background_tasks=True)
     (again,) = soak.tempo_services()
-    assert again is not service
+    assert again is service
+    assert not again.stopped
     assert again.next_refresh is not None
     assert again.colour_of(plan.start.date() - DAY) == soak.rte.colour(plan.start.date() - DAY)
     assert [r.start for r in soak.rte.requests if r.type == "tempo"][len(seasons) :] == []

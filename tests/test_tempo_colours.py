@@ -21,6 +21,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from custom_components.linky import tempo_colours
+from custom_components.linky.api import TempoClient
 from custom_components.linky.budget import DATA_BUDGETS
 from custom_components.linky.const import PARIS
 from custom_components.linky.tempo_colours import (
@@ -28,6 +29,7 @@ from custom_components.linky.tempo_colours import (
     STORAGE_KEY,
     TempoColours,
     async_get_tempo_colours,
+    async_use_tempo_colours,
     source_key,
 )
 from linky_simulator import TempoSimulator
@@ -125,6 +127,42 @@ async def test_history_is_one_request_per_season(
     assert stored["seasons"] == {"2024-2025": "2026-12-01", "2025-2026": "2026-12-01"} | {
         "2026-2027": "2026-12-01"
     }
+
+
+async def test_a_reload_while_the_seasons_come_asks_none_twice(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, rte: TempoSimulator
+) -> None:
+    """The only entry reloads (a contract edited) while the history's seasons are being asked.
+
+    The seasons still on their way are kept for the entry set up again: not asked twice.
+    """
+    freezer.move_to(paris(DAY, 8))
+    asked, answer = asyncio.Event(), asyncio.Event()
+    get_season = TempoClient.get_season
+
+    async def slow_season(client: TempoClient, season: str) -> Any:
+        asked.set()
+        await answer.wait()  # the answer is on its way
+        return await get_season(client, season)
+
+    with patch.object(TempoClient, "get_season", slow_season):
+        colours = await async_get_tempo_colours(hass, rte.base_url, rte.couleur_url)
+        release = async_use_tempo_colours(hass, colours)
+        history = hass.async_create_task(colours.async_ensure_history(FIRST_DAY, DAY))
+        await asyncio.wait_for(asked.wait(), 10)  # the start-up refresh asks the seasons too
+        history.cancel()  # the entry unloads: its task is cancelled, its use released
+        release()
+        again = await async_get_tempo_colours(hass, rte.base_url, rte.couleur_url)
+        async_use_tempo_colours(hass, again)
+        answer.set()
+        await again.async_ensure_history(FIRST_DAY, DAY)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    seasons = Counter(r.start for r in rte.requests if r.type == "tempo")
+    assert seasons == {"2024-2025": 1, "2025-2026": 1, "2026-2027": 1}
+    assert rte.count("tempoLight") == 1
+    assert all(again.colour_of(day) == rte.colour(day) for day in days(FIRST_DAY, DAY))
+    again.async_shutdown()
 
 
 async def test_finished_season_never_again_current_season_once_a_day(

@@ -225,9 +225,15 @@ class TempoColours:
 
     # ---- schedule -----------------------------------------------------------------------
 
+    @property
+    def stopped(self) -> bool:
+        """Whether its schedule is stopped (no user, or Home Assistant stopping)."""
+        return self._stopped
+
     @callback
     def async_start(self) -> None:
         """Start the daily schedule (a refresh now when today's colour is unknown)."""
+        self._stopped = False
         self._unsub_stop = self.hass.bus.async_listen_once(
             EVENT_HOMEASSISTANT_STOP, self._handle_stop
         )
@@ -445,6 +451,8 @@ async def async_get_tempo_colours(
             service = TempoColours(hass, url, fallback_url, section, data.async_save)
             data.services[key] = service
             service.async_start()
+        elif service.stopped:  # its last user left (a reload): what it holds or still fetches stays
+            service.async_start()
         return service
 
 
@@ -452,8 +460,8 @@ async def async_get_tempo_colours(
 def async_use_tempo_colours(hass: HomeAssistant, service: TempoColours) -> CALLBACK_TYPE:
     """Count one more user (an entry) of a service; the returned callback releases it.
 
-    Once its last user is gone the service stops asking for colours and is dropped; what it
-    holds is kept for the next user.
+    Once its last user is gone the service stops asking for colours. It is kept, with what it
+    holds and what a request still under way brings, for the next user, who starts it again.
     """
     data = hass.data[DATA_TEMPO]
     key = source_key(service.url, service.fallback_url)
@@ -462,9 +470,8 @@ def async_use_tempo_colours(hass: HomeAssistant, service: TempoColours) -> CALLB
     @callback
     def release() -> None:
         data.users[key] -= 1
-        if data.users[key] == 0 and data.services.get(key) is service:
-            del data.users[key], data.services[key]
-            data.stored[key] = service.to_dict()
+        if data.users[key] == 0:
+            del data.users[key]
             service.async_shutdown()
 
     return release
